@@ -1,0 +1,223 @@
+package io.honua.db.bench;
+
+import io.honua.db.schema.HonuaMigrations;
+import io.honua.db.testkit.PostgresProvisioning;
+import io.honua.db.testkit.PostgresServer;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.TreeMap;
+import java.util.UUID;
+import org.openjdk.jmh.results.RunResult;
+import org.openjdk.jmh.results.format.ResultFormatFactory;
+import org.openjdk.jmh.results.format.ResultFormatType;
+import org.openjdk.jmh.runner.Runner;
+import org.openjdk.jmh.runner.RunnerException;
+import org.openjdk.jmh.runner.options.ChainedOptionsBuilder;
+import org.openjdk.jmh.runner.options.OptionsBuilder;
+import org.openjdk.jmh.runner.options.TimeValue;
+import org.postgresql.ds.PGSimpleDataSource;
+
+/**
+ * Runs the benchmark suite against a PostgreSQL provisioned like the tests (HONUA_DB_URL, Docker, else embedded),
+ * pairs every library benchmark with its raw-JDBC baseline from the same run, prints a table (ops/s, p50, p99,
+ * ratio), and writes {@code results.json} (JMH), {@code results.csv} and {@code ratios.svg} to the output directory.
+ *
+ * <pre>
+ *   BenchMain [full|ci|scale] [outputDir]
+ * </pre>
+ * {@code ci} is the short regression run: it compares each ratio with {@code thresholds.properties} and exits with
+ * status 1 naming every ratio below its threshold.
+ */
+public final class BenchMain {
+
+    private BenchMain() {
+    }
+
+    /** One measured line. */
+    record Line(String group, String variant, String params, int threads, double opsPerSec, double p50us, double p99us, int perOp) {
+        String key() {
+            return group + "|" + params + "|t" + threads;
+        }
+    }
+
+    public static void main(String[] args) throws Exception {
+        String profile = args.length > 0 ? args[0] : "full";
+        Path out = Path.of(args.length > 1 ? args[1] : "target/bench");
+        Files.createDirectories(out);
+        PrintStream o = System.out;
+
+        try (PostgresServer server = PostgresProvisioning.start()) {
+            String db = "honua_bench_" + UUID.randomUUID().toString().replace("-", "").substring(0, 10);
+            server.createDatabase(db, Optional.empty());
+            PGSimpleDataSource ds = new PGSimpleDataSource();
+            ds.setUrl(server.jdbcUrl(db));
+            ds.setUser(server.user());
+            if (!server.password().isEmpty()) {
+                ds.setPassword(server.password());
+            }
+            var migrations = HonuaMigrations.forDataSource(ds);
+            String pg = migrations.validateConnection().version();
+            migrations.migrate();
+            o.printf("Honua DB benchmarks (%s) on %s PostgreSQL %s, database %s%n", profile, server.source(), pg, db);
+
+            List<String> jvm = List.of("-Dhonua.bench.url=" + server.jdbcUrl(db), "-Dhonua.bench.user=" + server.user(),
+                    "-Dhonua.bench.password=" + server.password(), "-Xmx1g");
+            List<RunResult> results = new ArrayList<>();
+            switch (profile) {
+                case "ci" -> results.addAll(ciRun(jvm));
+                case "full" -> {
+                    results.addAll(run(base(jvm, 3, 5, 2).include(ClaimBenchmark.class.getSimpleName())));
+                    results.addAll(run(base(jvm, 3, 5, 2).include(EnqueueBenchmark.class.getSimpleName())));
+                    for (int t : new int[] {1, 4, 16}) {
+                        results.addAll(run(base(jvm, 3, 5, 2).include(LifecycleBenchmark.class.getSimpleName()).threads(t)));
+                    }
+                }
+                case "scale" -> results.addAll(ScaleRun.run(o, ds, jvm, out));
+                default -> throw new IllegalArgumentException("profile must be full, ci or scale: " + profile);
+            }
+            ResultFormatFactory.getInstance(ResultFormatType.JSON, out.resolve("results-" + profile + ".json").toString()).writeOut(results);
+            List<Line> lines = lines(results);
+            Map<String, Double> ratios = report(o, lines, out.resolve("results-" + profile + ".csv"));
+            Charts.ratioChart(ratios, out.resolve("ratios-" + profile + ".svg"), "library / raw JDBC (same run), " + profile);
+            o.println("written: " + out.toAbsolutePath() + "/results-" + profile + ".{json,csv}, ratios-" + profile + ".svg");
+            if (profile.equals("ci") && !checkThresholds(o, ratios)) {
+                // Shared machines are noisy: a real regression fails twice in a row, a noise spike rarely does.
+                o.println("re-measuring once before failing (a regression must show in two runs)");
+                List<RunResult> again = ciRun(jvm);
+                ResultFormatFactory.getInstance(ResultFormatType.JSON, out.resolve("results-ci-rerun.json").toString()).writeOut(again);
+                Map<String, Double> second = report(o, lines(again), out.resolve("results-ci-rerun.csv"));
+                Map<String, Double> best = new LinkedHashMap<>(ratios);
+                second.forEach((k, v) -> best.merge(k, v, Math::max));
+                if (!checkThresholds(o, best)) {
+                    System.exit(1);
+                }
+            }
+        }
+    }
+
+    /** The regression set: claim n=10, enqueue batch 100, lifecycle 1 thread, each library path beside its baseline. */
+    static List<RunResult> ciRun(List<String> jvm) throws RunnerException {
+        List<RunResult> results = new ArrayList<>();
+        results.addAll(run(base(jvm, 5, 6, 1).include(ClaimBenchmark.class.getSimpleName()).param("n", "10")));
+        results.addAll(run(base(jvm, 5, 6, 1).include(EnqueueBenchmark.class.getSimpleName() + ".enqueue_(lib|jdbc)$")
+                .param("batch", "100")));
+        results.addAll(run(base(jvm, 5, 6, 1).include(LifecycleBenchmark.class.getSimpleName()).threads(1)));
+        return results;
+    }
+
+    static ChainedOptionsBuilder base(List<String> jvm, int warmups, int iterations, int seconds) {
+        return new OptionsBuilder()
+                .forks(1)
+                .warmupIterations(warmups)
+                .warmupTime(TimeValue.seconds(seconds))
+                .measurementIterations(iterations)
+                .measurementTime(TimeValue.seconds(seconds))
+                .jvmArgsAppend(jvm.toArray(String[]::new))
+                .shouldFailOnError(true);
+    }
+
+    static Collection<RunResult> run(ChainedOptionsBuilder options) throws RunnerException {
+        return new Runner(options.build()).run();
+    }
+
+    static List<Line> lines(Collection<RunResult> results) {
+        List<Line> lines = new ArrayList<>();
+        for (RunResult r : results) {
+            var params = r.getParams();
+            String label = params.getBenchmark().substring(params.getBenchmark().lastIndexOf('.') + 1);
+            String clazz = params.getBenchmark().replaceAll("\\.[^.]+$", "");
+            clazz = clazz.substring(clazz.lastIndexOf('.') + 1).replace("Benchmark", "").toLowerCase(Locale.ROOT);
+            int us = label.lastIndexOf('_');
+            String group = label.substring(0, us);
+            String variant = label.substring(us + 1);
+            if (label.endsWith("jdbc_single")) {
+                group = label.substring(0, label.indexOf("_jdbc"));
+                variant = "jdbc_single";
+            }
+            Map<String, String> p = new TreeMap<>();
+            for (String k : params.getParamsKeys()) {
+                p.put(k, params.getParam(k));
+            }
+            int perOp = p.containsKey("batch") ? Integer.parseInt(p.get("batch")) : 1;
+            var stats = r.getPrimaryResult().getStatistics();
+            double meanUs = stats.getMean();
+            int threads = params.getThreads();
+            double ops = threads * 1_000_000.0 / meanUs;
+            lines.add(new Line(clazz.equals(group) ? group : group, variant, p.toString(), threads, ops,
+                    stats.getPercentile(50), stats.getPercentile(99), perOp));
+        }
+        return lines;
+    }
+
+    /** Prints the table, writes the CSV, returns ratio (library / baseline) per key. */
+    static Map<String, Double> report(PrintStream o, List<Line> lines, Path csv) throws IOException {
+        Map<String, Map<String, Line>> byKey = new LinkedHashMap<>();
+        for (Line l : lines) {
+            byKey.computeIfAbsent(l.key(), k -> new LinkedHashMap<>()).put(l.variant(), l);
+        }
+        Map<String, Double> ratios = new LinkedHashMap<>();
+        StringBuilder table = new StringBuilder();
+        StringBuilder rows = new StringBuilder("group,params,threads,variant,ops_per_s,items_per_s,p50_us,p99_us,ratio_to_jdbc\n");
+        table.append(String.format("%-10s %-28s %3s %-12s %12s %12s %10s %10s %8s%n", "path", "params", "thr", "variant",
+                "ops/s", "items/s", "p50 µs", "p99 µs", "ratio"));
+        for (var e : byKey.entrySet()) {
+            Line jdbc = e.getValue().get("jdbc");
+            for (Line l : e.getValue().values()) {
+                double ratio = jdbc == null ? Double.NaN : l.opsPerSec() / jdbc.opsPerSec();
+                if (l.variant().equals("lib") && jdbc != null) {
+                    ratios.put(l.group() + " " + l.params() + " t" + l.threads(), ratio);
+                }
+                table.append(String.format(Locale.ROOT, "%-10s %-28s %3d %-12s %12.1f %12.1f %10.1f %10.1f %8s%n", l.group(),
+                        l.params(), l.threads(), l.variant(), l.opsPerSec(), l.opsPerSec() * l.perOp(), l.p50us(), l.p99us(),
+                        Double.isNaN(ratio) ? "-" : String.format(Locale.ROOT, "%.2f", ratio)));
+                rows.append(String.format(Locale.ROOT, "%s,\"%s\",%d,%s,%.1f,%.1f,%.1f,%.1f,%.3f%n", l.group(), l.params(),
+                        l.threads(), l.variant(), l.opsPerSec(), l.opsPerSec() * l.perOp(), l.p50us(), l.p99us(), ratio));
+            }
+        }
+        o.println();
+        o.print(table);
+        o.println("ratio = ops/s of the variant / ops/s of the raw-JDBC baseline (same SQL, same pool, same run); "
+                + "jdbc_single = the batch sent one row at a time.");
+        Files.writeString(csv, rows);
+        return ratios;
+    }
+
+    static boolean checkThresholds(PrintStream o, Map<String, Double> ratios) throws IOException {
+        Properties thresholds = new Properties();
+        try (InputStream in = BenchMain.class.getResourceAsStream("/thresholds.properties")) {
+            if (in == null) {
+                throw new IllegalStateException("thresholds.properties missing");
+            }
+            thresholds.load(in);
+        }
+        boolean ok = true;
+        o.println();
+        for (String group : thresholds.stringPropertyNames().stream().sorted().toList()) {
+            double min = Double.parseDouble(thresholds.getProperty(group));
+            var matching = ratios.entrySet().stream().filter(e -> e.getKey().startsWith(group + " ")).toList();
+            if (matching.isEmpty()) {
+                o.printf("REGRESSION CHECK  %-10s no measurement%n", group);
+                ok = false;
+            }
+            for (var e : matching) {
+                boolean pass = e.getValue() >= min;
+                ok &= pass;
+                o.printf(Locale.ROOT, "REGRESSION CHECK  %-45s ratio %.2f  threshold %.2f  %s%n", e.getKey(), e.getValue(), min,
+                        pass ? "ok" : "FAILED: the library path is slower than allowed relative to raw JDBC");
+            }
+        }
+        o.println(ok ? "performance regression check passed" : "performance regression check FAILED");
+        return ok;
+    }
+}

@@ -1,0 +1,94 @@
+package io.honua.db.bench;
+
+import com.zaxxer.hikari.HikariDataSource;
+import io.honua.db.queue.Build;
+import io.honua.db.queue.BuildQueue;
+import io.honua.db.queue.Completion;
+import io.honua.db.queue.NewBuild;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.infra.ThreadParams;
+
+/**
+ * The full life of a build: enqueue one, claim one, complete it (result row in the same transaction). Run with 1, 4
+ * and 16 threads by BenchMain. Every thread is its own worker; a claim may take another thread's build, which is what
+ * a real queue does.
+ */
+@BenchmarkMode(Mode.SampleTime)
+@OutputTimeUnit(TimeUnit.MICROSECONDS)
+public class LifecycleBenchmark {
+
+    @State(Scope.Benchmark)
+    public static class Shared {
+        HikariDataSource ds;
+        BuildQueue queue;
+        JdbcQueue jdbc;
+        NewBuild build;
+
+        @Setup(Level.Trial)
+        public void setUp() {
+            ds = BenchState.pool(20);
+            queue = BenchState.queue(ds);
+            jdbc = new JdbcQueue(ds);
+            BenchData.ensureCustomer(ds);
+            build = NewBuild.builder(BenchState.CUSTOMER).priority(5).build();
+        }
+
+        @Setup(Level.Iteration)
+        public void clean() {
+            BenchState.exec(ds, "DELETE FROM build_queue WHERE customer_id = 'bench-customer' AND status <> 'queued'");
+            BenchState.exec(ds, "VACUUM build_queue");
+        }
+
+        @TearDown(Level.Trial)
+        public void tearDown() {
+            ds.close();
+        }
+    }
+
+    @State(Scope.Thread)
+    public static class Worker {
+        String id;
+
+        @Setup(Level.Trial)
+        public void setUp(ThreadParams params) {
+            id = "bench-worker-" + params.getThreadIndex();
+        }
+    }
+
+    @Benchmark
+    public Build lifecycle_lib(Shared s, Worker w) {
+        s.queue.enqueue(s.build);
+        for (int attempt = 0; attempt < 100; attempt++) {
+            List<Build> claimed = s.queue.claim(w.id, 1);
+            if (!claimed.isEmpty()) {
+                return s.queue.complete(claimed.getFirst().id(), w.id, Completion.builder(Duration.ofMillis(1)).exitCode(0).build());
+            }
+        }
+        throw new IllegalStateException("nothing to claim");
+    }
+
+    @Benchmark
+    public JdbcQueue.Row lifecycle_jdbc(Shared s, Worker w) throws SQLException {
+        s.jdbc.enqueue(BenchState.CUSTOMER, 1, 5);
+        for (int attempt = 0; attempt < 100; attempt++) {
+            List<JdbcQueue.Row> claimed = s.jdbc.claim(w.id, 1);
+            if (!claimed.isEmpty()) {
+                s.jdbc.complete(claimed.getFirst().id(), w.id, 1);
+                return claimed.getFirst();
+            }
+        }
+        throw new IllegalStateException("nothing to claim");
+    }
+}

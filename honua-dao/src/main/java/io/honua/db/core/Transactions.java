@@ -1,0 +1,47 @@
+package io.honua.db.core;
+
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.function.Function;
+import org.jooq.DSLContext;
+import org.jooq.exception.DataAccessException;
+import org.jooq.impl.DSL;
+
+/**
+ * Runs work in one plain JDBC transaction on one pooled connection: auto-commit off, commit or roll back, auto-commit
+ * restored. The same round trips a hand-written JDBC transaction costs, no savepoints. Used by the DAOs.
+ */
+public final class Transactions {
+
+    private Transactions() {
+    }
+
+    public static <T> T inTransaction(DSLContext dsl, Function<DSLContext, T> work) {
+        return dsl.connectionResult(connection -> {
+            boolean autoCommit = connection.getAutoCommit();
+            if (!autoCommit) {
+                // already inside the caller's transaction: join it
+                return work.apply(DSL.using(connection, dsl.dialect(), dsl.settings()));
+            }
+            connection.setAutoCommit(false);
+            try {
+                T result = work.apply(DSL.using(connection, dsl.dialect(), dsl.settings()));
+                connection.commit();
+                return result;
+            } catch (RuntimeException | Error e) {
+                rollback(connection, e);
+                throw e;
+            } finally {
+                connection.setAutoCommit(true);
+            }
+        });
+    }
+
+    private static void rollback(Connection connection, Throwable cause) {
+        try {
+            connection.rollback();
+        } catch (SQLException e) {
+            cause.addSuppressed(new DataAccessException("rollback failed", e));
+        }
+    }
+}

@@ -1,0 +1,518 @@
+package io.honua.db.queue;
+
+import static io.honua.db.schema.generated.Tables.BUILD_ARTIFACTS;
+import static io.honua.db.schema.generated.Tables.BUILD_DEPENDENCIES;
+import static io.honua.db.schema.generated.Tables.BUILD_EVENTS;
+import static io.honua.db.schema.generated.Tables.BUILD_QUEUE;
+import static io.honua.db.schema.generated.Tables.BUILD_RESULTS;
+import static io.honua.db.schema.generated.Tables.CANCEL_BUILD;
+import static io.honua.db.schema.generated.Tables.CLAIM_BUILDS;
+import static io.honua.db.schema.generated.Tables.COMPLETE_BUILD_WITH_RESULT;
+import static io.honua.db.schema.generated.Tables.ENQUEUE_BUILDS;
+import static io.honua.db.schema.generated.Tables.FAIL_BUILD;
+import static io.honua.db.schema.generated.Tables.HEARTBEAT_BUILD;
+import static io.honua.db.schema.generated.Tables.RELEASE_BUILD;
+import static io.honua.db.schema.generated.Tables.STUCK_BUILDS;
+
+import io.honua.db.core.Checks;
+import io.honua.db.core.ConflictException;
+import io.honua.db.core.InvalidRequestException;
+import io.honua.db.core.NotFoundException;
+import io.honua.db.core.SqlErrors;
+import io.honua.db.core.Transactions;
+import io.honua.db.schema.generated.Routines;
+import io.honua.db.schema.generated.tables.records.BuildQueueRecord;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.function.Supplier;
+import org.jooq.DSLContext;
+import org.jooq.DatePart;
+import org.jooq.Field;
+import org.jooq.JSONB;
+import org.jooq.Record;
+import org.jooq.Record2;
+import org.jooq.Result;
+import org.jooq.exception.DataAccessException;
+import org.jooq.impl.DSL;
+
+/**
+ * The build queue: enqueue, claim, heartbeat, progress, complete, fail, cancel, dependencies, introspection.
+ *
+ * <p>Guarantees, all enforced by the database so they hold across any number of service instances:
+ * <ul>
+ *   <li><b>No double claim, nothing lost.</b> {@link #claim} is one statement with {@code FOR UPDATE SKIP LOCKED}; a
+ *       build is held by at most one worker. A worker that disappears loses its lease, and
+ *       {@link #recoverExpiredLeases()} requeues the build (or ends it as TIMEOUT when its attempts are used).</li>
+ *   <li><b>Order.</b> Claims are fair between customers (each claim takes customers' best builds round-robin), and
+ *       within a customer ordered by effective priority: priority raised by one level per
+ *       {@link QueueOptions#agingStep()} waited, so low priorities never starve; ties by enqueue time.</li>
+ *   <li><b>Caps.</b> A customer never has more builds running than its license's {@code max_concurrent_builds}
+ *       (customers without a license are not capped).</li>
+ *   <li><b>Lease holder only.</b> Only the worker holding a build may progress, complete, fail or release it; anyone
+ *       else gets {@link LeaseLostException} ({@link BuildCancelledException} when it was cancelled).</li>
+ *   <li><b>Idempotent enqueue.</b> With an idempotency key, enqueueing again (also concurrently) returns the existing
+ *       build.</li>
+ *   <li><b>Events.</b> Every status change appends one {@code build_events} row, numbered 1, 2, 3, … per build.</li>
+ *   <li><b>Bad input</b> raises {@link InvalidRequestException} (or a more specific subtype) and changes nothing.</li>
+ * </ul>
+ * Thread-safe; share one instance.
+ */
+public final class BuildQueue {
+
+    private static final int MAX_BATCH = 1000;
+
+    private final DSLContext dsl;
+    private final QueueOptions options;
+
+    public BuildQueue(DSLContext dsl, QueueOptions options) {
+        this.dsl = Objects.requireNonNull(dsl, "dsl");
+        this.options = Objects.requireNonNull(options, "options");
+    }
+
+    public QueueOptions options() {
+        return options;
+    }
+
+    // ---- enqueue --------------------------------------------------------------------------------------------------
+
+    /** Enqueues one build in its own transaction. */
+    public Build enqueue(NewBuild build) {
+        return enqueueAll(List.of(Checks.notNull(build, "build"))).getFirst();
+    }
+
+    /** Enqueues one build inside the caller's transaction ({@code tx} is bound to it): both commit or neither. */
+    public Build enqueue(DSLContext tx, NewBuild build) {
+        return enqueueAll(tx, List.of(Checks.notNull(build, "build"))).getFirst();
+    }
+
+    /** Enqueues up to 1,000 builds in one statement and one transaction; results in input order. */
+    public List<Build> enqueueAll(List<NewBuild> builds) {
+        checkBatch(builds);
+        // one INSERT is atomic on its own; dependencies add statements that must commit with it
+        boolean single = builds.stream().allMatch(b -> b.dependsOn().isEmpty());
+        return call(() -> single ? insert(dsl, builds) : Transactions.inTransaction(dsl, tx -> insert(tx, builds)));
+    }
+
+    /** {@link #enqueueAll(List)} inside the caller's transaction. */
+    public List<Build> enqueueAll(DSLContext tx, List<NewBuild> builds) {
+        Checks.notNull(tx, "tx");
+        checkBatch(builds);
+        return call(() -> insert(tx, builds));
+    }
+
+    private static void checkBatch(List<NewBuild> builds) {
+        Checks.noNulls(builds, "builds");
+        if (builds.isEmpty() || builds.size() > MAX_BATCH) {
+            throw new InvalidRequestException("a batch holds 1.." + MAX_BATCH + " builds, got " + builds.size());
+        }
+    }
+
+    private List<Build> insert(DSLContext tx, List<NewBuild> builds) {
+        int n = builds.size();
+        String[] customers = new String[n];
+        Integer[] priorities = new Integer[n];
+        UUID[] manifests = new UUID[n];
+        String[] hashes = new String[n];
+        String[] keys = new String[n];
+        Long[] notBefore = new Long[n];
+        Integer[] timeouts = new Integer[n];
+        Integer[] attempts = new Integer[n];
+        String[] configs = new String[n];
+        String[] traces = new String[n];
+        String[] correlations = new String[n];
+        for (int i = 0; i < n; i++) {
+            NewBuild b = builds.get(i);
+            customers[i] = b.customerId();
+            priorities[i] = b.priority();
+            manifests[i] = b.manifestId().orElse(null);
+            hashes[i] = b.manifestHash().orElse(null);
+            keys[i] = b.idempotencyKey().orElse(null);
+            notBefore[i] = b.notBefore().map(Instant::toEpochMilli).orElse(null);
+            timeouts[i] = b.timeout().map(t -> (int) t.toSeconds()).orElse(null);
+            attempts[i] = b.maxAttempts().orElse(null);
+            configs[i] = b.buildConfigJson();
+            traces[i] = b.traceId().orElse(null);
+            correlations[i] = b.correlationId().orElse(null);
+        }
+        Result<BuildQueueRecord> inserted = ENQUEUE_BUILDS(tx.configuration(), customers, priorities, manifests, hashes, keys,
+                notBefore, timeouts, attempts, configs, traces, correlations, options.agingStep().toMillis());
+
+        // Match results to input: keyed rows by key (an existing build when the insert was skipped), others in order.
+        Map<List<String>, BuildQueueRecord> byKey = new HashMap<>();
+        List<BuildQueueRecord> unkeyed = new ArrayList<>();
+        for (BuildQueueRecord r : inserted) {
+            if (r.getIdempotencyKey() == null) {
+                unkeyed.add(r);
+            } else {
+                byKey.put(List.of(r.getCustomerId(), r.getIdempotencyKey()), r);
+            }
+        }
+        List<List<String>> missing = builds.stream().filter(b -> b.idempotencyKey().isPresent())
+                .map(b -> List.of(b.customerId(), b.idempotencyKey().get()))
+                .filter(k -> !byKey.containsKey(k)).distinct().toList();
+        if (!missing.isEmpty()) {
+            var condition = DSL.noCondition();
+            for (List<String> k : missing) {
+                condition = condition.or(BUILD_QUEUE.CUSTOMER_ID.eq(k.get(0)).and(BUILD_QUEUE.IDEMPOTENCY_KEY.eq(k.get(1))));
+            }
+            for (BuildQueueRecord r : tx.selectFrom(BUILD_QUEUE).where(condition).fetch()) {
+                byKey.put(List.of(r.getCustomerId(), r.getIdempotencyKey()), r);
+            }
+        }
+        List<Build> result = new ArrayList<>(builds.size());
+        java.util.Set<UUID> insertedIds = new java.util.HashSet<>();
+        for (BuildQueueRecord r : inserted) {
+            insertedIds.add(r.getId());
+        }
+        Map<UUID, List<UUID>> dependencies = new LinkedHashMap<>();
+        int next = 0;
+        for (NewBuild b : builds) {
+            BuildQueueRecord r = b.idempotencyKey().isPresent()
+                    ? byKey.get(List.of(b.customerId(), b.idempotencyKey().get()))
+                    : unkeyed.get(next++);
+            if (!b.dependsOn().isEmpty() && insertedIds.contains(r.getId())) {
+                dependencies.computeIfAbsent(r.getId(), id -> new ArrayList<>()).addAll(b.dependsOn());
+            }
+            result.add(Build.of(r));
+        }
+        if (!dependencies.isEmpty()) {
+            var dep = tx.insertInto(BUILD_DEPENDENCIES, BUILD_DEPENDENCIES.BUILD_ID, BUILD_DEPENDENCIES.DEPENDS_ON_BUILD_ID);
+            org.jooq.InsertValuesStep2<?, UUID, UUID> depValues = null;
+            for (var e : dependencies.entrySet()) {
+                for (UUID on : e.getValue().stream().distinct().toList()) {
+                    depValues = (depValues == null ? dep : depValues).values(e.getKey(), on);
+                }
+            }
+            Objects.requireNonNull(depValues).execute();
+            // pending_dependencies changed under us: reread
+            List<UUID> ids = List.copyOf(dependencies.keySet());
+            Map<UUID, BuildQueueRecord> fresh = new HashMap<>();
+            tx.selectFrom(BUILD_QUEUE).where(BUILD_QUEUE.ID.in(ids)).fetch().forEach(r -> fresh.put(r.getId(), r));
+            result.replaceAll(b -> fresh.containsKey(b.id()) ? Build.of(fresh.get(b.id())) : b);
+        }
+        return result;
+    }
+
+    // ---- claim ----------------------------------------------------------------------------------------------------
+
+    /**
+     * Claims up to {@code n} claimable builds for {@code workerId}, each with a lease of {@link QueueOptions#lease()}.
+     * Atomic: either the builds are this worker's (status BUILDING, attempts incremented) or nothing happened.
+     *
+     * @param n 0..1000; 0 claims nothing
+     * @return the claimed builds, possibly fewer than n, never null
+     */
+    public List<Build> claim(String workerId, int n) {
+        Checks.text(workerId, "workerId", 200);
+        Checks.range(n, 0, 1000, "n");
+        if (n == 0) {
+            return List.of();
+        }
+        return call(() -> CLAIM_BUILDS(dsl.configuration(), workerId, n, options.leaseSeconds()).map(Build::of));
+    }
+
+    // ---- lease holder operations ----------------------------------------------------------------------------------
+
+    /**
+     * Extends the lease of a build this worker holds.
+     *
+     * @return the new lease expiry
+     * @throws BuildCancelledException when the build was cancelled: stop working on it
+     * @throws LeaseLostException      when this worker does not hold the build any more
+     */
+    public Instant heartbeat(UUID buildId, String workerId) {
+        checkHolder(buildId, workerId);
+        BuildQueueRecord r = call(() -> first(HEARTBEAT_BUILD(dsl.configuration(), buildId, workerId)));
+        if (r == null) {
+            throw notHeld(dsl, buildId, workerId);
+        }
+        return r.getLeaseExpiresAt();
+    }
+
+    /**
+     * Reports progress (0..100 and the current step) and extends the lease, via {@code update_build_progress}.
+     *
+     * @throws LeaseLostException / BuildCancelledException as {@link #heartbeat}
+     */
+    public void updateProgress(UUID buildId, String workerId, int percent, String currentStep) {
+        checkHolder(buildId, workerId);
+        Checks.range(percent, 0, 100, "percent");
+        Checks.text(currentStep, "currentStep", 500);
+        Boolean held = call(() -> Routines.updateBuildProgress(dsl.configuration(), buildId, workerId, percent, currentStep));
+        if (!Boolean.TRUE.equals(held)) {
+            throw notHeld(dsl, buildId, workerId);
+        }
+    }
+
+    /**
+     * Marks the build completed and writes its result and artifacts, all in one transaction.
+     *
+     * @throws LeaseLostException when this worker does not hold the build (nothing is written)
+     */
+    public Build complete(UUID buildId, String workerId, Completion completion) {
+        checkHolder(buildId, workerId);
+        Checks.notNull(completion, "completion");
+        // the common case, no artifacts: one statement; with artifacts: that statement and the artifacts in one transaction
+        return call(() -> completion.artifacts().isEmpty()
+                ? completeWithResult(dsl, buildId, workerId, completion)
+                : Transactions.inTransaction(dsl, tx -> {
+                    Build b = completeWithResult(tx, buildId, workerId, completion);
+                    var insert = tx.insertInto(BUILD_ARTIFACTS, BUILD_ARTIFACTS.BUILD_ID, BUILD_ARTIFACTS.ARTIFACT_TYPE,
+                            BUILD_ARTIFACTS.NAME, BUILD_ARTIFACTS.URI, BUILD_ARTIFACTS.CONTENT_HASH, BUILD_ARTIFACTS.SIZE_BYTES,
+                            BUILD_ARTIFACTS.METADATA);
+                    org.jooq.InsertValuesStep7<?, UUID, String, String, String, String, Long, JSONB> step = null;
+                    for (NewArtifact a : completion.artifacts()) {
+                        step = (step == null ? insert : step).values(buildId, a.type().dbValue(), a.name(), a.uri(), a.contentHash(),
+                                a.sizeBytes(), JSONB.valueOf(a.metadataJson()));
+                    }
+                    Objects.requireNonNull(step).onConflictDoNothing().execute();
+                    return b;
+                }));
+    }
+
+    private static Build completeWithResult(DSLContext ctx, UUID buildId, String workerId, Completion c) {
+        BuildQueueRecord r = first(COMPLETE_BUILD_WITH_RESULT(ctx.configuration(), buildId, workerId, c.exitCode().orElse(null),
+                c.duration().toMillis(), c.cpuSeconds().orElse(null), c.peakMemoryBytes().orElse(null),
+                c.imageReference().orElse(null), c.imageDigest().orElse(null), c.imageSizeBytes().orElse(null),
+                c.layerCount().orElse(null), c.stdoutLog().orElse(null), c.stderrLog().orElse(null)));
+        if (r == null) {
+            throw notHeld(ctx, buildId, workerId);
+        }
+        return Build.of(r);
+    }
+
+    /**
+     * Reports a failed attempt. While attempts remain the build is requeued, claimable after an exponential backoff
+     * ({@link QueueOptions#backoffBase()} × 2^(attempt-1), at most {@link QueueOptions#backoffMax()}); otherwise it
+     * ends as FAILED.
+     */
+    public FailureOutcome fail(UUID buildId, String workerId, String error) {
+        checkHolder(buildId, workerId);
+        Checks.text(error, "error", 10_000);
+        BuildQueueRecord r = call(() -> first(FAIL_BUILD(dsl.configuration(), buildId, workerId, error,
+                (int) options.backoffBase().toSeconds(), (int) options.backoffMax().toSeconds(), null, null)));
+        if (r == null) {
+            throw notHeld(dsl, buildId, workerId);
+        }
+        Build b = Build.of(r);
+        return new FailureOutcome(b, b.status() == BuildStatus.QUEUED);
+    }
+
+    /**
+     * Gives back a build this worker claimed but will not run (e.g. on shutdown): requeued at once, the attempt
+     * not counted.
+     */
+    public Build release(UUID buildId, String workerId) {
+        checkHolder(buildId, workerId);
+        BuildQueueRecord r = call(() -> first(RELEASE_BUILD(dsl.configuration(), buildId, workerId)));
+        if (r == null) {
+            throw notHeld(dsl, buildId, workerId);
+        }
+        return Build.of(r);
+    }
+
+    /**
+     * Cancels a queued or running build. The worker of a running build gets {@link BuildCancelledException} at its
+     * next heartbeat or progress report.
+     *
+     * @throws UnknownBuildException when no such build exists
+     * @throws ConflictException     when the build already finished
+     */
+    public Build cancel(UUID buildId, String reason) {
+        Checks.notNull(buildId, "buildId");
+        Checks.text(reason, "reason", 2000);
+        BuildQueueRecord r = call(() -> first(CANCEL_BUILD(dsl.configuration(), buildId, reason)));
+        if (r == null) {
+            Build b = find(buildId).orElseThrow(() -> new UnknownBuildException("no build " + buildId));
+            throw new ConflictException("build " + buildId + " is already " + b.status() + " and cannot be cancelled");
+        }
+        return Build.of(r);
+    }
+
+    /** Requeues a FAILED or TIMEOUT build that has attempts left ({@code retry_failed_build}); false otherwise. */
+    public boolean retry(UUID buildId) {
+        Checks.notNull(buildId, "buildId");
+        return Boolean.TRUE.equals(call(() -> Routines.retryFailedBuild(dsl.configuration(), buildId)));
+    }
+
+    /**
+     * Requeues running builds whose lease expired or whose timeout passed, or ends them as TIMEOUT when their attempts
+     * are used ({@code handle_build_timeouts}). Safe to run from many instances at once.
+     *
+     * @return number of builds handled
+     */
+    public int recoverExpiredLeases() {
+        Integer n = call(() -> Routines.handleBuildTimeouts(dsl.configuration()));
+        return n == null ? 0 : n;
+    }
+
+    // ---- dependencies ---------------------------------------------------------------------------------------------
+
+    /**
+     * Makes queued build {@code buildId} wait for {@code dependsOn} to complete.
+     *
+     * @throws DependencyCycleException when {@code dependsOn} already depends on {@code buildId} (or they are equal)
+     * @throws UnknownBuildException    when either build does not exist
+     * @throws ConflictException        when {@code buildId} is no longer queued
+     */
+    public void addDependency(UUID buildId, UUID dependsOn) {
+        Checks.notNull(buildId, "buildId");
+        Checks.notNull(dependsOn, "dependsOn");
+        if (buildId.equals(dependsOn)) {
+            throw new DependencyCycleException("a build cannot depend on itself: " + buildId);
+        }
+        call(() -> dsl.insertInto(BUILD_DEPENDENCIES, BUILD_DEPENDENCIES.BUILD_ID, BUILD_DEPENDENCIES.DEPENDS_ON_BUILD_ID)
+                .values(buildId, dependsOn).onConflictDoNothing().execute());
+    }
+
+    /** Builds {@code buildId} waits for. */
+    public List<UUID> dependenciesOf(UUID buildId) {
+        Checks.notNull(buildId, "buildId");
+        return call(() -> dsl.select(BUILD_DEPENDENCIES.DEPENDS_ON_BUILD_ID).from(BUILD_DEPENDENCIES)
+                .where(BUILD_DEPENDENCIES.BUILD_ID.eq(buildId)).orderBy(BUILD_DEPENDENCIES.DEPENDS_ON_BUILD_ID)
+                .fetch(BUILD_DEPENDENCIES.DEPENDS_ON_BUILD_ID));
+    }
+
+    // ---- reading --------------------------------------------------------------------------------------------------
+
+    public Optional<Build> find(UUID buildId) {
+        Checks.notNull(buildId, "buildId");
+        return call(() -> dsl.selectFrom(BUILD_QUEUE).where(BUILD_QUEUE.ID.eq(buildId)).fetchOptional().map(Build::of));
+    }
+
+    /** A build's events in sequence order. */
+    public List<BuildEvent> events(UUID buildId) {
+        Checks.notNull(buildId, "buildId");
+        return call(() -> dsl.selectFrom(BUILD_EVENTS).where(BUILD_EVENTS.BUILD_ID.eq(buildId)).orderBy(BUILD_EVENTS.SEQ)
+                .fetch(r -> new BuildEvent(r.getBuildId(), r.getSeq(), r.getEventType(),
+                        r.getEventData() == null ? "{}" : r.getEventData().data(), r.getEventTimestamp(),
+                        Optional.ofNullable(r.getTraceId()), Optional.ofNullable(r.getCorrelationId()))));
+    }
+
+    // ---- introspection (the seed's monitoring queries) -------------------------------------------------------------
+
+    /** Number of builds per status (a full count: on very large histories prefer {@link #queuedCount()}). */
+    public Map<BuildStatus, Long> depthByStatus() {
+        Map<BuildStatus, Long> depth = new EnumMap<>(BuildStatus.class);
+        for (BuildStatus s : BuildStatus.values()) {
+            depth.put(s, 0L);
+        }
+        call(() -> dsl.select(BUILD_QUEUE.STATUS, DSL.count()).from(BUILD_QUEUE).groupBy(BUILD_QUEUE.STATUS).fetch())
+                .forEach(r -> depth.put(BuildStatus.fromDb(r.value1()), (long) r.value2()));
+        return depth;
+    }
+
+    /** {@code SELECT COUNT(*) FROM build_queue WHERE status = 'queued'}. */
+    public long queuedCount() {
+        return call(() -> dsl.fetchCount(BUILD_QUEUE, BUILD_QUEUE.STATUS.eq(BuildStatus.QUEUED.dbValue())));
+    }
+
+    /** Queued, claimable-now and running builds per customer that has any, ordered by customer id. */
+    public List<CustomerDepth> depthByCustomer() {
+        Field<Integer> queued = DSL.count().filterWhere(BUILD_QUEUE.STATUS.eq("queued"));
+        Field<Integer> ready = DSL.count().filterWhere(BUILD_QUEUE.STATUS.eq("queued")
+                .and(BUILD_QUEUE.PENDING_DEPENDENCIES.eq(0)).and(BUILD_QUEUE.NOT_BEFORE.le(DSL.currentInstant())));
+        Field<Integer> building = DSL.count().filterWhere(BUILD_QUEUE.STATUS.eq("building"));
+        return call(() -> dsl.select(BUILD_QUEUE.CUSTOMER_ID, queued, ready, building).from(BUILD_QUEUE)
+                .where(BUILD_QUEUE.STATUS.in("queued", "building"))
+                .groupBy(BUILD_QUEUE.CUSTOMER_ID).orderBy(BUILD_QUEUE.CUSTOMER_ID)
+                .fetch(r -> new CustomerDepth(r.value1(), r.value2(), r.value3(), r.value4())));
+    }
+
+    /** Queued builds per priority (1..10, only priorities that have any). */
+    public Map<Integer, Long> depthByPriority() {
+        Map<Integer, Long> depth = new LinkedHashMap<>();
+        call(() -> dsl.select(BUILD_QUEUE.PRIORITY, DSL.count()).from(BUILD_QUEUE).where(BUILD_QUEUE.STATUS.eq("queued"))
+                .groupBy(BUILD_QUEUE.PRIORITY).orderBy(BUILD_QUEUE.PRIORITY.desc()).fetch())
+                .forEach(r -> depth.put(r.value1().intValue(), (long) r.value2()));
+        return depth;
+    }
+
+    /** Age of the oldest queued build, by the database clock; empty when nothing is queued. */
+    public Optional<Duration> oldestQueuedAge() {
+        Record2<Instant, Instant> r = call(() -> dsl.select(DSL.min(BUILD_QUEUE.QUEUED_AT), DSL.currentInstant())
+                .from(BUILD_QUEUE).where(BUILD_QUEUE.STATUS.eq("queued")).fetchOne());
+        return r == null || r.value1() == null ? Optional.empty() : Optional.of(Duration.between(r.value1(), r.value2()));
+    }
+
+    /** Builds building for longer than {@code olderThan} (the seed's "stuck builds" health check), oldest first. */
+    public List<Build> stuckBuilds(Duration olderThan) {
+        Checks.notNull(olderThan, "olderThan");
+        if (olderThan.isNegative()) {
+            throw new InvalidRequestException("olderThan must not be negative");
+        }
+        return call(() -> STUCK_BUILDS(dsl.configuration(), (int) Math.min(Integer.MAX_VALUE, olderThan.toSeconds())).map(Build::of));
+    }
+
+    // ---- internals ------------------------------------------------------------------------------------------------
+
+    private static BuildQueueRecord first(Result<BuildQueueRecord> rows) {
+        return rows.isEmpty() ? null : rows.getFirst();
+    }
+
+    private static void checkHolder(UUID buildId, String workerId) {
+        Checks.notNull(buildId, "buildId");
+        Checks.text(workerId, "workerId", 200);
+    }
+
+    /** Why a lease-holder operation matched no row. */
+    private static RuntimeException notHeld(DSLContext ctx, UUID buildId, String workerId) {
+        Record r = ctx.select(BUILD_QUEUE.STATUS, BUILD_QUEUE.WORKER_ID).from(BUILD_QUEUE).where(BUILD_QUEUE.ID.eq(buildId)).fetchOne();
+        if (r == null) {
+            return new UnknownBuildException("no build " + buildId);
+        }
+        String status = r.get(BUILD_QUEUE.STATUS);
+        String holder = r.get(BUILD_QUEUE.WORKER_ID);
+        if ("cancelled".equals(status) && workerId.equals(holder)) {
+            return new BuildCancelledException("build " + buildId + " was cancelled");
+        }
+        return new LeaseLostException("worker " + workerId + " does not hold build " + buildId + " (status " + status
+                + (holder == null ? "" : ", held by " + holder) + ")");
+    }
+
+    private static <T> T call(Supplier<T> action) {
+        try {
+            return action.get();
+        } catch (DataAccessException e) {
+            throw translate(e);
+        }
+    }
+
+    static RuntimeException translate(DataAccessException e) {
+        // exceptions we threw inside a transaction come back unwrapped or wrapped
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof io.honua.db.core.HonuaException h) {
+                return h;
+            }
+        }
+        String state = e.sqlState() == null ? "" : e.sqlState();
+        String constraint = SqlErrors.constraint(e).orElse("");
+        String message = SqlErrors.serverMessage(e);
+        return switch (state) {
+            case "HQ001" -> new DependencyCycleException(message, e);
+            case "HQ002" -> new ConflictException(message, e);
+            case SqlErrors.FOREIGN_KEY_VIOLATION -> {
+                if (constraint.contains("customer")) {
+                    yield new UnknownCustomerException("unknown customer: " + message, e);
+                }
+                if (constraint.contains("depend") || constraint.contains("build")) {
+                    yield new UnknownBuildException("unknown build: " + message, e);
+                }
+                yield new NotFoundException(message, e);
+            }
+            case SqlErrors.CHECK_VIOLATION -> constraint.contains("not_self")
+                    ? new DependencyCycleException("a build cannot depend on itself", e)
+                    : new InvalidRequestException(message, e);
+            default -> SqlErrors.translate(e, "build queue");
+        };
+    }
+}

@@ -1,0 +1,382 @@
+package io.honua.db.queue;
+
+import io.honua.db.core.Checks;
+import io.honua.db.core.HonuaException;
+import io.honua.db.core.InvalidRequestException;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Objects;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+import javax.sql.DataSource;
+
+/**
+ * A worker loop: claims builds in batches, runs each on its own virtual thread, heartbeats while they run, and
+ * completes or fails them with the handler's outcome.
+ *
+ * <pre>{@code
+ * try (BuildWorker worker = BuildWorker.builder(queue, dataSource, "worker-1", (build, ctx) -> {
+ *         ctx.progress(50, "compiling");
+ *         return Completion.builder(Duration.ofSeconds(42)).build();
+ *     }).maxConcurrent(8).start()) {
+ *     ...
+ * }   // close(): stops claiming, lets running builds finish within the grace period, releases the rest
+ * }</pre>
+ *
+ * <p>Guarantees: at most {@code maxConcurrent} builds run at once; every claimed build ends in exactly one of
+ * complete, fail, or (on shutdown past the grace period, or when the lease was lost) release/abandon, so no build is
+ * left BUILDING by a worker that closed normally. A worker that dies without closing loses nothing either: its leases
+ * expire and {@link BuildQueue#recoverExpiredLeases()} requeues the builds.
+ */
+public final class BuildWorker implements AutoCloseable {
+
+    private final BuildQueue queue;
+    private final String workerId;
+    private final BuildHandler handler;
+    private final int batchSize;
+    private final int maxConcurrent;
+    private final Duration pollInterval;
+    private final Duration heartbeatInterval;
+    private final Duration shutdownGrace;
+    private final Consumer<Throwable> errorListener;
+    private final QueueWakeUp wakeUp;
+
+    private final Semaphore slots;
+    private final Map<UUID, Running> running = new ConcurrentHashMap<>();
+    private final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
+    private final AtomicLong completed = new AtomicLong();
+    private final AtomicLong failed = new AtomicLong();
+    private volatile boolean stopping;
+    private Thread loop;
+    private Thread heartbeats;
+
+    private BuildWorker(Builder b) {
+        this.queue = b.queue;
+        this.workerId = b.workerId;
+        this.handler = b.handler;
+        this.batchSize = b.batchSize;
+        this.maxConcurrent = b.maxConcurrent;
+        this.pollInterval = b.pollInterval;
+        this.heartbeatInterval = b.heartbeatInterval != null ? b.heartbeatInterval : queue.options().lease().dividedBy(3);
+        this.shutdownGrace = b.shutdownGrace;
+        this.errorListener = b.errorListener;
+        this.wakeUp = new QueueWakeUp(b.dataSource);
+        this.slots = new Semaphore(maxConcurrent);
+    }
+
+    public static Builder builder(BuildQueue queue, DataSource listenDataSource, String workerId, BuildHandler handler) {
+        return new Builder(queue, listenDataSource, workerId, handler);
+    }
+
+    private synchronized BuildWorker startThreads() {
+        loop = Thread.ofPlatform().name("honua-worker-" + workerId).daemon(true).start(this::claimLoop);
+        heartbeats = Thread.ofPlatform().name("honua-heartbeat-" + workerId).daemon(true).start(this::heartbeatLoop);
+        return this;
+    }
+
+    public String workerId() {
+        return workerId;
+    }
+
+    /** Builds this worker completed so far. */
+    public long completedCount() {
+        return completed.get();
+    }
+
+    /** Attempts this worker reported as failed so far. */
+    public long failedCount() {
+        return failed.get();
+    }
+
+    /** Builds running right now. */
+    public int runningCount() {
+        return running.size();
+    }
+
+    private void claimLoop() {
+        while (!stopping) {
+            try {
+                int free = slots.availablePermits();
+                if (free == 0) {
+                    if (slots.tryAcquire(pollInterval.toMillis(), TimeUnit.MILLISECONDS)) {
+                        slots.release();
+                    }
+                    continue;
+                }
+                var builds = queue.claim(workerId, Math.min(batchSize, free));
+                for (Build build : builds) {
+                    slots.acquireUninterruptibly();
+                    Running r = new Running(build);
+                    running.put(build.id(), r);
+                    executor.submit(() -> execute(r));
+                }
+                if (builds.isEmpty() && !stopping) {
+                    wakeUp.await(pollInterval);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            } catch (RuntimeException e) {
+                errorListener.accept(e);
+                sleep(pollInterval.toMillis());
+            }
+        }
+    }
+
+    private void execute(Running r) {
+        r.thread = Thread.currentThread();
+        try {
+            Completion completion;
+            try {
+                r.enterHandler();
+                try {
+                    completion = handler.run(r.build, r);
+                } finally {
+                    r.leaveHandler();
+                }
+            } catch (Exception e) {
+                if (!r.stopped) {
+                    String message = e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage());
+                    queue.fail(r.build.id(), workerId, message.length() > 10_000 ? message.substring(0, 10_000) : message);
+                    failed.incrementAndGet();
+                }
+                return;
+            }
+            if (!r.stopped) {
+                queue.complete(r.build.id(), workerId, Objects.requireNonNull(completion, "handler returned null"));
+                completed.incrementAndGet();
+            }
+        } catch (LeaseLostException e) {
+            // cancelled or taken over: nothing to report
+        } catch (RuntimeException e) {
+            errorListener.accept(e);
+        } finally {
+            if (r.releaseOnStop && r.stopped) {
+                try {
+                    queue.release(r.build.id(), workerId);
+                } catch (RuntimeException e) {
+                    // lease already gone: the build is someone else's now
+                }
+            }
+            running.remove(r.build.id());
+            slots.release();
+        }
+    }
+
+    private void heartbeatLoop() {
+        while (!stopping || !running.isEmpty()) {
+            sleep(heartbeatInterval.toMillis());
+            for (Running r : running.values()) {
+                if (r.stopped) {
+                    continue;
+                }
+                try {
+                    queue.heartbeat(r.build.id(), workerId);
+                } catch (LeaseLostException e) {
+                    r.stop(false);
+                } catch (RuntimeException e) {
+                    errorListener.accept(e);
+                }
+            }
+            if (stopping && running.isEmpty()) {
+                return;
+            }
+        }
+    }
+
+    /**
+     * Stops claiming, waits up to the shutdown grace period for running builds, then interrupts the rest and releases
+     * them back to the queue (the attempt is not counted). Idempotent.
+     */
+    @Override
+    public void close() {
+        synchronized (this) {
+            if (stopping) {
+                return;
+            }
+            stopping = true;
+        }
+        wakeUp.close();
+        join(loop, pollInterval.plusSeconds(5));
+        long deadline = System.nanoTime() + shutdownGrace.toNanos();
+        while (!running.isEmpty() && System.nanoTime() < deadline) {
+            sleep(10);
+        }
+        for (Running r : running.values()) {
+            r.stop(true);
+        }
+        executor.shutdown();
+        try {
+            if (!executor.awaitTermination(30, TimeUnit.SECONDS)) {
+                errorListener.accept(new HonuaException("worker " + workerId + ": handlers ignored interruption"));
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        join(heartbeats, heartbeatInterval.plusSeconds(5));
+    }
+
+    private static void join(Thread t, Duration max) {
+        if (t == null) {
+            return;
+        }
+        try {
+            t.join(max);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(Math.max(1, millis));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private final class Running implements BuildContext {
+        final Build build;
+        volatile Thread thread;
+        volatile boolean stopped;
+        volatile boolean releaseOnStop;
+
+        Running(Build build) {
+            this.build = build;
+        }
+
+        // Interrupts reach the handler's own code only: an interrupted virtual thread blocked in socket I/O closes
+        // the connection, so a thread inside a queue call (JDBC) is never interrupted; it is interrupted right after.
+        private boolean inHandler;
+        private boolean inQueueCall;
+
+        synchronized void enterHandler() {
+            inHandler = true;
+            if (stopped) {
+                Thread.currentThread().interrupt();
+            }
+        }
+
+        synchronized void leaveHandler() {
+            inHandler = false;
+            Thread.interrupted(); // a leftover interrupt must not break the completion's JDBC calls
+        }
+
+        void stop(boolean release) {
+            releaseOnStop = release;
+            stopped = true;
+            synchronized (this) {
+                Thread t = thread;
+                if (t != null && inHandler && !inQueueCall) {
+                    t.interrupt();
+                }
+            }
+        }
+
+        @Override
+        public void progress(int percent, String currentStep) {
+            synchronized (this) {
+                inQueueCall = true;
+            }
+            boolean wasInterrupted = Thread.interrupted();
+            try {
+                queue.updateProgress(build.id(), workerId, percent, currentStep);
+            } catch (LeaseLostException e) {
+                stop(false);
+                throw e;
+            } finally {
+                synchronized (this) {
+                    inQueueCall = false;
+                    if (wasInterrupted || stopped) {
+                        Thread.currentThread().interrupt();
+                    }
+                }
+            }
+        }
+
+        @Override
+        public boolean isStopped() {
+            return stopped;
+        }
+    }
+
+    /** Options of a {@link BuildWorker}. */
+    public static final class Builder {
+        private final BuildQueue queue;
+        private final DataSource dataSource;
+        private final String workerId;
+        private final BuildHandler handler;
+        private int batchSize = 10;
+        private int maxConcurrent = 10;
+        private Duration pollInterval = Duration.ofSeconds(5);
+        private Duration heartbeatInterval;
+        private Duration shutdownGrace = Duration.ofSeconds(30);
+        private Consumer<Throwable> errorListener = e -> System.getLogger("io.honua.db.queue.BuildWorker")
+                .log(System.Logger.Level.WARNING, "build worker error", e);
+
+        private Builder(BuildQueue queue, DataSource dataSource, String workerId, BuildHandler handler) {
+            this.queue = Checks.notNull(queue, "queue");
+            this.dataSource = Checks.notNull(dataSource, "dataSource");
+            this.workerId = Checks.text(workerId, "workerId", 200);
+            this.handler = Checks.notNull(handler, "handler");
+        }
+
+        /** Builds claimed per round trip (default 10). */
+        public Builder batchSize(int n) {
+            this.batchSize = Checks.range(n, 1, 1000, "batchSize");
+            return this;
+        }
+
+        /** Builds running at once (default 10). */
+        public Builder maxConcurrent(int n) {
+            this.maxConcurrent = Checks.range(n, 1, 10_000, "maxConcurrent");
+            return this;
+        }
+
+        /** Fallback poll when no notification arrives (default 5 s). */
+        public Builder pollInterval(Duration d) {
+            this.pollInterval = positive(d, "pollInterval");
+            return this;
+        }
+
+        /** Heartbeat period (default a third of the lease). */
+        public Builder heartbeatInterval(Duration d) {
+            this.heartbeatInterval = positive(d, "heartbeatInterval");
+            return this;
+        }
+
+        /** How long {@link BuildWorker#close()} lets running builds finish (default 30 s). */
+        public Builder shutdownGrace(Duration d) {
+            Checks.notNull(d, "shutdownGrace");
+            if (d.isNegative()) {
+                throw new InvalidRequestException("shutdownGrace must not be negative");
+            }
+            this.shutdownGrace = d;
+            return this;
+        }
+
+        /** Receives unexpected errors (default: logged through System.Logger). */
+        public Builder errorListener(Consumer<Throwable> listener) {
+            this.errorListener = Checks.notNull(listener, "errorListener");
+            return this;
+        }
+
+        private static Duration positive(Duration d, String name) {
+            Checks.notNull(d, name);
+            if (d.isNegative() || d.isZero()) {
+                throw new InvalidRequestException(name + " must be positive");
+            }
+            return d;
+        }
+
+        public BuildWorker start() {
+            return new BuildWorker(this).startThreads();
+        }
+    }
+}

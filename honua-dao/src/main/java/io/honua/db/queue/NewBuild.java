@@ -1,0 +1,150 @@
+package io.honua.db.queue;
+
+import io.honua.db.core.Checks;
+import io.honua.db.core.InvalidRequestException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.regex.Pattern;
+
+/**
+ * A build to enqueue. Build with {@link #builder(String)}; the builder validates every value, so an instance is
+ * always acceptable to the database except for references (customer, manifest, dependencies) it cannot check.
+ */
+public record NewBuild(
+        String customerId,
+        int priority,
+        Optional<UUID> manifestId,
+        Optional<String> manifestHash,
+        Optional<String> idempotencyKey,
+        Optional<Instant> notBefore,
+        Optional<Duration> timeout,
+        Optional<Integer> maxAttempts,
+        String buildConfigJson,
+        List<UUID> dependsOn,
+        Optional<String> traceId,
+        Optional<String> correlationId) {
+
+    private static final Pattern SHA256 = Pattern.compile("[0-9a-f]{64}");
+
+    public NewBuild {
+        Checks.text(customerId, "customerId", 100);
+        Checks.range(priority, 1, 10, "priority");
+        Checks.notNull(manifestId, "manifestId");
+        Checks.notNull(manifestHash, "manifestHash").ifPresent(h -> {
+            if (!SHA256.matcher(h).matches()) {
+                throw new InvalidRequestException("manifestHash must be 64 lowercase hex characters (SHA-256)");
+            }
+        });
+        Checks.notNull(idempotencyKey, "idempotencyKey").ifPresent(k -> Checks.text(k, "idempotencyKey", 200));
+        Checks.notNull(notBefore, "notBefore");
+        Checks.notNull(timeout, "timeout").ifPresent(t -> {
+            if (t.isNegative() || t.isZero() || t.toSeconds() > Integer.MAX_VALUE) {
+                throw new InvalidRequestException("timeout must be positive, got " + t);
+            }
+        });
+        Checks.notNull(maxAttempts, "maxAttempts").ifPresent(m -> Checks.range(m, 1, 100, "maxAttempts"));
+        Checks.notNull(buildConfigJson, "buildConfigJson");
+        dependsOn = List.copyOf(Checks.noNulls(dependsOn, "dependsOn"));
+        Checks.notNull(traceId, "traceId").ifPresent(t -> Checks.text(t, "traceId", 200));
+        Checks.notNull(correlationId, "correlationId").ifPresent(t -> Checks.text(t, "correlationId", 200));
+    }
+
+    public static Builder builder(String customerId) {
+        return new Builder(customerId);
+    }
+
+    /** Mutable builder; {@link #build()} validates. */
+    public static final class Builder {
+        private final String customerId;
+        private int priority = 5;
+        private UUID manifestId;
+        private String manifestHash;
+        private String idempotencyKey;
+        private Instant notBefore;
+        private Duration timeout;
+        private Integer maxAttempts;
+        private String buildConfigJson = "{}";
+        private final List<UUID> dependsOn = new ArrayList<>();
+        private String traceId;
+        private String correlationId;
+
+        private Builder(String customerId) {
+            this.customerId = customerId;
+        }
+
+        /** 1 (lowest) .. 10 (highest); default 5. */
+        public Builder priority(int priority) {
+            this.priority = priority;
+            return this;
+        }
+
+        public Builder manifest(UUID manifestId) {
+            this.manifestId = Checks.notNull(manifestId, "manifestId");
+            return this;
+        }
+
+        public Builder manifestHash(String sha256Hex) {
+            this.manifestHash = Checks.notNull(sha256Hex, "manifestHash");
+            return this;
+        }
+
+        /** A second enqueue with the same key for the same customer returns the first build instead of a new one. */
+        public Builder idempotencyKey(String key) {
+            this.idempotencyKey = Checks.notNull(key, "idempotencyKey");
+            return this;
+        }
+
+        /** Not claimable before this instant. */
+        public Builder notBefore(Instant instant) {
+            this.notBefore = Checks.notNull(instant, "notBefore");
+            return this;
+        }
+
+        /** Longest a single attempt may run (default 1 hour). */
+        public Builder timeout(Duration timeout) {
+            this.timeout = Checks.notNull(timeout, "timeout");
+            return this;
+        }
+
+        /** Attempts before the build fails for good (default 3). */
+        public Builder maxAttempts(int maxAttempts) {
+            this.maxAttempts = maxAttempts;
+            return this;
+        }
+
+        /** Free-form build configuration, a JSON object. */
+        public Builder buildConfig(String json) {
+            this.buildConfigJson = Checks.notNull(json, "buildConfig");
+            return this;
+        }
+
+        /** Not claimable until every one of these builds completed. */
+        public Builder dependsOn(UUID... builds) {
+            for (UUID b : builds) {
+                dependsOn.add(Checks.notNull(b, "dependsOn"));
+            }
+            return this;
+        }
+
+        public Builder traceId(String traceId) {
+            this.traceId = Checks.notNull(traceId, "traceId");
+            return this;
+        }
+
+        public Builder correlationId(String correlationId) {
+            this.correlationId = Checks.notNull(correlationId, "correlationId");
+            return this;
+        }
+
+        public NewBuild build() {
+            return new NewBuild(customerId, priority, Optional.ofNullable(manifestId), Optional.ofNullable(manifestHash),
+                    Optional.ofNullable(idempotencyKey), Optional.ofNullable(notBefore), Optional.ofNullable(timeout),
+                    Optional.ofNullable(maxAttempts), buildConfigJson, dependsOn, Optional.ofNullable(traceId),
+                    Optional.ofNullable(correlationId));
+        }
+    }
+}

@@ -1,0 +1,133 @@
+package io.honua.db.queue;
+
+import static io.honua.db.schema.generated.Tables.BUILD_QUEUE;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.zaxxer.hikari.HikariDataSource;
+import io.honua.db.HonuaDb;
+import io.honua.db.testing.Fixtures;
+import io.honua.db.testkit.HonuaDatabase;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+class BuildWorkerTest {
+
+    @RegisterExtension
+    static final HonuaDatabase db = HonuaDatabase.migrated();
+
+    static HikariDataSource pool;
+    static HonuaDb honua;
+    static BuildQueue queue;
+
+    @BeforeAll
+    static void setUp() {
+        pool = Fixtures.pool(db, 12);
+        honua = HonuaDb.create(pool, QueueOptions.DEFAULTS.withLease(Duration.ofSeconds(3)));
+        queue = honua.buildQueue();
+    }
+
+    @AfterAll
+    static void tearDown() {
+        pool.close();
+    }
+
+    private static long w1Completed(BuildWorker[] ref) {
+        return ref[0].completedCount();
+    }
+
+    private static long count(String status) {
+        return honua.dsl().fetchCount(BUILD_QUEUE, BUILD_QUEUE.STATUS.eq(status));
+    }
+
+    @Test
+    void twoWorkersDrainTheQueueAndFailuresAreRetried() throws Exception {
+        honua.dsl().deleteFrom(BUILD_QUEUE).execute();
+        String c = Fixtures.newCustomer(honua);
+        AtomicInteger runs = new AtomicInteger();
+        BuildHandler handler = (build, ctx) -> {
+            ctx.progress(50, "half way");
+            if (runs.incrementAndGet() % 10 == 0 && build.attempts() == 1) {
+                throw new IllegalStateException("flaky test step");
+            }
+            return Completion.builder(Duration.ofMillis(5)).build();
+        };
+        QueueOptions fastRetry = QueueOptions.DEFAULTS.withLease(Duration.ofSeconds(3)).withBackoff(Duration.ofSeconds(1), Duration.ofSeconds(1));
+        BuildQueue q = new BuildQueue(honua.dsl(), fastRetry);
+        BuildWorker[] w1Ref = new BuildWorker[1];
+        BuildWorker[] w2Ref = new BuildWorker[1];
+        try (BuildWorker w1 = BuildWorker.builder(q, pool, "w1", handler).maxConcurrent(4).pollInterval(Duration.ofMillis(200)).start();
+             BuildWorker w2 = BuildWorker.builder(q, pool, "w2", handler).maxConcurrent(4).pollInterval(Duration.ofMillis(200)).start()) {
+            w1Ref[0] = w1;
+            w2Ref[0] = w2;
+            List<NewBuild> builds = new ArrayList<>();
+            for (int i = 0; i < 200; i++) {
+                builds.add(NewBuild.builder(c).build());
+            }
+            q.enqueueAll(builds); // workers are already idle and waiting: NOTIFY wakes them
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (count("completed") < 200 && System.nanoTime() < deadline) {
+                Thread.sleep(50);
+            }
+        }
+        // counters are read after close(): it waits for every handler to report
+        assertThat(w1Completed(w1Ref) + w1Completed(w2Ref)).isEqualTo(200);
+        assertThat(w1Ref[0].failedCount() + w2Ref[0].failedCount()).isPositive();
+        assertThat(count("completed")).isEqualTo(200);
+        assertThat(count("building")).isZero();
+    }
+
+    @Test
+    void closeReleasesBuildsThatDoNotFinishWithinTheGracePeriod() throws Exception {
+        honua.dsl().deleteFrom(BUILD_QUEUE).execute();
+        String c = Fixtures.newCustomer(honua);
+        CountDownLatch started = new CountDownLatch(2);
+        BuildHandler slow = (build, ctx) -> {
+            started.countDown();
+            Thread.sleep(60_000); // interrupted by close()
+            return Completion.builder(Duration.ofMinutes(1)).build();
+        };
+        queue.enqueueAll(List.of(NewBuild.builder(c).build(), NewBuild.builder(c).build()));
+        BuildWorker worker = BuildWorker.builder(queue, pool, "slow", slow).maxConcurrent(2)
+                .pollInterval(Duration.ofMillis(100)).shutdownGrace(Duration.ofMillis(200)).start();
+        assertThat(started.await(10, TimeUnit.SECONDS)).isTrue();
+        assertThat(count("building")).isEqualTo(2);
+        worker.close();
+        assertThat(count("building")).isZero();
+        assertThat(count("queued")).isEqualTo(2);
+        assertThat(honua.dsl().fetchCount(BUILD_QUEUE, BUILD_QUEUE.ATTEMPTS.ne(0))).as("released attempts are not counted").isZero();
+    }
+
+    @Test
+    void aCancelledBuildInterruptsItsHandler() throws Exception {
+        honua.dsl().deleteFrom(BUILD_QUEUE).execute();
+        String c = Fixtures.newCustomer(honua);
+        CountDownLatch started = new CountDownLatch(1);
+        CountDownLatch interrupted = new CountDownLatch(1);
+        BuildHandler handler = (build, ctx) -> {
+            started.countDown();
+            try {
+                Thread.sleep(60_000);
+            } catch (InterruptedException e) {
+                interrupted.countDown();
+                throw e;
+            }
+            return Completion.builder(Duration.ZERO).build();
+        };
+        Build b = queue.enqueue(NewBuild.builder(c).build());
+        try (BuildWorker worker = BuildWorker.builder(queue, pool, "w", handler).heartbeatInterval(Duration.ofMillis(100))
+                .pollInterval(Duration.ofMillis(100)).start()) {
+            assertThat(started.await(10, TimeUnit.SECONDS)).isTrue();
+            queue.cancel(b.id(), "stop it");
+            assertThat(interrupted.await(10, TimeUnit.SECONDS)).isTrue();
+        }
+        assertThat(queue.find(b.id()).orElseThrow().status()).isEqualTo(BuildStatus.CANCELLED);
+    }
+}

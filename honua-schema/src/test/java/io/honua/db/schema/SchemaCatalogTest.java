@@ -1,0 +1,113 @@
+package io.honua.db.schema;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.honua.db.schema.generated.Routines;
+import io.honua.db.schema.generated.Tables;
+import io.honua.db.testkit.HonuaDatabase;
+import java.lang.reflect.Method;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.jooq.DSLContext;
+import org.jooq.SQLDialect;
+import org.jooq.impl.DSL;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.FieldSource;
+
+/** Every table, function and view the specification lists exists in the database and in the generated code. */
+class SchemaCatalogTest {
+
+    static final List<String> SEED_TABLES = List.of(
+            "customers", "licenses", "registry_credentials", "build_cache_registry", "build_access_log",
+            "build_queue", "build_results", "build_artifacts", "build_events", "build_metrics",
+            "conversations", "conversation_messages", "build_manifests", "requirement_extractions");
+
+    static final List<String> SEED_FUNCTIONS = List.of(
+            "update_cache_stats", "record_cache_access", "get_next_build_for_worker", "update_build_progress",
+            "handle_build_timeouts", "retry_failed_build", "update_conversation_stats", "expire_old_conversations",
+            "revoke_expired_credentials", "expire_licenses", "cleanup_old_build_logs", "purge_soft_deleted_records",
+            "get_cache_hit_rate", "get_license_quota_usage");
+
+    static final List<String> SEED_VIEWS = List.of(
+            "active_builds", "build_performance_summary", "customer_build_usage", "active_conversations",
+            "conversation_performance_summary", "intent_analytics", "extraction_accuracy");
+
+    @RegisterExtension
+    static final HonuaDatabase db = HonuaDatabase.migrated();
+
+    static DSLContext dsl;
+
+    @BeforeAll
+    static void connect() {
+        dsl = DSL.using(db.dataSource(), SQLDialect.POSTGRES);
+    }
+
+    private static String relkind(String name) {
+        return dsl.fetchValue(DSL.select(DSL.field("c.relkind::text", String.class))
+                .from(DSL.table("pg_class c")).join(DSL.table("pg_namespace n")).on(DSL.field("n.oid").eq(DSL.field("c.relnamespace")))
+                .where(DSL.field("n.nspname").eq("public")).and(DSL.field("c.relname").eq(name)));
+    }
+
+    private static Set<String> generatedTables() {
+        return Arrays.stream(Tables.class.getFields()).map(f -> f.getName().toLowerCase(Locale.ROOT)).collect(Collectors.toSet());
+    }
+
+    private static String camel(String snake) {
+        StringBuilder sb = new StringBuilder();
+        boolean up = false;
+        for (char ch : snake.toCharArray()) {
+            if (ch == '_') {
+                up = true;
+            } else {
+                sb.append(up ? Character.toUpperCase(ch) : ch);
+                up = false;
+            }
+        }
+        return sb.toString();
+    }
+
+    @ParameterizedTest
+    @FieldSource("SEED_TABLES")
+    void tableExistsAndIsGenerated(String table) {
+        assertThat(relkind(table)).as("%s is an ordinary or partitioned table", table).isIn("r", "p");
+        assertThat(generatedTables()).contains(table);
+    }
+
+    @ParameterizedTest
+    @FieldSource("SEED_VIEWS")
+    void viewExistsAndIsGenerated(String view) {
+        assertThat(relkind(view)).as("%s is a view", view).isEqualTo("v");
+        assertThat(generatedTables()).contains(view);
+    }
+
+    @ParameterizedTest
+    @FieldSource("SEED_FUNCTIONS")
+    void functionExistsAndIsGenerated(String function) {
+        int count = dsl.fetchCount(DSL.selectOne().from(DSL.table("pg_proc p")).join(DSL.table("pg_namespace n"))
+                .on(DSL.field("n.oid").eq(DSL.field("p.pronamespace")))
+                .where(DSL.field("n.nspname").eq("public")).and(DSL.field("p.proname").eq(function)));
+        assertThat(count).as("%s in pg_proc", function).isEqualTo(1);
+        Set<String> routines = Arrays.stream(Routines.class.getMethods()).map(Method::getName).collect(Collectors.toSet());
+        assertThat(routines.contains(camel(function)) || generatedTables().contains(function))
+                .as("%s has a generated routine or table-valued function", function).isTrue();
+    }
+
+    @ParameterizedTest
+    @FieldSource("SEED_TABLES")
+    void tablesWithUpdatedAtMaintainItByTrigger(String table) {
+        boolean hasUpdatedAt = dsl.fetchExists(DSL.selectOne().from(DSL.table("information_schema.columns"))
+                .where(DSL.field("table_schema").eq("public")).and(DSL.field("table_name").eq(table))
+                .and(DSL.field("column_name").eq("updated_at")));
+        if (hasUpdatedAt) {
+            assertThat(dsl.fetchExists(DSL.selectOne().from(DSL.table("pg_trigger t")).join(DSL.table("pg_class c"))
+                    .on(DSL.field("c.oid").eq(DSL.field("t.tgrelid")))
+                    .where(DSL.field("c.relname").eq(table)).and(DSL.field("t.tgname").eq("trg_" + table + "_updated_at"))))
+                    .as("%s has an updated_at trigger", table).isTrue();
+        }
+    }
+}
