@@ -37,6 +37,23 @@ public final class Transactions {
         });
     }
 
+    /** Name of the session setting the row-level security policies read to know the current tenant (customer id). */
+    public static final String TENANT_SETTING = "honua.tenant_id";
+
+    /**
+     * Runs work in one transaction whose first statement sets {@value #TENANT_SETTING} to the customer id for this
+     * transaction only ({@code set_config(..., true)}, the function form of {@code SET LOCAL}). Joins the caller's
+     * transaction when there is one; the setting then stays until that transaction ends.
+     */
+    public static <T> T inTenant(DSLContext dsl, String customerId, Function<DSLContext, T> work) {
+        Checks.text(customerId, "customerId", 255);
+        return inTransaction(dsl, tx -> {
+            tx.select(DSL.function("set_config", String.class, DSL.val(TENANT_SETTING), DSL.val(customerId), DSL.inline(true)))
+                    .fetch();
+            return work.apply(tx);
+        });
+    }
+
     private static void rollback(Connection connection, Throwable cause) {
         try {
             connection.rollback();
