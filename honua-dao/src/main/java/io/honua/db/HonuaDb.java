@@ -1,5 +1,6 @@
 package io.honua.db;
 
+import io.honua.db.cache.BuildCache;
 import io.honua.db.queue.BuildQueue;
 import io.honua.db.queue.QueueOptions;
 import java.util.Objects;
@@ -22,11 +23,13 @@ public final class HonuaDb {
     private final DataSource dataSource;
     private final DSLContext dsl;
     private final BuildQueue buildQueue;
+    private final BuildCache buildCache;
 
     private HonuaDb(DataSource dataSource, QueueOptions queueOptions) {
         this.dataSource = dataSource;
         this.dsl = DSL.using(dataSource, SQLDialect.POSTGRES, settings());
         this.buildQueue = new BuildQueue(dsl, queueOptions);
+        this.buildCache = new BuildCache(dsl);
     }
 
     public static HonuaDb create(DataSource dataSource) {
@@ -57,5 +60,10 @@ public final class HonuaDb {
 
     public BuildQueue buildQueue() {
         return buildQueue;
+    }
+
+    /** The shared build cache: lookup, register, access recording (also batched, see {@link BuildCache#recorder}). */
+    public BuildCache buildCache() {
+        return buildCache;
     }
 }

@@ -1,0 +1,317 @@
+package io.honua.db.cache;
+
+import io.honua.db.core.Checks;
+import io.honua.db.core.InvalidRequestException;
+import io.honua.db.core.SqlErrors;
+import java.sql.Connection;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
+import org.jooq.DSLContext;
+import org.jooq.exception.DataAccessException;
+import org.jooq.impl.DSL;
+
+/**
+ * Asynchronous, batching writer of cache access events: {@link #record} puts an event into a bounded in-memory buffer
+ * and returns at once; one background thread writes the buffer in batches of up to {@link RecorderOptions#batchSize()}
+ * events, each batch one round trip and one transaction ({@link BuildCache#recordBatch}: one multi-row
+ * {@code INSERT ... SELECT FROM unnest(...)} into {@code build_access_log}, whose statement trigger adds the hits of the
+ * batch to {@code build_cache_registry} with one update per entry).
+ *
+ * <p>Guarantees:
+ * <ul>
+ *   <li><b>Bounded memory.</b> At most {@link RecorderOptions#capacity()} events are buffered. When the buffer is full,
+ *       {@link #record(AccessEvent)} does not block: it returns {@code false} and the event is not accepted (counted as
+ *       {@code refused}); {@link #record(AccessEvent, Duration)} waits up to the given time for room.</li>
+ *   <li><b>Nothing accepted is lost silently.</b> A batch that fails transiently (connection lost or refused, lock or
+ *       statement timeout, deadlock, server shutting down — anything but a data error) is retried with exponential
+ *       backoff ({@link RecorderOptions#retryBackoffBase()} doubling up to {@link RecorderOptions#retryBackoffMax()}),
+ *       indefinitely while the recorder is open; meanwhile new events buffer up to the capacity.</li>
+ *   <li><b>Exactly once.</b> Each batch has an id, written in the same transaction as its rows; a retry of a batch whose
+ *       commit went through but whose acknowledgement was lost writes nothing. No event is written twice.</li>
+ *   <li><b>Flush on close.</b> {@link #close()} stops accepting, writes everything buffered, and retries failed batches
+ *       for up to {@link RecorderOptions#closeTimeout()}. Then {@link #report()} is final and accounts for every
+ *       accepted event exactly once: {@code accepted == written + unwritten.size()}, each unwritten event with its
+ *       reason ({@link UnwrittenEvent.Reason}).</li>
+ *   <li><b>Order.</b> Events are written in acceptance order (one writer); each row keeps the time of its event.</li>
+ * </ul>
+ * Thread-safe: any number of producer threads may call {@link #record}.
+ */
+public final class CacheAccessRecorder implements AutoCloseable {
+
+    private static final AtomicInteger THREADS = new AtomicInteger();
+
+    private final DSLContext dsl;
+    private final RecorderOptions options;
+    private final ArrayBlockingQueue<AccessEvent> buffer;
+    private final Thread writer;
+
+    private volatile boolean closing;
+    private volatile long closeDeadlineNanos;
+    private final AtomicInteger producersInside = new AtomicInteger();
+    private final AtomicLong accepted = new AtomicLong();
+    private final AtomicLong refused = new AtomicLong();
+    private final AtomicLong written = new AtomicLong();
+    private final AtomicLong retried = new AtomicLong();
+    private final AtomicLong failed = new AtomicLong();
+    private final List<UnwrittenEvent> unwritten = new ArrayList<>(); // guarded by itself
+    private volatile RecorderReport finalReport;
+
+    CacheAccessRecorder(DSLContext dsl, RecorderOptions options) {
+        this.dsl = DSL.using(dsl.configuration().derive(org.jooq.conf.SettingsTools.clone(dsl.settings()).withQueryTimeout((int) Math.max(1, options.writeTimeout().toSeconds()))));
+        this.options = options;
+        this.buffer = new ArrayBlockingQueue<>(options.capacity());
+        this.writer = Thread.ofPlatform().daemon().name("honua-cache-recorder-" + THREADS.incrementAndGet()).unstarted(this::run);
+        this.writer.start();
+    }
+
+    // ---- producers ------------------------------------------------------------------------------------------------
+
+    /**
+     * Accepts the event for writing, without blocking.
+     *
+     * @return true when accepted (it will be written or reported in {@link #report()}); false when the buffer is full
+     * @throws RecorderClosedException when {@link #close()} has begun
+     */
+    public boolean record(AccessEvent event) {
+        Checks.notNull(event, "event");
+        producersInside.incrementAndGet();
+        try {
+            checkOpen();
+            return count(buffer.offer(event));
+        } finally {
+            producersInside.decrementAndGet();
+        }
+    }
+
+    /** {@link #record(AccessEvent)} of an access happening now. */
+    public boolean record(String customerId, String manifestHash, Tier tier, boolean hit) {
+        return record(AccessEvent.now(customerId, manifestHash, tier, hit));
+    }
+
+    /**
+     * Accepts the event, waiting up to {@code wait} for room in the buffer.
+     *
+     * @return true when accepted; false when the buffer stayed full
+     * @throws RecorderClosedException when {@link #close()} has begun
+     */
+    public boolean record(AccessEvent event, Duration wait) {
+        Checks.notNull(event, "event");
+        Checks.notNull(wait, "wait");
+        if (wait.isNegative()) {
+            throw new InvalidRequestException("wait must not be negative, got " + wait);
+        }
+        producersInside.incrementAndGet();
+        try {
+            checkOpen();
+            return count(buffer.offer(event, wait.toNanos(), TimeUnit.NANOSECONDS));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            refused.incrementAndGet();
+            return false;
+        } finally {
+            producersInside.decrementAndGet();
+        }
+    }
+
+    private void checkOpen() {
+        if (closing) {
+            throw new RecorderClosedException("the cache access recorder is closed");
+        }
+    }
+
+    private boolean count(boolean offered) {
+        (offered ? accepted : refused).incrementAndGet();
+        return offered;
+    }
+
+    // ---- state ----------------------------------------------------------------------------------------------------
+
+    /** Current counters; final (pending 0, every failure listed) once {@link #close()} has returned. */
+    public RecorderReport report() {
+        RecorderReport done = finalReport;
+        if (done != null) {
+            return done;
+        }
+        synchronized (unwritten) {
+            long a = accepted.get();
+            long w = written.get();
+            long f = failed.get();
+            return new RecorderReport(a, refused.get(), w, retried.get(), f, Math.max(0, a - w - f), unwritten);
+        }
+    }
+
+    public RecorderOptions options() {
+        return options;
+    }
+
+    /**
+     * Stops accepting events, writes what is buffered (retrying failed batches for up to
+     * {@link RecorderOptions#closeTimeout()}), and returns when every accepted event is written or listed in
+     * {@link #report()}. Idempotent.
+     */
+    @Override
+    public void close() {
+        if (!closing) {
+            closeDeadlineNanos = System.nanoTime() + options.closeTimeout().toNanos();
+            closing = true;
+        }
+        LockSupport.unpark(writer);
+        boolean interrupted = false;
+        while (writer.isAlive()) {
+            try {
+                writer.join();
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    // ---- writer ---------------------------------------------------------------------------------------------------
+
+    private void run() {
+        List<AccessEvent> batch = new ArrayList<>(options.batchSize());
+        try {
+            while (true) {
+                AccessEvent first = buffer.poll(20, TimeUnit.MILLISECONDS);
+                if (first == null) {
+                    if (closing && producersInside.get() == 0 && buffer.isEmpty()) {
+                        break;
+                    }
+                    continue;
+                }
+                batch.add(first);
+                buffer.drainTo(batch, options.batchSize() - 1);
+                boolean gaveUp = !write(batch);
+                batch.clear();
+                if (gaveUp) {
+                    break;
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (RuntimeException | Error e) {
+            if (!batch.isEmpty()) {
+                fail(batch, UUID.randomUUID(), UnwrittenEvent.Reason.NOT_WRITTEN, "recorder failed: " + e);
+            }
+        } finally {
+            // close() gave up (or the writer died): everything left is reported, after the last producer is out
+            while (producersInside.get() > 0) {
+                LockSupport.parkNanos(1_000_000);
+            }
+            List<AccessEvent> rest = new ArrayList<>();
+            buffer.drainTo(rest);
+            if (!rest.isEmpty()) {
+                fail(rest, UUID.randomUUID(), UnwrittenEvent.Reason.NOT_WRITTEN, "not sent: close timeout reached");
+            }
+            closing = true;
+            synchronized (unwritten) {
+                finalReport = new RecorderReport(accepted.get(), refused.get(), written.get(), retried.get(), failed.get(), 0, unwritten);
+            }
+        }
+    }
+
+    /** Writes one batch, retrying transient failures. False when close() gave up on it (it is then reported). */
+    private boolean write(List<AccessEvent> batch) {
+        UUID batchId = UUID.randomUUID();
+        boolean inDoubt = false;
+        long backoff = options.retryBackoffBase().toNanos();
+        while (true) {
+            String error;
+            Connection connection = null;
+            try {
+                connection = dsl.configuration().connectionProvider().acquire();
+            } catch (RuntimeException e) {
+                // nothing was sent: this attempt leaves the batch as it was (in doubt only if an earlier one did)
+                error = "no connection: " + e.getMessage();
+                if (!retry(batch, batchId, inDoubt, error)) {
+                    return false;
+                }
+                backoff = pause(backoff);
+                continue;
+            }
+            try {
+                List<Integer> rejected = BuildCache.writeBatch(DSL.using(connection, dsl.dialect(), dsl.settings()), batchId, batch);
+                written.addAndGet(batch.size() - rejected.size());
+                if (!rejected.isEmpty()) {
+                    List<AccessEvent> unknown = rejected.stream().map(batch::get).toList();
+                    fail(unknown, batchId, UnwrittenEvent.Reason.UNKNOWN_CUSTOMER, "unknown or deleted customer");
+                }
+                return true;
+            } catch (DataAccessException e) {
+                String state = e.sqlState() == null ? "" : e.sqlState();
+                if (permanent(state)) {
+                    // the transaction was rolled back: nothing of this batch is written
+                    fail(batch, batchId, UnwrittenEvent.Reason.REFUSED, state + " " + e.getMessage());
+                    return true;
+                }
+                // a server error (lock timeout, deadlock, ...) rolls the batch back; a lost connection leaves it in doubt
+                inDoubt = inDoubt || state.isEmpty() || state.startsWith("08") || state.startsWith("57P");
+                error = state + " " + SqlErrors.serverMessage(e);
+            } catch (RuntimeException e) {
+                inDoubt = true;
+                error = e.toString();
+            } finally {
+                if (connection != null) {
+                    release(connection);
+                }
+            }
+            if (!retry(batch, batchId, inDoubt, error)) {
+                return false;
+            }
+            backoff = pause(backoff);
+        }
+    }
+
+    /** Counts a retry; false (and the batch reported) when close() is past its deadline. */
+    private boolean retry(List<AccessEvent> batch, UUID batchId, boolean inDoubt, String error) {
+        if (closing && System.nanoTime() - closeDeadlineNanos >= 0) {
+            fail(batch, batchId, inDoubt ? UnwrittenEvent.Reason.IN_DOUBT : UnwrittenEvent.Reason.NOT_WRITTEN, error);
+            return false;
+        }
+        retried.incrementAndGet();
+        return true;
+    }
+
+    private long pause(long backoffNanos) {
+        long sleep = backoffNanos;
+        if (closing) {
+            sleep = Math.min(sleep, Math.max(0, closeDeadlineNanos - System.nanoTime()));
+        }
+        LockSupport.parkNanos(sleep);
+        return Math.min(backoffNanos * 2, options.retryBackoffMax().toNanos());
+    }
+
+    private static boolean permanent(String state) {
+        // data and syntax/privilege errors do not heal by retrying; everything else (08 connection, 40 rollback,
+        // 53 resources, 55 lock/object state, 57 operator intervention, timeouts) may
+        return state.startsWith("22") || state.startsWith("23") || state.startsWith("42") || state.startsWith("2B")
+                || state.startsWith("P0") || state.startsWith("HN");
+    }
+
+    private void release(Connection connection) {
+        try {
+            dsl.configuration().connectionProvider().release(connection);
+        } catch (RuntimeException e) {
+            // the connection is gone anyway
+        }
+    }
+
+    private void fail(List<AccessEvent> events, UUID batchId, UnwrittenEvent.Reason reason, String detail) {
+        synchronized (unwritten) {
+            for (AccessEvent e : events) {
+                unwritten.add(new UnwrittenEvent(e, batchId, reason, detail));
+            }
+            failed.addAndGet(events.size());
+        }
+    }
+}

@@ -1,0 +1,48 @@
+package io.honua.db.cache;
+
+import io.honua.db.schema.generated.tables.records.BuildCacheRegistryRecord;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Optional;
+import java.util.UUID;
+
+/**
+ * A build cache entry as stored in {@code build_cache_registry}, read at one instant. Immutable.
+ *
+ * @param createdByCustomerId the customer whose build produced it (empty once that customer was deleted)
+ * @param hitCount            hits logged so far (maintained by the database from {@code build_access_log})
+ */
+public record CacheEntry(
+        UUID id,
+        String manifestHash,
+        Tier tier,
+        String imageReference,
+        String imageDigest,
+        long imageSizeBytes,
+        int layerCount,
+        Duration buildDuration,
+        Optional<String> createdByCustomerId,
+        long hitCount,
+        Optional<Instant> lastHitAt,
+        Optional<Instant> expiresAt,
+        Instant createdAt,
+        Instant updatedAt) {
+
+    static CacheEntry of(BuildCacheRegistryRecord r) {
+        return new CacheEntry(
+                r.getId(),
+                r.getManifestHash(),
+                Tier.fromDb(r.getTier()),
+                r.getImageReference(),
+                r.getImageDigest(),
+                r.getImageSizeBytes(),
+                r.getLayerCount(),
+                Duration.ofSeconds(r.getBuildDurationSeconds()),
+                Optional.ofNullable(r.getCreatedByCustomerId()),
+                r.getHitCount(),
+                Optional.ofNullable(r.getLastHitAt()),
+                Optional.ofNullable(r.getExpiresAt()),
+                r.getCreatedAt(),
+                r.getUpdatedAt());
+    }
+}
