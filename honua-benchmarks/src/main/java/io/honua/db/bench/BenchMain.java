@@ -34,7 +34,7 @@ import org.postgresql.ds.PGSimpleDataSource;
  * ratio), and writes {@code results.json} (JMH), {@code results.csv} and {@code ratios.svg} to the output directory.
  *
  * <pre>
- *   BenchMain [full|ci|scale] [outputDir]
+ *   BenchMain [full|ci|cache|scale] [outputDir]
  * </pre>
  * {@code ci} is the short regression run: it compares each ratio with {@code thresholds.properties} and exits with
  * status 1 naming every ratio below its threshold.
@@ -82,9 +82,15 @@ public final class BenchMain {
                     for (int t : new int[] {1, 4, 16}) {
                         results.addAll(run(base(jvm, 3, 5, 2).include(LifecycleBenchmark.class.getSimpleName()).threads(t)));
                     }
+                    results.addAll(run(base(jvm, 3, 5, 2).include(CacheBenchmark.class.getSimpleName())));
+                    results.addAll(run(base(jvm, 3, 5, 2).include(CacheRecorderBenchmark.class.getSimpleName())));
+                }
+                case "cache" -> {
+                    results.addAll(run(base(jvm, 3, 5, 2).include(CacheBenchmark.class.getSimpleName())));
+                    results.addAll(run(base(jvm, 3, 5, 2).include(CacheRecorderBenchmark.class.getSimpleName())));
                 }
                 case "scale" -> results.addAll(ScaleRun.run(o, ds, jvm, out));
-                default -> throw new IllegalArgumentException("profile must be full, ci or scale: " + profile);
+                default -> throw new IllegalArgumentException("profile must be full, ci, cache or scale: " + profile);
             }
             ResultFormatFactory.getInstance(ResultFormatType.JSON, out.resolve("results-" + profile + ".json").toString()).writeOut(results);
             List<Line> lines = lines(results);
@@ -106,13 +112,14 @@ public final class BenchMain {
         }
     }
 
-    /** The regression set: claim n=10, enqueue batch 100, lifecycle 1 thread, each library path beside its baseline. */
+    /** The regression set: claim n=10, enqueue batch 100, lifecycle 1 thread, cache lookup and record, each library path beside its baseline. */
     static List<RunResult> ciRun(List<String> jvm) throws RunnerException {
         List<RunResult> results = new ArrayList<>();
         results.addAll(run(base(jvm, 5, 6, 1).include(ClaimBenchmark.class.getSimpleName()).param("n", "10")));
         results.addAll(run(base(jvm, 5, 6, 1).include(EnqueueBenchmark.class.getSimpleName() + ".enqueue_(lib|jdbc)$")
                 .param("batch", "100")));
         results.addAll(run(base(jvm, 5, 6, 1).include(LifecycleBenchmark.class.getSimpleName()).threads(1)));
+        results.addAll(run(base(jvm, 4, 5, 1).include(CacheBenchmark.class.getSimpleName())));
         return results;
     }
 

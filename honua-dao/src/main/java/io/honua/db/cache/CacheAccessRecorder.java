@@ -147,6 +147,26 @@ public final class CacheAccessRecorder implements AutoCloseable {
         }
     }
 
+    /**
+     * Waits until as many events as had been accepted when it was called are written or failed (events are written in
+     * acceptance order, so with producers quiet these are exactly the events accepted before the call). Does not stop
+     * accepting.
+     *
+     * @return true when done; false when {@code timeout} passed first (e.g. while the database is down)
+     */
+    public boolean flush(Duration timeout) {
+        Checks.notNull(timeout, "timeout");
+        long target = accepted.get();
+        long end = System.nanoTime() + timeout.toNanos();
+        while (written.get() + failed.get() < target) {
+            if (System.nanoTime() - end >= 0) {
+                return false;
+            }
+            LockSupport.parkNanos(20_000);
+        }
+        return true;
+    }
+
     public RecorderOptions options() {
         return options;
     }
