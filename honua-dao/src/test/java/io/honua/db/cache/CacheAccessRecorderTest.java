@@ -209,6 +209,44 @@ class CacheAccessRecorderTest {
     }
 
     @Test
+    void flushWaitsUntilEverythingAcceptedSoFarIsWritten() {
+        String c = customerWithTier(honua, Tier.FREE);
+        CacheAccessRecorder recorder = cache.recorder(RecorderOptions.DEFAULTS.withBatchSize(100));
+        try {
+            for (int round = 1; round <= 5; round++) {
+                for (int i = 0; i < 1_000; i++) {
+                    assertThat(recorder.record(c, hash(), Tier.FREE, false)).isTrue();
+                }
+                assertThat(recorder.flush(Duration.ofSeconds(30))).isTrue();
+                assertThat(logRowsOf(List.of(c))).isEqualTo(round * 1_000L);
+                assertThat(recorder.report().pending()).isZero();
+            }
+        } finally {
+            recorder.close();
+        }
+    }
+
+    @Test
+    void flushGivesUpWhileTheDatabaseCannotTakeTheBatch() throws Exception {
+        String c = customerWithTier(honua, Tier.FREE);
+        CacheAccessRecorder recorder = cache.recorder(RecorderOptions.DEFAULTS);
+        try (Connection blocker = DriverManager.getConnection(db.jdbcUrl(), db.user(), db.password())) {
+            blocker.setAutoCommit(false);
+            try (Statement st = blocker.createStatement()) {
+                st.execute("LOCK TABLE build_access_log IN EXCLUSIVE MODE");
+            }
+            assertThat(recorder.record(c, hash(), Tier.FREE, false)).isTrue();
+            assertThat(recorder.flush(Duration.ofMillis(300))).isFalse();
+            assertThat(logRowsOf(List.of(c))).isZero();
+            blocker.rollback();
+            assertThat(recorder.flush(Duration.ofSeconds(30))).isTrue();
+            assertThat(logRowsOf(List.of(c))).isEqualTo(1);
+        } finally {
+            recorder.close();
+        }
+    }
+
+    @Test
     void badOptionsAndEventsAreRefused() {
         assertThatThrownBy(() -> RecorderOptions.DEFAULTS.withCapacity(0)).isInstanceOf(InvalidRequestException.class);
         assertThatThrownBy(() -> RecorderOptions.DEFAULTS.withBatchSize(10_001)).isInstanceOf(InvalidRequestException.class);

@@ -110,4 +110,27 @@ class SchemaCatalogTest {
                     .as("%s has an updated_at trigger", table).isTrue();
         }
     }
+
+    // ---- V7 (build cache) ---------------------------------------------------------------------------------------
+
+    static final List<String> CACHE_FUNCTIONS = List.of(
+            "cache_tier_rank", "customer_cache_tier_rank", "cache_lookup", "cache_lookup_and_record", "cache_register",
+            "record_cache_accesses", "prune_cache_access_batches");
+
+    @ParameterizedTest
+    @FieldSource("CACHE_FUNCTIONS")
+    void cacheFunctionExistsAndIsGenerated(String function) {
+        functionExistsAndIsGenerated(function);
+    }
+
+    @org.junit.jupiter.api.Test
+    void cacheBatchLedgerExistsAndHitStatisticsAreAStatementTrigger() {
+        assertThat(relkind("cache_access_batches")).isEqualTo("r");
+        assertThat(generatedTables()).contains("cache_access_batches");
+        // tgtype bit 0 set = FOR EACH ROW; the statistics trigger is FOR EACH STATEMENT with a NEW TABLE transition table
+        assertThat(dsl.fetchValue(DSL.select(DSL.field("(t.tgtype & 1 = 0) AND t.tgnewtable IS NOT NULL", Boolean.class))
+                .from(DSL.table("pg_trigger t")).join(DSL.table("pg_class c")).on(DSL.field("c.oid").eq(DSL.field("t.tgrelid")))
+                .where(DSL.field("c.relname").eq("build_access_log")).and(DSL.field("t.tgname").eq("trg_build_access_log_cache_stats"))))
+                .isTrue();
+    }
 }
