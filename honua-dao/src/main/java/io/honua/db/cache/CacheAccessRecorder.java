@@ -167,6 +167,19 @@ public final class CacheAccessRecorder implements AutoCloseable {
         return true;
     }
 
+    /**
+     * Removes and returns the unwritten events listed so far (a long-running recorder that meets unknown customers
+     * would otherwise keep them all in memory). Taken events no longer appear in {@link #report()}'s list; the
+     * {@code failed} counter still counts them. After close, {@link #report()} keeps its final list regardless.
+     */
+    public List<UnwrittenEvent> takeUnwritten() {
+        synchronized (unwritten) {
+            List<UnwrittenEvent> taken = List.copyOf(unwritten);
+            unwritten.clear();
+            return taken;
+        }
+    }
+
     public RecorderOptions options() {
         return options;
     }
