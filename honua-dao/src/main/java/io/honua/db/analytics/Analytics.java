@@ -115,13 +115,17 @@ public final class Analytics {
 
     /** Queue depth now, in one statement over the queued and building rows only. */
     public QueueDepth queueDepth() {
-        Field<Integer> queued = DSL.count().filterWhere(BUILD_QUEUE.STATUS.eq("queued"));
-        Field<Integer> ready = DSL.count().filterWhere(BUILD_QUEUE.STATUS.eq("queued")
-                .and(BUILD_QUEUE.PENDING_DEPENDENCIES.eq(0)).and(BUILD_QUEUE.NOT_BEFORE.le(DSL.currentInstant())));
-        Field<Integer> building = DSL.count().filterWhere(BUILD_QUEUE.STATUS.eq("building"));
-        Field<Instant> oldest = DSL.min(BUILD_QUEUE.QUEUED_AT).filterWhere(BUILD_QUEUE.STATUS.eq("queued"));
+        // status constants inlined (not bound): the planner can then use the partial indexes on queued/building rows
+        // even with a generic plan, which matters once the finished history is large
+        Field<String> queuedStatus = DSL.inline("queued");
+        Field<String> buildingStatus = DSL.inline("building");
+        Field<Integer> queued = DSL.count().filterWhere(BUILD_QUEUE.STATUS.eq(queuedStatus));
+        Field<Integer> ready = DSL.count().filterWhere(BUILD_QUEUE.STATUS.eq(queuedStatus)
+                .and(BUILD_QUEUE.PENDING_DEPENDENCIES.eq(DSL.inline(0))).and(BUILD_QUEUE.NOT_BEFORE.le(DSL.currentInstant())));
+        Field<Integer> building = DSL.count().filterWhere(BUILD_QUEUE.STATUS.eq(buildingStatus));
+        Field<Instant> oldest = DSL.min(BUILD_QUEUE.QUEUED_AT).filterWhere(BUILD_QUEUE.STATUS.eq(queuedStatus));
         Record5<Integer, Integer, Integer, Instant, Instant> r = call(() -> dsl.select(queued, ready, building, oldest,
-                DSL.currentInstant()).from(BUILD_QUEUE).where(BUILD_QUEUE.STATUS.in("queued", "building")).fetchSingle());
+                DSL.currentInstant()).from(BUILD_QUEUE).where(BUILD_QUEUE.STATUS.in(queuedStatus, buildingStatus)).fetchSingle());
         return new QueueDepth(r.value1(), r.value2(), r.value3(),
                 Optional.ofNullable(r.value4()).map(t -> Duration.between(t, r.value5())));
     }
