@@ -34,7 +34,7 @@ import org.postgresql.ds.PGSimpleDataSource;
  * ratio), and writes {@code results.json} (JMH), {@code results.csv} and {@code ratios.svg} to the output directory.
  *
  * <pre>
- *   BenchMain [full|ci|cache|scale] [outputDir]
+ *   BenchMain [full|ci|cache|analytics|scale] [outputDir]
  * </pre>
  * {@code ci} is the short regression run: it compares each ratio with {@code thresholds.properties} and exits with
  * status 1 naming every ratio below its threshold.
@@ -82,15 +82,13 @@ public final class BenchMain {
                     for (int t : new int[] {1, 4, 16}) {
                         results.addAll(run(base(jvm, 3, 5, 2).include(LifecycleBenchmark.class.getSimpleName()).threads(t)));
                     }
-                    results.addAll(run(base(jvm, 3, 5, 2).include(CacheBenchmark.class.getSimpleName())));
-                    results.addAll(run(base(jvm, 3, 5, 2).include(CacheRecorderBenchmark.class.getSimpleName())));
+                    results.addAll(cacheRun(jvm));
+                    results.addAll(run(base(jvm, 3, 5, 2).include(AnalyticsBenchmark.class.getSimpleName())));
                 }
-                case "cache" -> {
-                    results.addAll(run(base(jvm, 3, 5, 2).include(CacheBenchmark.class.getSimpleName())));
-                    results.addAll(run(base(jvm, 3, 5, 2).include(CacheRecorderBenchmark.class.getSimpleName())));
-                }
+                case "cache" -> results.addAll(cacheRun(jvm));
+                case "analytics" -> results.addAll(run(base(jvm, 3, 5, 2).include(AnalyticsBenchmark.class.getSimpleName())));
                 case "scale" -> results.addAll(ScaleRun.run(o, ds, jvm, out));
-                default -> throw new IllegalArgumentException("profile must be full, ci, cache or scale: " + profile);
+                default -> throw new IllegalArgumentException("profile must be full, ci, cache, analytics or scale: " + profile);
             }
             ResultFormatFactory.getInstance(ResultFormatType.JSON, out.resolve("results-" + profile + ".json").toString()).writeOut(results);
             List<Line> lines = lines(results);
@@ -112,7 +110,10 @@ public final class BenchMain {
         }
     }
 
-    /** The regression set: claim n=10, enqueue batch 100, lifecycle 1 thread, cache lookup and record, each library path beside its baseline. */
+    /**
+     * The regression set: claim n=10, enqueue batch 100, lifecycle 1 thread, cache lookup and record, 90-day hit rate,
+     * each library path beside its baseline.
+     */
     static List<RunResult> ciRun(List<String> jvm) throws RunnerException {
         List<RunResult> results = new ArrayList<>();
         results.addAll(run(base(jvm, 5, 6, 1).include(ClaimBenchmark.class.getSimpleName()).param("n", "10")));
@@ -120,6 +121,16 @@ public final class BenchMain {
                 .param("batch", "100")));
         results.addAll(run(base(jvm, 5, 6, 1).include(LifecycleBenchmark.class.getSimpleName()).threads(1)));
         results.addAll(run(base(jvm, 4, 5, 1).include(CacheBenchmark.class.getSimpleName())));
+        // one cheap analytics query (the rollup-backed 90-day hit rate) on a smaller data set
+        results.addAll(run(base(jvm, 3, 5, 1).include(AnalyticsBenchmark.class.getSimpleName() + ".hitRate_(lib|jdbc)$")
+                .param("accessRows", "200000").param("finishedBuilds", "10000")));
+        return results;
+    }
+
+    static List<RunResult> cacheRun(List<String> jvm) throws RunnerException {
+        List<RunResult> results = new ArrayList<>();
+        results.addAll(run(base(jvm, 3, 5, 2).include(CacheBenchmark.class.getSimpleName())));
+        results.addAll(run(base(jvm, 3, 5, 2).include(CacheRecorderBenchmark.class.getSimpleName())));
         return results;
     }
 

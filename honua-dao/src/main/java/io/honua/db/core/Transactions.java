@@ -21,11 +21,11 @@ public final class Transactions {
             boolean autoCommit = connection.getAutoCommit();
             if (!autoCommit) {
                 // already inside the caller's transaction: join it
-                return work.apply(DSL.using(connection, dsl.dialect(), dsl.settings()));
+                return work.apply(bind(dsl, connection));
             }
             connection.setAutoCommit(false);
             try {
-                T result = work.apply(DSL.using(connection, dsl.dialect(), dsl.settings()));
+                T result = work.apply(bind(dsl, connection));
                 connection.commit();
                 return result;
             } catch (RuntimeException | Error e) {
@@ -52,6 +52,13 @@ public final class Transactions {
                     .fetch();
             return work.apply(tx);
         });
+    }
+
+    /** A context on the one connection; keeps the caller's execute listeners (slow-query counters) when it has any. */
+    private static DSLContext bind(DSLContext dsl, Connection connection) {
+        return dsl.configuration().executeListenerProviders().length == 0
+                ? DSL.using(connection, dsl.dialect(), dsl.settings())
+                : dsl.configuration().derive(connection).dsl();
     }
 
     private static void rollback(Connection connection, Throwable cause) {

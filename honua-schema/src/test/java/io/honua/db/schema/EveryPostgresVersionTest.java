@@ -40,6 +40,33 @@ class EveryPostgresVersionTest {
             MigrationReport report = migrations.migrate();
             assertThat(report.applied()).hasSizeGreaterThanOrEqualTo(6);
             assertThat(migrations.migrate().upToDate()).isTrue();
+            partitionUpkeepWorks(ds);
+        }
+    }
+
+    /** V8 on this major: a stray row moves out of DEFAULT into a new partition (identity column, triggers, FKs). */
+    private static void partitionUpkeepWorks(PGSimpleDataSource ds) {
+        try (java.sql.Connection c = ds.getConnection(); java.sql.Statement s = c.createStatement()) {
+            s.execute("INSERT INTO build_access_log (customer_id, manifest_hash, tier, access_type, accessed_at) "
+                    + "VALUES ('matrix', repeat('a', 64), 'free', 'hit', now() + interval '2 years')");
+            try (java.sql.ResultSet rs = s.executeQuery(
+                    "SELECT count(*), coalesce(sum(rows_moved), 0) FROM maintain_partitions() WHERE action = 'created'")) {
+                rs.next();
+                assertThat(rs.getLong(1)).as("partitions created").isGreaterThanOrEqualTo(13);
+                assertThat(rs.getLong(2)).as("stray rows moved").isEqualTo(1);
+            }
+            s.execute("INSERT INTO build_access_log (customer_id, manifest_hash, tier, access_type, accessed_at) "
+                    + "VALUES ('matrix', repeat('a', 64), 'free', 'miss', now() + interval '2 years')");
+            try (java.sql.ResultSet rs = s.executeQuery("SELECT (SELECT count(*) FROM build_access_log_default), "
+                    + "(SELECT sum(hits + misses) FROM cache_access_daily WHERE customer_id = 'matrix'), "
+                    + "(SELECT count(*) FROM maintain_partitions())")) {
+                rs.next();
+                assertThat(rs.getLong(1)).isZero();
+                assertThat(rs.getLong(2)).isEqualTo(2);
+                assertThat(rs.getLong(3)).as("second run idempotent").isZero();
+            }
+        } catch (java.sql.SQLException e) {
+            throw new AssertionError(e);
         }
     }
 }

@@ -37,6 +37,10 @@ class SchemaCatalogTest {
             "active_builds", "build_performance_summary", "customer_build_usage", "active_conversations",
             "conversation_performance_summary", "intent_analytics", "extraction_accuracy");
 
+    /** V8: partition upkeep and the cache-access rollup. */
+    static final List<String> V8_TABLES = List.of("partition_policies", "cache_access_daily");
+    static final List<String> V8_FUNCTIONS = List.of("maintain_partitions", "list_partitions", "rollup_cache_access");
+
     @RegisterExtension
     static final HonuaDatabase db = HonuaDatabase.migrated();
 
@@ -132,5 +136,30 @@ class SchemaCatalogTest {
                 .from(DSL.table("pg_trigger t")).join(DSL.table("pg_class c")).on(DSL.field("c.oid").eq(DSL.field("t.tgrelid")))
                 .where(DSL.field("c.relname").eq("build_access_log")).and(DSL.field("t.tgname").eq("trg_build_access_log_cache_stats"))))
                 .isTrue();
+    @ParameterizedTest
+    @FieldSource("V8_TABLES")
+    void v8TableExistsAndIsGenerated(String table) {
+        assertThat(relkind(table)).as("%s is an ordinary table", table).isEqualTo("r");
+        assertThat(generatedTables()).contains(table);
+    }
+
+    @ParameterizedTest
+    @FieldSource("V8_FUNCTIONS")
+    void v8FunctionExists(String function) {
+        assertThat(dsl.fetchCount(DSL.selectOne().from(DSL.table("pg_proc p")).join(DSL.table("pg_namespace n"))
+                .on(DSL.field("n.oid").eq(DSL.field("p.pronamespace")))
+                .where(DSL.field("n.nspname").eq("public")).and(DSL.field("p.proname").eq(function))))
+                .as("%s in pg_proc", function).isEqualTo(1);
+    }
+
+    @org.junit.jupiter.api.Test
+    void accessLogRollupIsAStatementTriggerWithATransitionTable() {
+        // tgtype bit 0 set = row-level; tgnewtable = REFERENCING NEW TABLE name
+        var row = dsl.fetchOne(DSL.select(DSL.field("t.tgtype & 1", Integer.class), DSL.field("t.tgnewtable::text", String.class))
+                .from(DSL.table("pg_trigger t")).join(DSL.table("pg_class c")).on(DSL.field("c.oid").eq(DSL.field("t.tgrelid")))
+                .where(DSL.field("c.relname").eq("build_access_log")).and(DSL.field("t.tgname").eq("trg_build_access_log_rollup")));
+        assertThat(row).isNotNull();
+        assertThat(row.value1()).isZero();
+        assertThat(row.value2()).isEqualTo("new_rows");
     }
 }

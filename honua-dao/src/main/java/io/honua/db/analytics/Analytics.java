@@ -1,0 +1,140 @@
+package io.honua.db.analytics;
+
+import static io.honua.db.schema.generated.Tables.BUILD_PERFORMANCE_SUMMARY;
+import static io.honua.db.schema.generated.Tables.BUILD_QUEUE;
+import static io.honua.db.schema.generated.Tables.CUSTOMER_BUILD_USAGE;
+import static io.honua.db.schema.generated.Tables.GET_CACHE_HIT_RATE;
+import static io.honua.db.schema.generated.Tables.GET_LICENSE_QUOTA_USAGE;
+
+import io.honua.db.core.Checks;
+import io.honua.db.core.InvalidRequestException;
+import io.honua.db.core.SqlErrors;
+import io.honua.db.schema.generated.tables.records.CustomerBuildUsageRecord;
+import io.honua.db.schema.generated.tables.records.GetCacheHitRateRecord;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.function.Supplier;
+import org.jooq.DSLContext;
+import org.jooq.Field;
+import org.jooq.Record5;
+import org.jooq.exception.DataAccessException;
+import org.jooq.impl.DSL;
+
+/**
+ * Dashboard queries: cache hit rate, license quota usage, daily build performance, customer build usage, queue depth.
+ *
+ * <p>Every query is a single read-only statement on the analytics data source: the read replica when the
+ * {@link io.honua.db.HonuaDb} was built with {@code analyticsDataSource(...)}, the primary otherwise. On a replica the
+ * figures lag the primary by the replication delay. Cache hit rates read the {@code cache_access_daily} rollup, so
+ * their cost does not grow with the access log. Results are ordered as each method says; nothing returns null.
+ * Thread-safe.
+ */
+public final class Analytics {
+
+    /** Longest period a hit-rate query accepts, in days (10 years). */
+    public static final int MAX_DAYS = 3660;
+
+    private final DSLContext dsl;
+
+    public Analytics(DSLContext dsl) {
+        this.dsl = Objects.requireNonNull(dsl, "dsl");
+    }
+
+    // ---- cache ------------------------------------------------------------------------------------------------------
+
+    /**
+     * Hit rate of one customer over the last {@code days} UTC days, today included ({@code get_cache_hit_rate}).
+     * Empty when the customer had no cache access in the period.
+     */
+    public Optional<CacheHitRate> cacheHitRate(String customerId, int days) {
+        Checks.text(customerId, "customerId", 100);
+        Checks.range(days, 1, MAX_DAYS, "days");
+        return call(() -> dsl.selectFrom(GET_CACHE_HIT_RATE.call(customerId, days)).fetchOptional(Analytics::hitRate));
+    }
+
+    /** Hit rate of every customer with cache accesses in the last {@code days} UTC days, ordered by customer id. */
+    public List<CacheHitRate> cacheHitRates(int days) {
+        Checks.range(days, 1, MAX_DAYS, "days");
+        return call(() -> dsl.selectFrom(GET_CACHE_HIT_RATE.call(DSL.castNull(String.class), DSL.val(days)))
+                .fetch(Analytics::hitRate));
+    }
+
+    private static CacheHitRate hitRate(GetCacheHitRateRecord r) {
+        return new CacheHitRate(r.getCustomerId(), r.getTotalAccesses(), r.getHits(), r.getMisses(), r.getHitRate());
+    }
+
+    // ---- licenses ---------------------------------------------------------------------------------------------------
+
+    /** Quota usage under the customer's valid license ({@code get_license_quota_usage}); empty without one. */
+    public Optional<LicenseQuotaUsage> licenseQuotaUsage(String customerId) {
+        Checks.text(customerId, "customerId", 100);
+        return call(() -> dsl.selectFrom(GET_LICENSE_QUOTA_USAGE.call(customerId)).fetchOptional(r -> new LicenseQuotaUsage(
+                r.getCustomerId(), r.getTier(), r.getMaxBuildsPerMonth(), r.getBuildsThisMonth(),
+                r.getMaxConcurrentBuilds(), r.getConcurrentBuilds(), r.getMaxRegistries(), r.getRegistriesUsed())));
+    }
+
+    // ---- builds -----------------------------------------------------------------------------------------------------
+
+    /** Daily build performance for the days {@code from}..{@code to} (inclusive, UTC), ordered by day; days without
+     *  finished builds are absent. */
+    public List<DailyBuildPerformance> buildPerformance(LocalDate from, LocalDate to) {
+        Checks.notNull(from, "from");
+        Checks.notNull(to, "to");
+        if (to.isBefore(from)) {
+            throw new InvalidRequestException("to (" + to + ") is before from (" + from + ")");
+        }
+        var v = BUILD_PERFORMANCE_SUMMARY;
+        return call(() -> dsl.selectFrom(v).where(v.DAY.between(from, to)).orderBy(v.DAY).fetch(r -> new DailyBuildPerformance(
+                r.getDay(), r.getTotalBuilds(), r.getSucceeded(), r.getFailed(), Optional.ofNullable(r.getAvgDurationMs()),
+                Optional.ofNullable(r.getP95DurationMs()), Optional.ofNullable(r.getAvgCpuSeconds()),
+                Optional.ofNullable(r.getMaxPeakMemoryBytes()))));
+    }
+
+    /** Build usage of one live customer; empty when it does not exist or is soft-deleted. */
+    public Optional<CustomerBuildUsage> customerBuildUsage(String customerId) {
+        Checks.text(customerId, "customerId", 100);
+        return call(() -> dsl.selectFrom(CUSTOMER_BUILD_USAGE).where(CUSTOMER_BUILD_USAGE.CUSTOMER_ID.eq(customerId))
+                .fetchOptional(Analytics::usage));
+    }
+
+    /** Build usage of every live customer, ordered by customer id. */
+    public List<CustomerBuildUsage> customerBuildUsage() {
+        return call(() -> dsl.selectFrom(CUSTOMER_BUILD_USAGE).orderBy(CUSTOMER_BUILD_USAGE.CUSTOMER_ID)
+                .fetch(Analytics::usage));
+    }
+
+    private static CustomerBuildUsage usage(CustomerBuildUsageRecord r) {
+        return new CustomerBuildUsage(r.getCustomerId(), r.getName(), r.getTier(), r.getTotalBuilds(),
+                r.getBuildsThisMonth(), r.getSucceeded(), r.getFailed(), Optional.ofNullable(r.getSuccessRate()),
+                Optional.ofNullable(r.getAvgDurationMs()), Optional.ofNullable(r.getLastBuildAt()));
+    }
+
+    /** Queue depth now, in one statement over the queued and building rows only. */
+    public QueueDepth queueDepth() {
+        // status constants inlined (not bound): the planner can then use the partial indexes on queued/building rows
+        // even with a generic plan, which matters once the finished history is large
+        Field<String> queuedStatus = DSL.inline("queued");
+        Field<String> buildingStatus = DSL.inline("building");
+        Field<Integer> queued = DSL.count().filterWhere(BUILD_QUEUE.STATUS.eq(queuedStatus));
+        Field<Integer> ready = DSL.count().filterWhere(BUILD_QUEUE.STATUS.eq(queuedStatus)
+                .and(BUILD_QUEUE.PENDING_DEPENDENCIES.eq(DSL.inline(0))).and(BUILD_QUEUE.NOT_BEFORE.le(DSL.currentInstant())));
+        Field<Integer> building = DSL.count().filterWhere(BUILD_QUEUE.STATUS.eq(buildingStatus));
+        Field<Instant> oldest = DSL.min(BUILD_QUEUE.QUEUED_AT).filterWhere(BUILD_QUEUE.STATUS.eq(queuedStatus));
+        Record5<Integer, Integer, Integer, Instant, Instant> r = call(() -> dsl.select(queued, ready, building, oldest,
+                DSL.currentInstant()).from(BUILD_QUEUE).where(BUILD_QUEUE.STATUS.in(queuedStatus, buildingStatus)).fetchSingle());
+        return new QueueDepth(r.value1(), r.value2(), r.value3(),
+                Optional.ofNullable(r.value4()).map(t -> Duration.between(t, r.value5())));
+    }
+
+    private static <T> T call(Supplier<T> work) {
+        try {
+            return work.get();
+        } catch (DataAccessException e) {
+            throw SqlErrors.translate(e, "analytics");
+        }
+    }
+}
