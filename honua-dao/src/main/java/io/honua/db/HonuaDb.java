@@ -1,5 +1,6 @@
 package io.honua.db;
 
+import io.honua.db.intake.Intake;
 import io.honua.db.queue.BuildQueue;
 import io.honua.db.queue.QueueOptions;
 import java.util.Objects;
@@ -22,11 +23,13 @@ public final class HonuaDb {
     private final DataSource dataSource;
     private final DSLContext dsl;
     private final BuildQueue buildQueue;
+    private final Intake intake;
 
     private HonuaDb(DataSource dataSource, QueueOptions queueOptions) {
         this.dataSource = dataSource;
         this.dsl = DSL.using(dataSource, SQLDialect.POSTGRES, settings());
         this.buildQueue = new BuildQueue(dsl, queueOptions);
+        this.intake = new Intake(dsl, buildQueue);
     }
 
     public static HonuaDb create(DataSource dataSource) {
@@ -57,5 +60,10 @@ public final class HonuaDb {
 
     public BuildQueue buildQueue() {
         return buildQueue;
+    }
+
+    /** The AI intake system: conversations, manifests, extractions and their analytics. */
+    public Intake intake() {
+        return intake;
     }
 }
