@@ -91,8 +91,17 @@ public final class Conversations {
 
     private Conversation end(UUID conversationId, ConversationStatus status) {
         Checks.notNull(conversationId, "conversationId");
-        // the database refuses a change out of an end state (HI001 -> ConversationClosedException)
-        return update(conversationId, dsl.update(CONVERSATIONS).set(CONVERSATIONS.STATUS, status.dbValue()));
+        // only an active conversation ends; the database also refuses any change out of an end state (HI001)
+        return call(() -> dsl.update(CONVERSATIONS).set(CONVERSATIONS.STATUS, status.dbValue())
+                .where(CONVERSATIONS.ID.eq(conversationId)).and(CONVERSATIONS.STATUS.eq(ConversationStatus.ACTIVE.dbValue()))
+                .returning().fetchOptional())
+                .map(Conversation::of)
+                .orElseThrow(() -> {
+                    Conversation c = find(conversationId)
+                            .orElseThrow(() -> new UnknownConversationException("no conversation " + conversationId));
+                    return new ConversationClosedException("conversation " + conversationId + " is "
+                            + c.status().dbValue() + " and cannot become " + status.dbValue());
+                });
     }
 
     /** Records the user's satisfaction score, 1..5 (also after the conversation ended; a new score replaces the old). */

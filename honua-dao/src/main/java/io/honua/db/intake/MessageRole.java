@@ -1,5 +1,6 @@
 package io.honua.db.intake;
 
+import io.honua.db.core.InvalidRequestException;
 import java.util.Locale;
 
 /** Author of a conversation message. FUNCTION messages carry a function name (the result of a tool/function call). */
@@ -13,5 +14,21 @@ public enum MessageRole {
 
     public static MessageRole fromDb(String value) {
         return valueOf(value.toUpperCase(Locale.ROOT));
+    }
+
+    /**
+     * The role named by {@code value} as LLM APIs spell it ("user", "assistant", "system", "function"; case-insensitive).
+     *
+     * @throws InvalidRequestException for null or any other value
+     */
+    public static MessageRole parse(String value) {
+        if (value != null) {
+            for (MessageRole r : values()) {
+                if (r.name().equalsIgnoreCase(value.strip())) {
+                    return r;
+                }
+            }
+        }
+        throw new InvalidRequestException("unknown message role " + value + "; expected user, assistant, system or function");
     }
 }

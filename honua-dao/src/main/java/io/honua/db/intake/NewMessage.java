@@ -48,6 +48,11 @@ public record NewMessage(
         return new Builder(role, content);
     }
 
+    /** A builder for a role given as text ("user", "assistant", "system", "function"); an unknown role is refused. */
+    public static Builder builder(String role, String content) {
+        return new Builder(MessageRole.parse(role), content);
+    }
+
     /** Shorthand for a USER message without token accounting. */
     public static NewMessage user(String content) {
         return builder(MessageRole.USER, content).build();
