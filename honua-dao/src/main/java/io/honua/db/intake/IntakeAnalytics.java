@@ -61,7 +61,7 @@ public final class IntakeAnalytics {
                 r.getManifestsGenerated())));
     }
 
-    /** {@code extraction_accuracy}: one row per requirement type that has extractions, by type. */
+    /** {@code extraction_accuracy}: one row per requirement type that has extractions, ordered by the type's database name. */
     public List<ExtractionAccuracy> extractionAccuracy() {
         var v = EXTRACTION_ACCURACY;
         return call(() -> dsl.selectFrom(v).orderBy(v.REQUIREMENT_TYPE).fetch(r -> new ExtractionAccuracy(
