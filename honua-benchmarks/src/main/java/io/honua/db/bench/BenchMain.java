@@ -82,9 +82,11 @@ public final class BenchMain {
                     for (int t : new int[] {1, 4, 16}) {
                         results.addAll(run(base(jvm, 3, 5, 2).include(LifecycleBenchmark.class.getSimpleName()).threads(t)));
                     }
+                    results.addAll(run(base(jvm, 3, 5, 2).include(AppendBenchmark.class.getSimpleName())));
                 }
                 case "scale" -> results.addAll(ScaleRun.run(o, ds, jvm, out));
-                default -> throw new IllegalArgumentException("profile must be full, ci or scale: " + profile);
+                case "intake" -> results.addAll(run(base(jvm, 3, 5, 2).include(AppendBenchmark.class.getSimpleName())));
+                default -> throw new IllegalArgumentException("profile must be full, ci, scale or intake: " + profile);
             }
             ResultFormatFactory.getInstance(ResultFormatType.JSON, out.resolve("results-" + profile + ".json").toString()).writeOut(results);
             List<Line> lines = lines(results);
