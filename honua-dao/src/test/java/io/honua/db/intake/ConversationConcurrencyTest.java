@@ -155,4 +155,33 @@ class ConversationConcurrencyTest {
                     .isInstanceOf(ConversationClosedException.class);
         }
     }
+
+    /**
+     * The exact interleaving that would let a message into a closed conversation: the close is in flight (row updated,
+     * not committed) when an append starts. The append must wait for the close and then be refused.
+     */
+    @Test
+    void appendWaitingBehindAnUncommittedCloseIsRefusedAfterItCommits() throws Exception {
+        Conversation c = conversations.start(NewConversation.builder(Fixtures.newCustomer(honua), "gpt-interleave").build());
+        conversations.append(c.id(), NewMessage.user("before"));
+        try (java.sql.Connection closing = pool.getConnection(); ExecutorService appender = Executors.newSingleThreadExecutor()) {
+            closing.setAutoCommit(false);
+            DSL.using(closing, org.jooq.SQLDialect.POSTGRES).update(io.honua.db.schema.generated.Tables.CONVERSATIONS)
+                    .set(io.honua.db.schema.generated.Tables.CONVERSATIONS.STATUS, "completed")
+                    .where(io.honua.db.schema.generated.Tables.CONVERSATIONS.ID.eq(c.id())).execute();
+            Future<Message> append = appender.submit(() -> conversations.append(c.id(), NewMessage.user("racing the close")));
+            // wait until the append is blocked on the conversation's row lock (or has already finished)
+            while (!append.isDone() && honua.dsl().fetchCount(DSL.selectOne().from(DSL.table("pg_stat_activity"))
+                    .where(DSL.field("wait_event_type").eq("Lock")).and(DSL.field("datname").eq(DSL.currentCatalog()))) == 0) {
+                Thread.onSpinWait();
+            }
+            closing.commit();
+            org.assertj.core.api.Assertions.assertThatThrownBy(append::get)
+                    .hasCauseInstanceOf(ConversationClosedException.class);
+        }
+        Conversation after = conversations.find(c.id()).orElseThrow();
+        assertThat(after.status()).isEqualTo(ConversationStatus.COMPLETED);
+        assertThat(after.messageCount()).isEqualTo(1);
+        assertThat(conversations.messages(c.id())).extracting(Message::content).containsExactly("before");
+    }
 }
