@@ -138,6 +138,19 @@ public final class Conversations {
     }
 
     /**
+     * A page of the conversation's messages in append order: those with {@code id > afterId}, at most {@code limit}.
+     * Start with {@code afterId = 0}; continue with the last id returned.
+     *
+     * @param limit 1..10,000
+     */
+    public List<Message> messages(UUID conversationId, long afterId, int limit) {
+        Checks.notNull(conversationId, "conversationId");
+        Checks.range(limit, 1, 10_000, "limit");
+        return call(() -> dsl.selectFrom(CONVERSATION_MESSAGES).where(CONVERSATION_MESSAGES.CONVERSATION_ID.eq(conversationId))
+                .and(CONVERSATION_MESSAGES.ID.gt(afterId)).orderBy(CONVERSATION_MESSAGES.ID).limit(limit).fetch(Message::of));
+    }
+
+    /**
      * Abandons every ACTIVE conversation whose last activity is older than {@code inactiveFor}
      * ({@code expire_old_conversations}); others are untouched. Safe to run from many instances at once.
      *

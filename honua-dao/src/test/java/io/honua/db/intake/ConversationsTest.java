@@ -250,4 +250,22 @@ class ConversationsTest {
     private static void idleSince(UUID id, Instant lastActivity) {
         dsl.update(CONVERSATIONS).set(CONVERSATIONS.LAST_ACTIVITY_AT, lastActivity).where(CONVERSATIONS.ID.eq(id)).execute();
     }
+
+    @Test
+    void messagesArePagedInAppendOrder() {
+        Conversation c = start();
+        for (int i = 0; i < 7; i++) {
+            conversations.append(c.id(), NewMessage.user("m" + i));
+        }
+        java.util.List<String> seen = new java.util.ArrayList<>();
+        long after = 0;
+        java.util.List<Message> page;
+        while (!(page = conversations.messages(c.id(), after, 3)).isEmpty()) {
+            assertThat(page.size()).isLessThanOrEqualTo(3);
+            page.forEach(m -> seen.add(m.content()));
+            after = page.getLast().id();
+        }
+        assertThat(seen).containsExactly("m0", "m1", "m2", "m3", "m4", "m5", "m6");
+        assertThatThrownBy(() -> conversations.messages(c.id(), 0, 0)).isInstanceOf(InvalidRequestException.class);
+    }
 }
