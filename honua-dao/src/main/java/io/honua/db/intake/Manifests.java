@@ -6,7 +6,6 @@ import static io.honua.db.schema.generated.Tables.CREATE_MANIFEST_VERSION;
 
 import io.honua.db.core.Checks;
 import io.honua.db.core.ConflictException;
-import io.honua.db.core.InvalidRequestException;
 import io.honua.db.core.Transactions;
 import io.honua.db.queue.Build;
 import io.honua.db.queue.BuildQueue;
