@@ -268,4 +268,32 @@ class ConversationsTest {
         assertThat(seen).containsExactly("m0", "m1", "m2", "m3", "m4", "m5", "m6");
         assertThatThrownBy(() -> conversations.messages(c.id(), 0, 0)).isInstanceOf(InvalidRequestException.class);
     }
+
+    /** The guard and stats triggers live on the partitioned parent, so partitions created later (upkeep) have them too. */
+    @Test
+    void partitionsCreatedLaterAreGuardedToo() {
+        assertThat(dsl.fetchValue("SELECT relkind::text FROM pg_class WHERE relname = 'conversation_messages'")).isEqualTo("p");
+        dsl.execute("CREATE TABLE conversation_messages_2099_01 PARTITION OF conversation_messages "
+                + "FOR VALUES FROM ('2099-01-01 00:00:00+00') TO ('2099-02-01 00:00:00+00')");
+        Instant future = Instant.parse("2099-01-15T12:00:00Z");
+        Conversation open = start();
+        Conversation closed = start();
+        conversations.close(closed.id());
+
+        dsl.insertInto(CONVERSATION_MESSAGES).set(CONVERSATION_MESSAGES.CONVERSATION_ID, open.id())
+                .set(CONVERSATION_MESSAGES.ROLE, "user").set(CONVERSATION_MESSAGES.CONTENT, "from the future")
+                .set(CONVERSATION_MESSAGES.TOKENS, 9).set(CONVERSATION_MESSAGES.CREATED_AT, future).execute();
+        assertThat(dsl.fetchValue("SELECT tableoid::regclass::text FROM conversation_messages WHERE conversation_id = ?", open.id()))
+                .isEqualTo("conversation_messages_2099_01");
+        Conversation after = conversations.find(open.id()).orElseThrow();
+        assertThat(after.messageCount()).isEqualTo(1);
+        assertThat(after.totalTokens()).isEqualTo(9);
+        assertThat(after.lastActivityAt()).isEqualTo(future);
+
+        assertThatThrownBy(() -> dsl.insertInto(CONVERSATION_MESSAGES).set(CONVERSATION_MESSAGES.CONVERSATION_ID, closed.id())
+                .set(CONVERSATION_MESSAGES.ROLE, "user").set(CONVERSATION_MESSAGES.CONTENT, "late")
+                .set(CONVERSATION_MESSAGES.CREATED_AT, future).execute())
+                .isInstanceOfSatisfying(DataAccessException.class, e -> assertThat(e.sqlState()).isEqualTo("HI003"));
+        assertThat(messageRows(closed.id())).isZero();
+    }
 }
