@@ -4,6 +4,7 @@ import io.honua.db.cache.BuildCache;
 import io.honua.db.analytics.Analytics;
 import io.honua.db.observability.SlowQueryListener;
 import io.honua.db.partitions.PartitionMaintenance;
+import io.honua.db.intake.Intake;
 import io.honua.db.queue.BuildQueue;
 import io.honua.db.queue.QueueOptions;
 import java.time.Duration;
@@ -41,6 +42,7 @@ public final class HonuaDb {
     private final Analytics analytics;
     private final PartitionMaintenance partitions;
     private final Optional<SlowQueryListener> slowQueryListener;
+    private final Intake intake;
 
     private HonuaDb(DataSource dataSource, QueueOptions queueOptions) {
         this(dataSource, queueOptions, dataSource, Optional.empty());
@@ -57,6 +59,7 @@ public final class HonuaDb {
         this.analyticsDsl = analyticsDataSource == dataSource ? dsl : context(analyticsDataSource, slowQueryListener);
         this.analytics = new Analytics(analyticsDsl);
         this.partitions = new PartitionMaintenance(dsl);
+        this.intake = new Intake(dsl, buildQueue);
     }
 
     private static DSLContext context(DataSource dataSource, Optional<SlowQueryListener> listener) {
@@ -148,6 +151,8 @@ public final class HonuaDb {
     /** The shared build cache: lookup, register, access recording (also batched, see {@link BuildCache#recorder}). */
     public BuildCache buildCache() {
         return buildCache;
+    }
+
     /** Dashboard queries; they run on {@link #analyticsDataSource()}. */
     public Analytics analytics() {
         return analytics;
@@ -171,5 +176,10 @@ public final class HonuaDb {
     /** The slow-query listener and its counters, when enabled by {@link Builder#slowQueryThreshold(Duration)}. */
     public Optional<SlowQueryListener> slowQueryListener() {
         return slowQueryListener;
+    }
+
+    /** The AI intake system: conversations, manifests, extractions and their analytics. */
+    public Intake intake() {
+        return intake;
     }
 }

@@ -40,6 +40,16 @@ class SchemaCatalogTest {
     /** V8: partition upkeep and the cache-access rollup. */
     static final List<String> V8_TABLES = List.of("partition_policies", "cache_access_daily");
     static final List<String> V8_FUNCTIONS = List.of("maintain_partitions", "list_partitions", "rollup_cache_access");
+    /** Added by V9__intake.sql. */
+    static final List<String> INTAKE_FUNCTIONS = List.of(
+            "conversations_status_guard", "conversation_messages_guard", "manifest_digest", "build_manifests_guard",
+            "create_manifest_version");
+
+    /** Added by V9__intake.sql: trigger name and table. */
+    static final List<List<String>> INTAKE_TRIGGERS = List.of(
+            List.of("trg_conversations_status_guard", "conversations"),
+            List.of("trg_conversation_messages_guard", "conversation_messages"),
+            List.of("trg_build_manifests_guard", "build_manifests"));
 
     @RegisterExtension
     static final HonuaDatabase db = HonuaDatabase.migrated();
@@ -161,5 +171,21 @@ class SchemaCatalogTest {
         assertThat(row).isNotNull();
         assertThat(row.value1()).isZero();
         assertThat(row.value2()).isEqualTo("new_rows");
+    @ParameterizedTest
+    @FieldSource("INTAKE_FUNCTIONS")
+    void intakeFunctionExists(String function) {
+        int count = dsl.fetchCount(DSL.selectOne().from(DSL.table("pg_proc p")).join(DSL.table("pg_namespace n"))
+                .on(DSL.field("n.oid").eq(DSL.field("p.pronamespace")))
+                .where(DSL.field("n.nspname").eq("public")).and(DSL.field("p.proname").eq(function)));
+        assertThat(count).as("%s in pg_proc", function).isEqualTo(1);
+    }
+
+    @ParameterizedTest
+    @FieldSource("INTAKE_TRIGGERS")
+    void intakeTriggerExists(List<String> trigger) {
+        assertThat(dsl.fetchExists(DSL.selectOne().from(DSL.table("pg_trigger t")).join(DSL.table("pg_class c"))
+                .on(DSL.field("c.oid").eq(DSL.field("t.tgrelid")))
+                .where(DSL.field("c.relname").eq(trigger.get(1))).and(DSL.field("t.tgname").eq(trigger.get(0)))))
+                .as("%s on %s", trigger.get(0), trigger.get(1)).isTrue();
     }
 }

@@ -1,0 +1,31 @@
+package io.honua.db.intake;
+
+import io.honua.db.schema.generated.tables.records.RequirementExtractionsRecord;
+import java.math.BigDecimal;
+import java.time.Instant;
+import java.util.Optional;
+import java.util.UUID;
+
+/**
+ * A requirement the AI extracted from a conversation. Immutable.
+ *
+ * @param confidence         0..1 (three decimals)
+ * @param correctedValueJson present once a human corrected the extraction
+ */
+public record Extraction(
+        UUID id,
+        UUID conversationId,
+        Optional<UUID> manifestId,
+        RequirementType type,
+        String extractedValueJson,
+        BigDecimal confidence,
+        boolean corrected,
+        Optional<String> correctedValueJson,
+        Instant createdAt) {
+
+    static Extraction of(RequirementExtractionsRecord r) {
+        return new Extraction(r.getId(), r.getConversationId(), Optional.ofNullable(r.getManifestId()),
+                RequirementType.fromDb(r.getRequirementType()), r.getExtractedValue().data(), r.getConfidence(),
+                r.getWasCorrected(), Optional.ofNullable(r.getCorrectedValue()).map(j -> j.data()), r.getCreatedAt());
+    }
+}
