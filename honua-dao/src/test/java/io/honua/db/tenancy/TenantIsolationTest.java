@@ -383,6 +383,24 @@ class TenantIsolationTest {
         assertThat(fv(admin, "SELECT has_schema_privilege('honua_app', 'public', 'CREATE')", Boolean.class)).isFalse();
     }
 
+    @Test
+    void tablesOfLaterMigrationsGetPrivilegesAndTheReusableTenantPolicies() {
+        // what a later migration does: create a tenant-owned (partitioned) table and call honua_enable_tenant_rls
+        admin.execute("CREATE TABLE later_things (id bigint GENERATED ALWAYS AS IDENTITY, customer_id text NOT NULL, "
+                + "at timestamptz NOT NULL DEFAULT now(), PRIMARY KEY (id, at)) PARTITION BY RANGE (at)");
+        admin.execute("CREATE TABLE later_things_default PARTITION OF later_things DEFAULT");
+        admin.execute("SELECT honua_enable_tenant_rls('later_things', 'customer_id')");
+        admin.execute("INSERT INTO later_things (customer_id) VALUES (?), (?), (?)", A, B, B);
+        assertThat(fv(admin, "SELECT has_table_privilege('honua_app', 'later_things', 'SELECT,INSERT,UPDATE,DELETE')", Boolean.class)).isTrue();
+        assertThat(fv(admin, "SELECT has_table_privilege('honua_app', 'later_things', 'TRUNCATE')", Boolean.class)).isFalse();
+        assertThat(as(A, "SELECT count(*) FROM later_things", Long.class)).isEqualTo(1);
+        assertThat(as(A, "SELECT count(*) FROM later_things_default", Long.class)).as("partition has the policies too").isEqualTo(1);
+        assertThat(fv(app, "SELECT count(*) FROM later_things", Long.class)).isZero();
+        assertThatThrownBy(() -> execAs(A, "INSERT INTO later_things (customer_id) VALUES (?)", B))
+                .satisfies(e -> assertThat(((DataAccessException) e).sqlState()).isEqualTo("42501"));
+        admin.execute("DROP TABLE later_things");
+    }
+
     // ---- through the DAO ----------------------------------------------------------------------------------------------
 
     @Test

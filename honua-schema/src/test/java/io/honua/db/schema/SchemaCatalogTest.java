@@ -110,4 +110,21 @@ class SchemaCatalogTest {
                     .as("%s has an updated_at trigger", table).isTrue();
         }
     }
+
+    @ParameterizedTest
+    @FieldSource("SEED_TABLES")
+    void seedTablesHaveForcedRowLevelSecurity(String table) {
+        Boolean forced = dsl.fetchValue(DSL.select(DSL.field("c.relrowsecurity AND c.relforcerowsecurity", Boolean.class))
+                .from(DSL.table("pg_class c")).where(DSL.field("c.oid").eq(DSL.field("{0}::regclass", Object.class, DSL.val(table)))));
+        assertThat(forced).as("%s has ENABLE + FORCE ROW LEVEL SECURITY", table).isTrue();
+    }
+
+    @org.junit.jupiter.api.Test
+    void tenancyObjectsExist() {
+        assertThat(generatedTables()).contains("audit_events", "maintenance_runs");
+        for (String role : List.of("honua_app", "honua_worker")) {
+            assertThat(dsl.fetchExists(DSL.selectOne().from(DSL.table("pg_roles")).where(DSL.field("rolname").eq(role))))
+                    .as("role %s", role).isTrue();
+        }
+    }
 }
