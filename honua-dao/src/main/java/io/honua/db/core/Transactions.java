@@ -61,6 +61,24 @@ public final class Transactions {
                 : dsl.configuration().derive(connection).dsl();
     }
 
+    /** Name of the session setting the audit triggers read as the actor of a change. */
+    public static final String ACTOR_SETTING = "honua.actor";
+
+    /**
+     * As {@link #inTenant(DSLContext, String, Function)}, also setting {@value #ACTOR_SETTING} (who is acting, recorded
+     * by the audit triggers) for this transaction only.
+     */
+    public static <T> T inTenant(DSLContext dsl, String customerId, String actor, Function<DSLContext, T> work) {
+        Checks.text(customerId, "customerId", 255);
+        Checks.text(actor, "actor", 200);
+        return inTransaction(dsl, tx -> {
+            tx.select(DSL.function("set_config", String.class, DSL.val(TENANT_SETTING), DSL.val(customerId), DSL.inline(true)),
+                    DSL.function("set_config", String.class, DSL.val(ACTOR_SETTING), DSL.val(actor), DSL.inline(true)))
+                    .fetch();
+            return work.apply(tx);
+        });
+    }
+
     private static void rollback(Connection connection, Throwable cause) {
         try {
             connection.rollback();

@@ -30,6 +30,63 @@ public final class Fixtures {
         return new HikariDataSource(config);
     }
 
+    /** Login role of the tests that run as the application role {@code honua_app} (member of it, nothing else). */
+    public static final String APP_LOGIN = "honua_it_app";
+    /** Login role of the tests that run as the service role {@code honua_worker}. */
+    public static final String WORKER_LOGIN = "honua_it_worker";
+
+    /** A pool whose connections log in as {@value #APP_LOGIN}: tenant-scoped by row-level security. */
+    public static HikariDataSource appPool(HonuaDatabase db, int size) {
+        return rolePool(db, size, APP_LOGIN, "honua_app");
+    }
+
+    /** A pool whose connections log in as {@value #WORKER_LOGIN}: the cross-tenant service role. */
+    public static HikariDataSource workerPool(HonuaDatabase db, int size) {
+        return rolePool(db, size, WORKER_LOGIN, "honua_worker");
+    }
+
+    private static HikariDataSource rolePool(HonuaDatabase db, int size, String login, String group) {
+        ensureLoginRole(db, login, group);
+        HikariConfig config = new HikariConfig();
+        config.setJdbcUrl(db.jdbcUrl());
+        config.setUsername(login);
+        config.setPassword(login);
+        config.setMaximumPoolSize(size);
+        config.setMinimumIdle(1);
+        config.setPoolName(login + "-" + size);
+        return new HikariDataSource(config);
+    }
+
+    /**
+     * Creates the login role (cluster-wide) as a member of {@code group} unless it exists. Race-safe: test JVMs of
+     * other modules may do the same at the same moment.
+     */
+    public static synchronized void ensureLoginRole(HonuaDatabase db, String login, String group) {
+        DSLContext admin = org.jooq.impl.DSL.using(db.dataSource(), org.jooq.SQLDialect.POSTGRES);
+        for (int attempt = 0; ; attempt++) {
+            try {
+                admin.execute("DO $$ BEGIN "
+                        + "IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '" + login + "') THEN "
+                        + "CREATE ROLE " + login + " LOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE INHERIT PASSWORD '" + login + "' IN ROLE " + group + "; "
+                        + "END IF; "
+                        + "IF NOT pg_has_role('" + login + "', '" + group + "', 'MEMBER') THEN GRANT " + group + " TO " + login + "; END IF; "
+                        + "EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END $$");
+                return;
+            } catch (org.jooq.exception.DataAccessException e) {
+                // "tuple concurrently updated" on the shared catalogs: another JVM is creating the same role
+                if (attempt >= 5) {
+                    throw e;
+                }
+                try {
+                    Thread.sleep(50L * (attempt + 1));
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                    throw e;
+                }
+            }
+        }
+    }
+
     public static String customer(DSLContext dsl, String id) {
         dsl.insertInto(CUSTOMERS)
                 .set(CUSTOMERS.CUSTOMER_ID, id)

@@ -187,5 +187,20 @@ class SchemaCatalogTest {
                 .on(DSL.field("c.oid").eq(DSL.field("t.tgrelid")))
                 .where(DSL.field("c.relname").eq(trigger.get(1))).and(DSL.field("t.tgname").eq(trigger.get(0)))))
                 .as("%s on %s", trigger.get(0), trigger.get(1)).isTrue();
+    @ParameterizedTest
+    @FieldSource("SEED_TABLES")
+    void seedTablesHaveForcedRowLevelSecurity(String table) {
+        Boolean forced = dsl.fetchValue(DSL.select(DSL.field("c.relrowsecurity AND c.relforcerowsecurity", Boolean.class))
+                .from(DSL.table("pg_class c")).where(DSL.field("c.oid").eq(DSL.field("{0}::regclass", Object.class, DSL.val(table)))));
+        assertThat(forced).as("%s has ENABLE + FORCE ROW LEVEL SECURITY", table).isTrue();
+    }
+
+    @org.junit.jupiter.api.Test
+    void tenancyObjectsExist() {
+        assertThat(generatedTables()).contains("audit_events", "maintenance_runs");
+        for (String role : List.of("honua_app", "honua_worker")) {
+            assertThat(dsl.fetchExists(DSL.selectOne().from(DSL.table("pg_roles")).where(DSL.field("rolname").eq(role))))
+                    .as("role %s", role).isTrue();
+        }
     }
 }

@@ -1,0 +1,193 @@
+package io.honua.db.maintenance;
+
+import static io.honua.db.schema.generated.Tables.MAINTENANCE_RUNS;
+
+import io.honua.db.core.Checks;
+import io.honua.db.core.HonuaException;
+import io.honua.db.core.SqlErrors;
+import io.honua.db.core.Transactions;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.jooq.DSLContext;
+import org.jooq.Field;
+import org.jooq.impl.DSL;
+import org.jooq.impl.SQLDataType;
+
+/**
+ * Runs the maintenance jobs on their intervals, from any number of service instances at once, with exactly one
+ * instance running each job per interval.
+ *
+ * <p>How: for a due job, one transaction takes {@code pg_try_advisory_xact_lock} on the job (an instance that does
+ * not get it skips: another one is running the job), checks {@code maintenance_runs} for the interval (recorded:
+ * skip), runs the job function and inserts the {@code (job, interval_start)} row, and commits. The job's effects and
+ * its record commit together; the primary key refuses a second record, rolling back a second run should the lock
+ * ever be bypassed. A failed run is recorded as failed in a separate transaction, and that interval is not retried.
+ *
+ * <p>Run it with the worker role ({@code honua_worker}): the jobs work across tenants. Thread-safe.
+ */
+public final class MaintenanceScheduler implements AutoCloseable {
+
+    private final DSLContext dsl;
+    private final MaintenanceOptions options;
+    private final Map<String, Instant> done = new ConcurrentHashMap<>();
+    private ScheduledExecutorService executor;
+
+    public MaintenanceScheduler(DSLContext dsl, MaintenanceOptions options) {
+        this.dsl = Objects.requireNonNull(dsl, "dsl");
+        this.options = Checks.notNull(options, "options");
+    }
+
+    public MaintenanceOptions options() {
+        return options;
+    }
+
+    /**
+     * One pass: runs every job whose current interval has no recorded run and that no other instance is running.
+     *
+     * @return what happened to each job, in job order
+     */
+    public List<JobRun> runDue() {
+        Instant now = options.clock().instant();
+        List<JobRun> runs = new ArrayList<>(options.jobs().size());
+        for (MaintenanceJob job : options.jobs()) {
+            runs.add(runIfDue(job, job.intervalStart(now)));
+        }
+        return runs;
+    }
+
+    private JobRun runIfDue(MaintenanceJob job, Instant intervalStart) {
+        if (intervalStart.equals(done.get(job.name()))) {
+            return new JobRun(job.name(), intervalStart, JobRun.Outcome.ALREADY_DONE, OptionalLong.empty(), Optional.empty());
+        }
+        Instant started = options.clock().instant();
+        JobRun run;
+        try {
+            run = Transactions.inTransaction(dsl, tx -> {
+                Boolean locked = tx.select(DSL.function("pg_try_advisory_xact_lock", Boolean.class,
+                        DSL.function("hashtext", Integer.class, DSL.val("honua.maintenance:" + job.name())))).fetchOne(0, Boolean.class);
+                if (!Boolean.TRUE.equals(locked)) {
+                    return new JobRun(job.name(), intervalStart, JobRun.Outcome.BUSY, OptionalLong.empty(), Optional.empty());
+                }
+                if (recorded(tx, job, intervalStart)) {
+                    return new JobRun(job.name(), intervalStart, JobRun.Outcome.ALREADY_DONE, OptionalLong.empty(), Optional.empty());
+                }
+                OptionalLong affected = call(tx, job);
+                tx.insertInto(MAINTENANCE_RUNS)
+                        .set(MAINTENANCE_RUNS.JOB, job.name())
+                        .set(MAINTENANCE_RUNS.INTERVAL_START, intervalStart)
+                        .set(MAINTENANCE_RUNS.INSTANCE_ID, options.instanceId())
+                        .set(MAINTENANCE_RUNS.STATUS, "succeeded")
+                        .set(MAINTENANCE_RUNS.AFFECTED_ROWS, affected.isPresent() ? affected.getAsLong() : null)
+                        .set(MAINTENANCE_RUNS.STARTED_AT, started)
+                        .execute();
+                return new JobRun(job.name(), intervalStart, JobRun.Outcome.RAN, affected, Optional.empty());
+            });
+        } catch (RuntimeException e) {
+            String message = e instanceof org.jooq.exception.DataAccessException d ? SqlErrors.serverMessage(d) : String.valueOf(e.getMessage());
+            if (e instanceof org.jooq.exception.DataAccessException d && SqlErrors.UNIQUE_VIOLATION.equals(d.sqlState())) {
+                // another instance recorded this interval first; this run was rolled back
+                run = new JobRun(job.name(), intervalStart, JobRun.Outcome.ALREADY_DONE, OptionalLong.empty(), Optional.empty());
+            } else {
+                recordFailure(job, intervalStart, started, message);
+                run = new JobRun(job.name(), intervalStart, JobRun.Outcome.FAILED, OptionalLong.empty(), Optional.of(message));
+            }
+        }
+        if (run.outcome() != JobRun.Outcome.BUSY) {
+            done.put(job.name(), intervalStart);
+        }
+        return run;
+    }
+
+    private static boolean recorded(DSLContext tx, MaintenanceJob job, Instant intervalStart) {
+        return tx.fetchExists(MAINTENANCE_RUNS, MAINTENANCE_RUNS.JOB.eq(job.name()).and(MAINTENANCE_RUNS.INTERVAL_START.eq(intervalStart)));
+    }
+
+    private static OptionalLong call(DSLContext tx, MaintenanceJob job) {
+        Field<?>[] args = job.args().stream().map(DSL::val).toArray(Field[]::new);
+        String result = tx.select(DSL.function(DSL.name(job.function()), SQLDataType.CLOB, args)).fetchOne(0, String.class);
+        if (result != null && result.matches("-?\\d{1,18}")) {
+            return OptionalLong.of(Long.parseLong(result));
+        }
+        return OptionalLong.empty();
+    }
+
+    private void recordFailure(MaintenanceJob job, Instant intervalStart, Instant started, String message) {
+        try {
+            dsl.insertInto(MAINTENANCE_RUNS)
+                    .set(MAINTENANCE_RUNS.JOB, job.name())
+                    .set(MAINTENANCE_RUNS.INTERVAL_START, intervalStart)
+                    .set(MAINTENANCE_RUNS.INSTANCE_ID, options.instanceId())
+                    .set(MAINTENANCE_RUNS.STATUS, "failed")
+                    .set(MAINTENANCE_RUNS.ERROR, message.length() > 10_000 ? message.substring(0, 10_000) : message)
+                    .set(MAINTENANCE_RUNS.STARTED_AT, started)
+                    .onConflictDoNothing()
+                    .execute();
+        } catch (RuntimeException ignored) {
+            // the database is unreachable: the next pass tries again
+            done.remove(job.name());
+        }
+    }
+
+    /** Recorded runs of a job, newest interval first, at most {@code limit} (1..1000). */
+    public List<RecordedRun> history(String job, int limit) {
+        Checks.text(job, "job", 100);
+        Checks.range(limit, 1, 1000, "limit");
+        try {
+            return dsl.selectFrom(MAINTENANCE_RUNS).where(MAINTENANCE_RUNS.JOB.eq(job)).orderBy(MAINTENANCE_RUNS.INTERVAL_START.desc())
+                    .limit(limit)
+                    .fetch(r -> new RecordedRun(r.getJob(), r.getIntervalStart(), r.getInstanceId(), "succeeded".equals(r.getStatus()),
+                            r.getAffectedRows() == null ? OptionalLong.empty() : OptionalLong.of(r.getAffectedRows()),
+                            Optional.ofNullable(r.getError()), r.getStartedAt(), r.getFinishedAt()));
+        } catch (org.jooq.exception.DataAccessException e) {
+            throw SqlErrors.translate(e, "maintenance runs");
+        }
+    }
+
+    /** The pg_cron statements equivalent to the jobs, for databases that have pg_cron instead of a scheduler. */
+    public List<String> pgCronSchedule() {
+        return options.jobs().stream().map(MaintenanceJob::pgCronStatement).toList();
+    }
+
+    /** Starts checking every {@link MaintenanceOptions#tick()} on one daemon thread. */
+    public synchronized void start() {
+        if (executor != null) {
+            throw new HonuaException("scheduler already started");
+        }
+        executor = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "honua-maintenance-" + options.instanceId());
+            t.setDaemon(true);
+            return t;
+        });
+        long tick = options.tick().toMillis();
+        executor.scheduleWithFixedDelay(() -> {
+            try {
+                runDue();
+            } catch (RuntimeException e) {
+                // a pass that cannot reach the database is retried at the next tick
+            }
+        }, 0, tick, TimeUnit.MILLISECONDS);
+    }
+
+    /** Stops the ticking thread, waiting up to 30 s for a running job. */
+    @Override
+    public synchronized void close() {
+        if (executor != null) {
+            executor.shutdown();
+            try {
+                executor.awaitTermination(30, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            executor = null;
+        }
+    }
+}

@@ -1,0 +1,223 @@
+package io.honua.db.tenancy;
+
+import static io.honua.db.schema.generated.Tables.CUSTOMERS;
+
+import io.honua.db.core.Checks;
+import io.honua.db.core.ConflictException;
+import io.honua.db.core.HonuaException;
+import io.honua.db.core.InvalidRequestException;
+import io.honua.db.core.SqlErrors;
+import io.honua.db.core.Transactions;
+import io.honua.db.schema.generated.Routines;
+import io.honua.db.schema.generated.tables.records.CustomersRecord;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.function.Function;
+import java.util.function.Supplier;
+import java.util.regex.Pattern;
+import org.jooq.DSLContext;
+import org.jooq.Field;
+import org.jooq.JSONB;
+import org.jooq.exception.DataAccessException;
+import org.jooq.impl.DSL;
+
+/**
+ * Customers (tenants): create, update, soft delete, restore, find, purge.
+ *
+ * <p>Guarantees:
+ * <ul>
+ *   <li><b>Tenant context.</b> Every call is one transaction that first sets {@code honua.tenant_id} (SET LOCAL): to the
+ *       customer the call is about, or, for a DAO obtained from {@link TenantScope#customers()}, to the scope's tenant,
+ *       so that a scoped DAO never sees or changes another customer (the database's row-level security refuses it).</li>
+ *   <li><b>Atomic, audited.</b> Each change is one statement; the database appends one {@code audit_events} row per
+ *       changed customer in the same transaction (actor: the scope's actor, else the database role).</li>
+ *   <li><b>Soft delete.</b> {@link #softDelete} and {@link #restore} are idempotent; a soft-deleted customer cannot be
+ *       updated ({@link ConflictException}) until restored; {@link #purge} deletes customers soft-deleted longer than
+ *       the retention, with all their data.</li>
+ *   <li><b>Bad input</b> raises {@link InvalidRequestException}, an unknown customer {@link UnknownCustomerException},
+ *       an existing id {@link CustomerExistsException}; nothing is changed.</li>
+ * </ul>
+ * Thread-safe.
+ */
+public final class Customers {
+
+    static final Pattern ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,99}");
+    private static final Pattern EMAIL = Pattern.compile("[^@\\s]+@[^@\\s]+");
+
+    private final DSLContext dsl;
+    private final Optional<String> scopeTenant;
+    private final Optional<String> actor;
+
+    public Customers(DSLContext dsl) {
+        this(dsl, Optional.empty(), Optional.empty());
+    }
+
+    Customers(DSLContext dsl, Optional<String> scopeTenant, Optional<String> actor) {
+        this.dsl = Objects.requireNonNull(dsl, "dsl");
+        this.scopeTenant = scopeTenant;
+        this.actor = actor;
+    }
+
+    /**
+     * Creates a customer.
+     *
+     * @throws CustomerExistsException when the id is taken (also by a soft-deleted customer)
+     * @throws InvalidRequestException on a malformed id, name (1..200), email (..320, one @), metadata (JSON object)
+     * @throws TenantAccessDeniedException when a scoped DAO creates a customer other than its tenant
+     */
+    public Customer create(NewCustomer customer) {
+        Checks.notNull(customer, "customer");
+        String id = checkId(customer.customerId());
+        Checks.text(customer.name(), "name", 200);
+        customer.email().ifPresent(Customers::checkEmail);
+        String metadata = Checks.text(customer.metadataJson(), "metadataJson", 100_000);
+        return call(() -> run(id, tx -> Customer.of(tx.insertInto(CUSTOMERS)
+                .set(CUSTOMERS.CUSTOMER_ID, id)
+                .set(CUSTOMERS.NAME, customer.name())
+                .set(CUSTOMERS.EMAIL, customer.email().orElse(null))
+                .set(CUSTOMERS.SUBSCRIPTION_STATUS, customer.subscriptionStatus().dbValue())
+                .set(CUSTOMERS.TIER, customer.tier().dbValue())
+                .set(CUSTOMERS.METADATA, JSONB.valueOf(metadata))
+                .returning()
+                .fetchSingle())));
+    }
+
+    /** The customer, soft-deleted or not; empty when unknown or outside this DAO's tenant scope. */
+    public Optional<Customer> find(String customerId) {
+        String id = checkId(customerId);
+        return call(() -> run(id, tx -> tx.selectFrom(CUSTOMERS).where(CUSTOMERS.CUSTOMER_ID.eq(id)).fetchOptional().map(Customer::of)));
+    }
+
+    /**
+     * Applies the present fields of {@code update}.
+     *
+     * @throws UnknownCustomerException when there is no such customer (in scope)
+     * @throws ConflictException        when the customer is soft-deleted
+     * @throws InvalidRequestException  on bad values or an empty update
+     */
+    public Customer update(String customerId, CustomerUpdate update) {
+        String id = checkId(customerId);
+        Checks.notNull(update, "update");
+        if (update.isEmpty()) {
+            throw new InvalidRequestException("update changes nothing");
+        }
+        Map<Field<?>, Object> set = new HashMap<>();
+        update.name().ifPresent(n -> set.put(CUSTOMERS.NAME, Checks.text(n, "name", 200)));
+        update.email().ifPresent(e -> set.put(CUSTOMERS.EMAIL, e.isEmpty() ? null : checkEmail(e)));
+        update.subscriptionStatus().ifPresent(s -> set.put(CUSTOMERS.SUBSCRIPTION_STATUS, s.dbValue()));
+        update.tier().ifPresent(t -> set.put(CUSTOMERS.TIER, t.dbValue()));
+        update.metadataJson().ifPresent(m -> set.put(CUSTOMERS.METADATA, JSONB.valueOf(Checks.text(m, "metadataJson", 100_000))));
+        return call(() -> run(id, tx -> {
+            CustomersRecord r = tx.update(CUSTOMERS).set(set)
+                    .where(CUSTOMERS.CUSTOMER_ID.eq(id)).and(CUSTOMERS.DELETED_AT.isNull())
+                    .returning().fetchOne();
+            if (r == null) {
+                throw missingOrDeleted(tx, id);
+            }
+            return Customer.of(r);
+        }));
+    }
+
+    /** Soft-deletes the customer (idempotent: an already deleted customer is returned unchanged). */
+    public Customer softDelete(String customerId) {
+        String id = checkId(customerId);
+        return call(() -> run(id, tx -> {
+            CustomersRecord r = tx.update(CUSTOMERS).set(CUSTOMERS.DELETED_AT, DSL.currentInstant())
+                    .where(CUSTOMERS.CUSTOMER_ID.eq(id)).and(CUSTOMERS.DELETED_AT.isNull())
+                    .returning().fetchOne();
+            return r != null ? Customer.of(r) : existing(tx, id);
+        }));
+    }
+
+    /** Undoes a soft delete (idempotent: a live customer is returned unchanged). */
+    public Customer restore(String customerId) {
+        String id = checkId(customerId);
+        return call(() -> run(id, tx -> {
+            CustomersRecord r = tx.update(CUSTOMERS).setNull(CUSTOMERS.DELETED_AT)
+                    .where(CUSTOMERS.CUSTOMER_ID.eq(id)).and(CUSTOMERS.DELETED_AT.isNotNull())
+                    .returning().fetchOne();
+            return r != null ? Customer.of(r) : existing(tx, id);
+        }));
+    }
+
+    /**
+     * Permanently deletes customers soft-deleted longer than {@code retention} (whole days), with all their data
+     * ({@code purge_soft_deleted_records}). Run it as the worker role: under the application role it only reaches the
+     * scope's tenant (unscoped: nothing).
+     *
+     * @return number of customers purged
+     */
+    public int purge(Duration retention) {
+        Checks.notNull(retention, "retention");
+        if (retention.isNegative() || retention.toDays() > 36_500) {
+            throw new InvalidRequestException("retention must be 0..36500 days, got " + retention);
+        }
+        int days = (int) retention.toDays();
+        Integer n = call(() -> scopeTenant.isPresent()
+                ? run(scopeTenant.get(), tx -> Routines.purgeSoftDeletedRecords(tx.configuration(), days))
+                : Transactions.inTransaction(dsl, tx -> Routines.purgeSoftDeletedRecords(tx.configuration(), days)));
+        return n == null ? 0 : n;
+    }
+
+    // ---- internals ------------------------------------------------------------------------------------------------
+
+    private <T> T run(String customerId, Function<DSLContext, T> work) {
+        String tenant = scopeTenant.orElse(customerId);
+        return actor.isPresent()
+                ? Transactions.inTenant(dsl, tenant, actor.get(), work)
+                : Transactions.inTenant(dsl, tenant, work);
+    }
+
+    static String checkId(String customerId) {
+        Checks.notNull(customerId, "customerId");
+        if (!ID.matcher(customerId).matches()) {
+            throw new InvalidRequestException("customerId must be 1..100 letters, digits, '.', '_' or '-' starting with a letter or digit, got '"
+                    + (customerId.length() > 120 ? customerId.substring(0, 120) + "…" : customerId) + "'");
+        }
+        return customerId;
+    }
+
+    private static String checkEmail(String email) {
+        Checks.text(email, "email", 320);
+        if (!EMAIL.matcher(email).matches()) {
+            throw new InvalidRequestException("email must look like name@domain");
+        }
+        return email;
+    }
+
+    private static Customer existing(DSLContext tx, String id) {
+        return tx.selectFrom(CUSTOMERS).where(CUSTOMERS.CUSTOMER_ID.eq(id)).fetchOptional().map(Customer::of)
+                .orElseThrow(() -> new UnknownCustomerException("no customer " + id));
+    }
+
+    private static HonuaException missingOrDeleted(DSLContext tx, String id) {
+        Customer c = existing(tx, id);
+        return new ConflictException("customer " + id + " is soft-deleted since " + c.deletedAt().orElseThrow() + "; restore it first");
+    }
+
+    private static <T> T call(Supplier<T> action) {
+        try {
+            return action.get();
+        } catch (DataAccessException e) {
+            throw translate(e, "customers");
+        }
+    }
+
+    static RuntimeException translate(DataAccessException e, String what) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof HonuaException h) {
+                return h;
+            }
+        }
+        String state = e.sqlState() == null ? "" : e.sqlState();
+        return switch (state) {
+            case SqlErrors.UNIQUE_VIOLATION -> new CustomerExistsException(what + ": " + SqlErrors.serverMessage(e), e);
+            case "42501" -> new TenantAccessDeniedException(what + ": " + SqlErrors.serverMessage(e), e);
+            case SqlErrors.FOREIGN_KEY_VIOLATION -> new UnknownCustomerException(what + ": " + SqlErrors.serverMessage(e));
+            default -> SqlErrors.translate(e, what);
+        };
+    }
+}

@@ -1,0 +1,84 @@
+package io.honua.db.tenancy;
+
+import io.honua.db.HonuaDb;
+import io.honua.db.core.Checks;
+import io.honua.db.core.Transactions;
+import io.honua.db.queue.BuildQueue;
+import io.honua.db.queue.QueueOptions;
+import java.util.Optional;
+import java.util.function.Function;
+import javax.sql.DataSource;
+import org.jooq.DSLContext;
+import org.jooq.SQLDialect;
+import org.jooq.impl.DSL;
+
+/**
+ * Everything one tenant (customer) may do, obtained from {@link HonuaDb#forTenant(String)}. Every database call made
+ * through it runs in a transaction that sets {@code honua.tenant_id} to this tenant first (SET LOCAL), so under the
+ * application role {@code honua_app} the database's row-level security shows and accepts only this tenant's rows,
+ * whatever the query says. Optionally names the actor recorded in audit events ({@link #as(String)}).
+ *
+ * <p>Cheap to create (no connection is taken until a call); thread-safe.
+ */
+public final class TenantScope {
+
+    private final DataSource dataSource;
+    private final DSLContext dsl;
+    private final QueueOptions queueOptions;
+    private final String customerId;
+    private final Optional<String> actor;
+
+    public TenantScope(DataSource dataSource, DSLContext dsl, QueueOptions queueOptions, String customerId) {
+        this(dataSource, dsl, queueOptions, Customers.checkId(customerId), Optional.empty());
+    }
+
+    private TenantScope(DataSource dataSource, DSLContext dsl, QueueOptions queueOptions, String customerId, Optional<String> actor) {
+        this.dataSource = dataSource;
+        this.dsl = dsl;
+        this.queueOptions = queueOptions;
+        this.customerId = customerId;
+        this.actor = actor;
+    }
+
+    /** The same scope, recording {@code actor} (1..200 characters) as the actor of the changes it makes. */
+    public TenantScope as(String actor) {
+        return new TenantScope(dataSource, dsl, queueOptions, customerId, Optional.of(Checks.text(actor, "actor", 200)));
+    }
+
+    public String customerId() {
+        return customerId;
+    }
+
+    public Optional<String> actor() {
+        return actor;
+    }
+
+    /** The customers DAO limited to this tenant: other customers are invisible (find: empty; changes: unknown). */
+    public Customers customers() {
+        return new Customers(dsl, Optional.of(customerId), actor);
+    }
+
+    /**
+     * The build queue seen by this tenant: every call is its own transaction with the tenant set (multi-statement
+     * queue operations join it). Claims only take this tenant's builds under {@code honua_app}.
+     */
+    public BuildQueue buildQueue() {
+        return new BuildQueue(tenantDsl(), queueOptions);
+    }
+
+    /**
+     * A jOOQ context whose every statement (or {@link Transactions#inTransaction} block) runs in its own transaction
+     * with this tenant set, for your own typed queries.
+     */
+    public DSLContext tenantDsl() {
+        return DSL.using(new TenantConnectionProvider(dataSource, customerId, actor), SQLDialect.POSTGRES, HonuaDb.settings());
+    }
+
+    /** Runs {@code work} in one transaction with this tenant (and actor) set; commits when it returns. */
+    public <T> T inTransaction(Function<DSLContext, T> work) {
+        Checks.notNull(work, "work");
+        return actor.isPresent()
+                ? Transactions.inTenant(dsl, customerId, actor.get(), work)
+                : Transactions.inTenant(dsl, customerId, work);
+    }
+}

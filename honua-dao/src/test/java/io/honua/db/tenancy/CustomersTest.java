@@ -1,0 +1,182 @@
+package io.honua.db.tenancy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.zaxxer.hikari.HikariDataSource;
+import io.honua.db.HonuaDb;
+import io.honua.db.core.ConflictException;
+import io.honua.db.core.InvalidRequestException;
+import io.honua.db.testing.Fixtures;
+import io.honua.db.testkit.HonuaDatabase;
+import java.time.Duration;
+import java.util.List;
+import java.util.UUID;
+import org.jooq.DSLContext;
+import org.jooq.SQLDialect;
+import org.jooq.impl.DSL;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/** The customers DAO, run as the application role (honua_app); purge as the worker role. */
+class CustomersTest {
+
+    @RegisterExtension
+    static final HonuaDatabase db = HonuaDatabase.migrated();
+
+    static HikariDataSource appPool;
+    static HikariDataSource workerPool;
+    static HonuaDb app;
+    static HonuaDb worker;
+    static DSLContext admin;
+
+    @BeforeAll
+    static void setUp() {
+        appPool = Fixtures.appPool(db, 4);
+        workerPool = Fixtures.workerPool(db, 2);
+        app = HonuaDb.create(appPool);
+        worker = HonuaDb.create(workerPool);
+        admin = DSL.using(db.dataSource(), SQLDialect.POSTGRES);
+    }
+
+    @AfterAll
+    static void tearDown() {
+        appPool.close();
+        workerPool.close();
+    }
+
+    static String newId() {
+        return "cust-" + UUID.randomUUID().toString().substring(0, 8);
+    }
+
+    static long count(String sql, Object... binds) {
+        return admin.resultQuery(sql, binds).fetchOne(0, Long.class);
+    }
+
+    /** Everything a failed call must leave unchanged: all customers and all audit events. */
+    static String snapshot() {
+        return admin.resultQuery("SELECT coalesce(string_agg(c::text, ',' ORDER BY customer_id), '') || '|' || "
+                + "(SELECT count(*) FROM audit_events) FROM customers c").fetchOne(0, String.class);
+    }
+
+    @Test
+    void createFindUpdateSoftDeleteRestoreRoundTripIsAudited() {
+        String id = newId();
+        Customer created = app.customers().create(NewCustomer.builder(id, "Acme").email("ops@acme.io").tier(Tier.STANDARD)
+                .subscriptionStatus(SubscriptionStatus.ACTIVE).metadataJson("{\"region\": \"eu\"}").build());
+        assertThat(created.customerId()).isEqualTo(id);
+        assertThat(created.tier()).isEqualTo(Tier.STANDARD);
+        assertThat(created.subscriptionStatus()).isEqualTo(SubscriptionStatus.ACTIVE);
+        assertThat(created.email()).contains("ops@acme.io");
+        assertThat(created.metadataJson()).contains("\"region\"");
+        assertThat(created.isDeleted()).isFalse();
+        assertThat(app.customers().find(id)).contains(created);
+
+        Customer updated = app.customers().update(id, CustomerUpdate.builder().tier(Tier.ENTERPRISE).email("").build());
+        assertThat(updated.tier()).isEqualTo(Tier.ENTERPRISE);
+        assertThat(updated.email()).isEmpty();
+        assertThat(updated.name()).isEqualTo("Acme");
+
+        Customer deleted = app.customers().softDelete(id);
+        assertThat(deleted.deletedAt()).isPresent();
+        assertThat(app.customers().softDelete(id).deletedAt()).isEqualTo(deleted.deletedAt());
+        assertThatThrownBy(() -> app.customers().update(id, CustomerUpdate.builder().name("x").build()))
+                .isInstanceOf(ConflictException.class).hasMessageContaining("soft-deleted");
+        Customer restored = app.customers().restore(id);
+        assertThat(restored.isDeleted()).isFalse();
+        assertThat(app.customers().restore(id)).isEqualTo(restored);
+
+        List<String> actions = admin.resultQuery("SELECT action FROM audit_events WHERE tenant_id = ? ORDER BY seq", id)
+                .fetch().getValues(0, String.class);
+        assertThat(actions).containsExactly("customers.insert", "customers.update", "customers.update", "customers.update");
+        assertThat(worker.audit().verifyChain(id).isValid()).isTrue();
+    }
+
+    @Test
+    void scopedActorIsRecordedInTheAudit() {
+        String id = newId();
+        app.customers().create(NewCustomer.builder(id, "Scoped").build());
+        app.forTenant(id).as("alice@ops").customers().update(id, CustomerUpdate.builder().subscriptionStatus(SubscriptionStatus.PAST_DUE).build());
+        assertThat(admin.resultQuery("SELECT actor FROM audit_events WHERE tenant_id = ? ORDER BY seq", id).fetch().getValues(0, String.class))
+                .containsExactly(Fixtures.APP_LOGIN, "alice@ops");
+    }
+
+    @Test
+    void unknownCustomerIsTypedAndChangesNothing() {
+        String before = snapshot();
+        assertThat(app.customers().find("nobody-here")).isEmpty();
+        assertThatThrownBy(() -> app.customers().update("nobody-here", CustomerUpdate.builder().name("x").build()))
+                .isInstanceOf(UnknownCustomerException.class);
+        assertThatThrownBy(() -> app.customers().softDelete("nobody-here")).isInstanceOf(UnknownCustomerException.class);
+        assertThatThrownBy(() -> app.customers().restore("nobody-here")).isInstanceOf(UnknownCustomerException.class);
+        assertThat(snapshot()).isEqualTo(before);
+    }
+
+    @Test
+    void badInputIsTypedAndChangesNothing() {
+        String existing = newId();
+        app.customers().create(NewCustomer.builder(existing, "Existing").build());
+        String before = snapshot();
+        String id = newId();
+        List<Runnable> attempts = List.of(
+                () -> app.customers().create(NewCustomer.builder(id, "x".repeat(201)).build()),
+                () -> app.customers().create(NewCustomer.builder(id, "").build()),
+                () -> app.customers().create(NewCustomer.builder("x".repeat(101), "Long id").build()),
+                () -> app.customers().create(NewCustomer.builder("bad id!", "Bad id").build()),
+                () -> app.customers().create(NewCustomer.builder(id, "Mail").email("no-at-sign").build()),
+                () -> app.customers().create(NewCustomer.builder(id, "Mail").email("a@" + "b".repeat(320)).build()),
+                () -> app.customers().create(NewCustomer.builder(id, "Meta").metadataJson("{not json").build()),
+                () -> app.customers().create(NewCustomer.builder(id, "Meta").metadataJson("[1, 2]").build()),
+                () -> app.customers().create(NewCustomer.builder(id, "Tier").tier(Tier.parse("platinum")).build()),
+                () -> app.customers().update(existing, CustomerUpdate.builder().subscriptionStatus(SubscriptionStatus.parse("gold")).build()),
+                () -> app.customers().update(existing, CustomerUpdate.builder().name("n".repeat(201)).build()),
+                () -> app.customers().update(existing, CustomerUpdate.builder().metadataJson("\"a string\"").build()),
+                () -> app.customers().update(existing, CustomerUpdate.builder().build()),
+                () -> app.customers().purge(Duration.ofDays(-1)));
+        for (Runnable attempt : attempts) {
+            assertThatThrownBy(attempt::run).isInstanceOf(InvalidRequestException.class);
+        }
+        assertThatThrownBy(() -> app.customers().create(NewCustomer.builder(existing, "Again").build()))
+                .isInstanceOf(CustomerExistsException.class);
+        assertThat(snapshot()).isEqualTo(before);
+        assertThat(Tier.parse(" Professional ")).isEqualTo(Tier.PROFESSIONAL);
+    }
+
+    @Test
+    void badTierWrittenBehindTheDaosBackIsRefusedByTheDatabase() {
+        String id = newId();
+        app.customers().create(NewCustomer.builder(id, "Raw").build());
+        String before = snapshot();
+        assertThatThrownBy(() -> app.forTenant(id).inTransaction(tx -> tx.execute("UPDATE customers SET tier = 'platinum'")))
+                .isInstanceOf(org.jooq.exception.DataAccessException.class)
+                .satisfies(e -> assertThat(((org.jooq.exception.DataAccessException) e).sqlState()).isEqualTo("23514"));
+        assertThat(snapshot()).isEqualTo(before);
+    }
+
+    @Test
+    void purgeRemovesCustomersDeletedLongerThanTheRetentionWithTheirData() {
+        String old = newId();
+        String recent = newId();
+        for (String id : List.of(old, recent)) {
+            app.customers().create(NewCustomer.builder(id, "Purge " + id).build());
+            app.forTenant(id).buildQueue().enqueue(io.honua.db.queue.NewBuild.builder(id).build());
+            app.customers().softDelete(id);
+        }
+        admin.execute("UPDATE customers SET deleted_at = now() - interval '40 days' WHERE customer_id = ?", old);
+        // the application role without a tenant reaches nothing
+        assertThat(app.customers().purge(Duration.ofDays(30))).isZero();
+        assertThat(count("SELECT count(*) FROM customers WHERE customer_id = ?", old)).isEqualTo(1);
+
+        assertThat(worker.customers().purge(Duration.ofDays(30))).isEqualTo(1);
+        assertThat(count("SELECT count(*) FROM customers WHERE customer_id = ?", old)).isZero();
+        assertThat(count("SELECT count(*) FROM build_queue WHERE customer_id = ?", old)).isZero();
+        assertThat(count("SELECT count(*) FROM customers WHERE customer_id = ?", recent)).isEqualTo(1);
+        assertThat(count("SELECT count(*) FROM build_queue WHERE customer_id = ?", recent)).isEqualTo(1);
+        // the trail outlives the customer and records the purge
+        assertThat(admin.resultQuery("SELECT action FROM audit_events WHERE tenant_id = ? ORDER BY seq DESC LIMIT 1", old).fetchOne(0, String.class))
+                .isEqualTo("customers.delete");
+        assertThat(worker.audit().verifyChain(old).isValid()).isTrue();
+    }
+}
