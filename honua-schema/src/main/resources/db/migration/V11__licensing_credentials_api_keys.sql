@@ -284,3 +284,43 @@ CREATE FUNCTION encryption_key_usage()
     ORDER BY 1, 2;
 $$;
 COMMENT ON FUNCTION encryption_key_usage() IS 'How many encrypted rows each key id protects, per table.';
+
+-- ---------------------------------------------------------------------------------------------------------------------
+-- Typed reads and cross-tenant health checks (no secrets in any of them).
+-- ---------------------------------------------------------------------------------------------------------------------
+CREATE FUNCTION license_feature_flags(p_license_id UUID)
+    RETURNS TABLE (flag TEXT, value_type TEXT, enabled BOOLEAN)
+    LANGUAGE sql STABLE AS $$
+    SELECT e.key, jsonb_typeof(e.value), CASE WHEN jsonb_typeof(e.value) = 'boolean' THEN e.value::boolean END
+      FROM licenses l CROSS JOIN LATERAL jsonb_each(CASE WHEN jsonb_typeof(l.feature_flags) = 'object'
+                                                         THEN l.feature_flags ELSE '{}'::jsonb END) e
+     WHERE l.id = p_license_id
+     ORDER BY e.key;
+$$;
+COMMENT ON FUNCTION license_feature_flags(UUID) IS
+    'The feature flags of a license, one row per flag with its JSON type (the DAO rejects non-boolean values).';
+
+CREATE FUNCTION licenses_expiring_within(p_seconds BIGINT)
+    RETURNS TABLE (id UUID, customer_id TEXT, tier TEXT, status TEXT, is_trial BOOLEAN, ends_at TIMESTAMPTZ)
+    LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
+    SELECT l.id, l.customer_id, l.tier, l.status, l.is_trial, x.ends_at
+      FROM licenses l
+     CROSS JOIN LATERAL (SELECT CASE WHEN l.is_trial THEN least(l.trial_ends_at, l.expires_at) ELSE l.expires_at END AS ends_at) x
+     WHERE license_is_valid(l.status, l.is_trial, l.trial_ends_at, l.expires_at)
+       AND x.ends_at <= now() + make_interval(secs => p_seconds)
+     ORDER BY x.ends_at, l.id;
+$$;
+COMMENT ON FUNCTION licenses_expiring_within(BIGINT) IS
+    'Valid licenses whose expiry (or trial end) falls within p_seconds from now, soonest first; all customers.';
+
+CREATE FUNCTION invalid_registry_credentials()
+    RETURNS TABLE (id UUID, customer_id TEXT, registry_name TEXT, validation_status TEXT, validation_error TEXT,
+                   last_validated_at TIMESTAMPTZ)
+    LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
+    SELECT r.id, r.customer_id, r.registry_name, r.validation_status, r.validation_error, r.last_validated_at
+      FROM registry_credentials r
+     WHERE r.is_active AND r.validation_status = 'invalid'
+     ORDER BY r.last_validated_at NULLS FIRST, r.id;
+$$;
+COMMENT ON FUNCTION invalid_registry_credentials() IS
+    'Active credentials whose last validation failed, all customers, longest-failing first (the seed''s health check).';
