@@ -494,6 +494,11 @@ public final class BuildQueue {
                 return h;
             }
         }
+        // license quota / validity, raised by the V11 trigger on enqueue
+        Optional<io.honua.db.core.HonuaException> licensing = io.honua.db.licensing.LicenseErrors.translate(e);
+        if (licensing.isPresent()) {
+            return licensing.get();
+        }
         String state = e.sqlState() == null ? "" : e.sqlState();
         String constraint = SqlErrors.constraint(e).orElse("");
         String message = SqlErrors.serverMessage(e);
