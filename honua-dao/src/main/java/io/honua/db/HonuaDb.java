@@ -58,4 +58,19 @@ public final class HonuaDb {
     public BuildQueue buildQueue() {
         return buildQueue;
     }
+
+    /** Licenses, with their key copies encrypted under {@code keys} (see {@link io.honua.db.licensing.Licenses}). */
+    public io.honua.db.licensing.Licenses licenses(io.honua.db.crypto.KeyProvider keys) {
+        return new io.honua.db.licensing.Licenses(dsl, keys);
+    }
+
+    /** Registry credentials, encrypted under {@code keys} (see {@link io.honua.db.credentials.RegistryCredentials}). */
+    public io.honua.db.credentials.RegistryCredentials registryCredentials(io.honua.db.crypto.KeyProvider keys) {
+        return new io.honua.db.credentials.RegistryCredentials(dsl, keys);
+    }
+
+    /** API keys for workers and services (see {@link io.honua.db.apikeys.ApiKeys}). */
+    public io.honua.db.apikeys.ApiKeys apiKeys() {
+        return new io.honua.db.apikeys.ApiKeys(dsl);
+    }
 }
