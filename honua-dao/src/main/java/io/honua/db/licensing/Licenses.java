@@ -90,6 +90,9 @@ public final class Licenses {
      */
     public IssuedLicense issue(NewLicense license) {
         Checks.notNull(license, "license");
+        if (license.trialEndsAt().isPresent() && !license.trialEndsAt().get().isAfter(java.time.Instant.now())) {
+            throw new InvalidRequestException("a trial must end in the future, got " + license.trialEndsAt().get());
+        }
         String key = KEY_PREFIX + Secrets.randomToken(32);
         String keyId = cipher.keys().currentKeyId();
         EnvelopeCipher.Sealed sealed = cipher.sealText(keyId, key, context(license.customerId()));

@@ -84,7 +84,12 @@ public final class BuildQueue {
 
     // ---- enqueue --------------------------------------------------------------------------------------------------
 
-    /** Enqueues one build in its own transaction. */
+    /**
+     * Enqueues one build in its own transaction.
+     *
+     * @throws io.honua.db.licensing.QuotaExceededException  beyond the license's builds per month (nothing inserted)
+     * @throws io.honua.db.licensing.InvalidLicenseException the customer's licenses are all expired, revoked or suspended
+     */
     public Build enqueue(NewBuild build) {
         return enqueueAll(List.of(Checks.notNull(build, "build"))).getFirst();
     }
