@@ -1,18 +1,30 @@
 package io.honua.db;
 
+import io.honua.db.analytics.Analytics;
+import io.honua.db.apikeys.ApiKeys;
 import io.honua.db.audit.AuditLog;
+import io.honua.db.cache.BuildCache;
+import io.honua.db.credentials.RegistryCredentials;
+import io.honua.db.crypto.KeyProvider;
+import io.honua.db.intake.Intake;
+import io.honua.db.licensing.Licenses;
 import io.honua.db.maintenance.MaintenanceOptions;
 import io.honua.db.maintenance.MaintenanceScheduler;
+import io.honua.db.observability.SlowQueryListener;
+import io.honua.db.partitions.PartitionMaintenance;
 import io.honua.db.queue.BuildQueue;
 import io.honua.db.queue.QueueOptions;
 import io.honua.db.tenancy.Customers;
 import io.honua.db.tenancy.TenantScope;
+import java.time.Duration;
 import java.util.Objects;
+import java.util.Optional;
 import javax.sql.DataSource;
 import org.jooq.DSLContext;
 import org.jooq.SQLDialect;
 import org.jooq.conf.Settings;
 import org.jooq.impl.DSL;
+import org.jooq.impl.DefaultConfiguration;
 
 /**
  * Entry point: one per database, built from the service's pooled {@link DataSource}. Thread-safe.
@@ -20,24 +32,105 @@ import org.jooq.impl.DSL;
  * <pre>{@code
  * HonuaDb honua = HonuaDb.create(dataSource);
  * List<Build> builds = honua.buildQueue().claim("worker-1", 10);
+ *
+ * // analytics on a read replica, slow statements logged and counted:
+ * HonuaDb honua = HonuaDb.builder(primary).analyticsDataSource(replica).slowQueryThreshold(Duration.ofMillis(200)).build();
  * }</pre>
+ *
+ * Writes and everything but {@link #analytics()} run on the primary data source; {@link #analytics()} runs on the
+ * analytics data source (the primary unless one was given).
  */
 public final class HonuaDb {
 
     private final DataSource dataSource;
     private final DSLContext dsl;
     private final BuildQueue buildQueue;
+    private final BuildCache buildCache;
+    private final DataSource analyticsDataSource;
+    private final DSLContext analyticsDsl;
+    private final Analytics analytics;
+    private final PartitionMaintenance partitions;
+    private final Optional<SlowQueryListener> slowQueryListener;
+    private final Intake intake;
     private final QueueOptions queueOptions;
     private final Customers customers;
     private final AuditLog audit;
 
     private HonuaDb(DataSource dataSource, QueueOptions queueOptions) {
+        this(dataSource, queueOptions, dataSource, Optional.empty());
+    }
+
+    private HonuaDb(DataSource dataSource, QueueOptions queueOptions, DataSource analyticsDataSource,
+                    Optional<SlowQueryListener> slowQueryListener) {
         this.dataSource = dataSource;
-        this.dsl = DSL.using(dataSource, SQLDialect.POSTGRES, settings());
+        this.slowQueryListener = slowQueryListener;
+        this.dsl = context(dataSource, slowQueryListener);
         this.buildQueue = new BuildQueue(dsl, queueOptions);
+        this.buildCache = new BuildCache(dsl);
+        this.analyticsDataSource = analyticsDataSource;
+        this.analyticsDsl = analyticsDataSource == dataSource ? dsl : context(analyticsDataSource, slowQueryListener);
+        this.analytics = new Analytics(analyticsDsl);
+        this.partitions = new PartitionMaintenance(dsl);
+        this.intake = new Intake(dsl, buildQueue);
         this.queueOptions = queueOptions;
         this.customers = new Customers(dsl);
         this.audit = new AuditLog(dsl);
+    }
+
+    private static DSLContext context(DataSource dataSource, Optional<SlowQueryListener> listener) {
+        if (listener.isEmpty()) {
+            return DSL.using(dataSource, SQLDialect.POSTGRES, settings());
+        }
+        return DSL.using(new DefaultConfiguration().set(dataSource).set(SQLDialect.POSTGRES).set(settings())
+                .set(listener.get()));
+    }
+
+    /** Starts a builder over the primary (read-write) data source. */
+    public static Builder builder(DataSource primary) {
+        return new Builder(Objects.requireNonNull(primary, "primary"));
+    }
+
+    /** Options of a {@link HonuaDb}; every option has a default, {@code builder(ds).build()} equals {@code create(ds)}. */
+    public static final class Builder {
+
+        private final DataSource primary;
+        private DataSource analyticsDataSource;
+        private QueueOptions queueOptions = QueueOptions.DEFAULTS;
+        private Duration slowQueryThreshold;
+
+        private Builder(DataSource primary) {
+            this.primary = primary;
+            this.analyticsDataSource = primary;
+        }
+
+        /** Data source {@link HonuaDb#analytics()} reads from, typically a streaming read replica. Default: primary. */
+        public Builder analyticsDataSource(DataSource replica) {
+            this.analyticsDataSource = Objects.requireNonNull(replica, "replica");
+            return this;
+        }
+
+        public Builder queueOptions(QueueOptions options) {
+            this.queueOptions = Objects.requireNonNull(options, "options");
+            return this;
+        }
+
+        /**
+         * Turns on the {@link SlowQueryListener}: statements slower than {@code threshold} are logged and counted, all
+         * statements are timed. Off unless called.
+         */
+        public Builder slowQueryThreshold(Duration threshold) {
+            Objects.requireNonNull(threshold, "threshold");
+            if (threshold.isNegative()) {
+                throw new IllegalArgumentException("threshold must not be negative, got " + threshold);
+            }
+            this.slowQueryThreshold = threshold;
+            return this;
+        }
+
+        public HonuaDb build() {
+            return new HonuaDb(primary, queueOptions, analyticsDataSource,
+                    Optional.ofNullable(slowQueryThreshold).map(SlowQueryListener::new));
+        }
     }
 
     public static HonuaDb create(DataSource dataSource) {
@@ -70,6 +163,41 @@ public final class HonuaDb {
         return buildQueue;
     }
 
+    /** The shared build cache: lookup, register, access recording (also batched, see {@link BuildCache#recorder}). */
+    public BuildCache buildCache() {
+        return buildCache;
+    }
+
+    /** Dashboard queries; they run on {@link #analyticsDataSource()}. */
+    public Analytics analytics() {
+        return analytics;
+    }
+
+    /** Partition upkeep of the log tables (runs on the primary). */
+    public PartitionMaintenance partitions() {
+        return partitions;
+    }
+
+    /** The data source analytics read from: the replica given to the builder, else the primary. */
+    public DataSource analyticsDataSource() {
+        return analyticsDataSource;
+    }
+
+    /** The jOOQ context over {@link #analyticsDataSource()}, for your own read-only queries. */
+    public DSLContext analyticsDsl() {
+        return analyticsDsl;
+    }
+
+    /** The slow-query listener and its counters, when enabled by {@link Builder#slowQueryThreshold(Duration)}. */
+    public Optional<SlowQueryListener> slowQueryListener() {
+        return slowQueryListener;
+    }
+
+    /** The AI intake system: conversations, manifests, extractions and their analytics. */
+    public Intake intake() {
+        return intake;
+    }
+
     /** Customers (tenants); each call sets the tenant it is about for its transaction. */
     public Customers customers() {
         return customers;
@@ -91,5 +219,20 @@ public final class HonuaDb {
     /** A maintenance scheduler over this database (run it with the worker role); not started. */
     public MaintenanceScheduler maintenance(MaintenanceOptions options) {
         return new MaintenanceScheduler(dsl, options);
+    }
+
+    /** Licenses, with their key copies encrypted under {@code keys} (see {@link Licenses}). */
+    public Licenses licenses(KeyProvider keys) {
+        return new Licenses(dsl, keys);
+    }
+
+    /** Registry credentials, encrypted under {@code keys} (see {@link RegistryCredentials}). */
+    public RegistryCredentials registryCredentials(KeyProvider keys) {
+        return new RegistryCredentials(dsl, keys);
+    }
+
+    /** API keys for workers and services (see {@link ApiKeys}). */
+    public ApiKeys apiKeys() {
+        return new ApiKeys(dsl);
     }
 }

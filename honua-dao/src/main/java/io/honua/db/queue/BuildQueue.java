@@ -84,7 +84,12 @@ public final class BuildQueue {
 
     // ---- enqueue --------------------------------------------------------------------------------------------------
 
-    /** Enqueues one build in its own transaction. */
+    /**
+     * Enqueues one build in its own transaction.
+     *
+     * @throws io.honua.db.licensing.QuotaExceededException  beyond the license's builds per month (nothing inserted)
+     * @throws io.honua.db.licensing.InvalidLicenseException the customer's licenses are all expired, revoked or suspended
+     */
     public Build enqueue(NewBuild build) {
         return enqueueAll(List.of(Checks.notNull(build, "build"))).getFirst();
     }
@@ -493,6 +498,11 @@ public final class BuildQueue {
             if (t instanceof io.honua.db.core.HonuaException h) {
                 return h;
             }
+        }
+        // license quota / validity, raised by the V11 trigger on enqueue
+        Optional<io.honua.db.core.HonuaException> licensing = io.honua.db.licensing.LicenseErrors.translate(e);
+        if (licensing.isPresent()) {
+            return licensing.get();
         }
         String state = e.sqlState() == null ? "" : e.sqlState();
         String constraint = SqlErrors.constraint(e).orElse("");

@@ -203,4 +203,25 @@ class SchemaCatalogTest {
                     .as("role %s", role).isTrue();
         }
     }
+    // ---- V11: licensing, credentials, API keys ------------------------------------------------------------------------
+    static final List<String> V11_TABLES = List.of("api_keys", "license_build_usage");
+
+    static final List<String> V11_FUNCTIONS = List.of(
+            "license_is_valid", "current_quota_month", "feature_flags_valid", "build_queue_license_quota",
+            "registry_credentials_license_quota", "verify_license_key", "api_key_scopes_valid", "verify_api_key",
+            "encrypted_rows_not_under_key", "encryption_key_usage", "license_feature_flags", "licenses_expiring_within",
+            "invalid_registry_credentials");
+
+    @ParameterizedTest
+    @FieldSource("V11_TABLES")
+    void v11TableExistsAndIsGenerated(String table) {
+        tableExistsAndIsGenerated(table);
+        tablesWithUpdatedAtMaintainItByTrigger(table);
+    }
+
+    @ParameterizedTest
+    @FieldSource("V11_FUNCTIONS")
+    void v11FunctionExistsAndIsGenerated(String function) {
+        functionExistsAndIsGenerated(function);
+    }
 }

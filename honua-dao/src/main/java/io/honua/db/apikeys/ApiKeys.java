@@ -1,0 +1,146 @@
+package io.honua.db.apikeys;
+
+import static io.honua.db.schema.generated.Tables.API_KEYS;
+import static io.honua.db.schema.generated.Tables.VERIFY_API_KEY;
+
+import io.honua.db.core.Checks;
+import io.honua.db.core.ConflictException;
+import io.honua.db.core.HonuaException;
+import io.honua.db.core.SqlErrors;
+import io.honua.db.core.Transactions;
+import io.honua.db.crypto.Secrets;
+import io.honua.db.queue.UnknownCustomerException;
+import io.honua.db.schema.generated.tables.records.ApiKeysRecord;
+import io.honua.db.schema.generated.tables.records.VerifyApiKeyRecord;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.function.Supplier;
+import org.jooq.DSLContext;
+import org.jooq.exception.DataAccessException;
+import org.jooq.impl.DSL;
+
+/**
+ * API keys for workers and services (seed 004): {@code hk_<8 base32>_<43 base64url>} (256 random bits after the
+ * prefix).
+ *
+ * <p>Guarantees:
+ * <ul>
+ *   <li><b>Hashed at rest.</b> Only the SHA-256 of the key is stored; the key is returned once by {@link #create}.</li>
+ *   <li><b>Verify</b> is one statement ({@code verify_api_key}, usable before the tenant is known): a valid key gets
+ *       {@code last_used_at = now()} atomically; revoked, expired and unknown keys are reported, never accepted.</li>
+ *   <li><b>Revoke</b> takes effect for every later verify; idempotent.</li>
+ *   <li>Bad input raises a subtype of {@link HonuaException} and changes nothing.</li>
+ * </ul>
+ * Thread-safe; share one instance.
+ */
+public final class ApiKeys {
+
+    public static final String KEY_PREFIX = "hk_";
+    private static final int MAX_PRESENTED_KEY = 200;
+
+    private final DSLContext dsl;
+
+    public ApiKeys(DSLContext dsl) {
+        this.dsl = Checks.notNull(dsl, "dsl");
+    }
+
+    /**
+     * Creates a key; the result carries its value, which is not stored anywhere.
+     *
+     * @throws UnknownCustomerException no such customer
+     * @throws ConflictException        the customer has an unrevoked key with this name
+     */
+    public CreatedApiKey create(NewApiKey k) {
+        Checks.notNull(k, "apiKey");
+        String prefix = KEY_PREFIX + Secrets.randomBase32(8);
+        String key = prefix + "_" + Secrets.randomToken(32);
+        ApiKeysRecord r = call(() -> Transactions.inTenant(dsl, k.customerId(), tx -> tx.insertInto(API_KEYS)
+                .set(API_KEYS.CUSTOMER_ID, k.customerId())
+                .set(API_KEYS.NAME, k.name())
+                .set(API_KEYS.KEY_PREFIX, prefix)
+                .set(API_KEYS.KEY_HASH, Secrets.sha256Hex(key))
+                .set(API_KEYS.SCOPES, k.scopes().stream().sorted().toArray(String[]::new))
+                .set(API_KEYS.EXPIRES_AT, k.expiresAt().orElse(null))
+                .returning().fetchOne()));
+        return new CreatedApiKey(of(r), key);
+    }
+
+    /**
+     * Verifies a presented key. Never throws for a wrong key: the verdict says UNKNOWN.
+     *
+     * @throws io.honua.db.core.InvalidRequestException when the key is null, blank or longer than 200 characters
+     */
+    public ApiKeyCheck verify(String presentedKey) {
+        Checks.text(presentedKey, "api key", MAX_PRESENTED_KEY);
+        List<VerifyApiKeyRecord> rows = call(() -> VERIFY_API_KEY(dsl.configuration(), Secrets.sha256Hex(presentedKey)));
+        if (rows.isEmpty()) {
+            return new ApiKeyCheck(ApiKeyCheck.Verdict.UNKNOWN, Optional.empty());
+        }
+        VerifyApiKeyRecord r = rows.getFirst();
+        ApiKey key = new ApiKey(r.getId(), r.getCustomerId(), r.getName(), r.getKeyPrefix(), scopes(r.getScopes()),
+                r.getCreatedAt(), Optional.ofNullable(r.getLastUsedAt()), Optional.ofNullable(r.getExpiresAt()),
+                Optional.ofNullable(r.getRevokedAt()));
+        ApiKeyCheck.Verdict verdict = Boolean.TRUE.equals(r.getValid()) ? ApiKeyCheck.Verdict.VALID
+                : key.revoked() ? ApiKeyCheck.Verdict.REVOKED : ApiKeyCheck.Verdict.EXPIRED;
+        return new ApiKeyCheck(verdict, Optional.of(key));
+    }
+
+    /** Revokes a key (revoked_at = now()); idempotent, the first revocation time is kept. */
+    public ApiKey revoke(String customerId, UUID apiKeyId) {
+        Checks.notNull(apiKeyId, "apiKeyId");
+        return call(() -> Transactions.inTenant(dsl, customerId, tx -> {
+            tx.update(API_KEYS).set(API_KEYS.REVOKED_AT, DSL.currentInstant())
+                    .where(API_KEYS.ID.eq(apiKeyId).and(API_KEYS.CUSTOMER_ID.eq(customerId))).and(API_KEYS.REVOKED_AT.isNull())
+                    .execute();
+            ApiKeysRecord r = tx.selectFrom(API_KEYS).where(API_KEYS.ID.eq(apiKeyId).and(API_KEYS.CUSTOMER_ID.eq(customerId))).fetchOne();
+            if (r == null) {
+                throw new UnknownApiKeyException("customer " + customerId + " has no API key " + apiKeyId);
+            }
+            return of(r);
+        }));
+    }
+
+    /** The customer's keys (revoked ones too), oldest first; never the key values. */
+    public List<ApiKey> list(String customerId) {
+        return call(() -> Transactions.inTenant(dsl, customerId, tx -> tx.selectFrom(API_KEYS)
+                .where(API_KEYS.CUSTOMER_ID.eq(customerId)).orderBy(API_KEYS.CREATED_AT, API_KEYS.ID).fetch(ApiKeys::of)));
+    }
+
+    public Optional<ApiKey> find(String customerId, UUID apiKeyId) {
+        Checks.notNull(apiKeyId, "apiKeyId");
+        return call(() -> Transactions.inTenant(dsl, customerId, tx -> tx.selectFrom(API_KEYS)
+                .where(API_KEYS.ID.eq(apiKeyId).and(API_KEYS.CUSTOMER_ID.eq(customerId))).fetchOptional().map(ApiKeys::of)));
+    }
+
+    private static ApiKey of(ApiKeysRecord r) {
+        return new ApiKey(r.getId(), r.getCustomerId(), r.getName(), r.getKeyPrefix(), scopes(r.getScopes()), r.getCreatedAt(),
+                Optional.ofNullable(r.getLastUsedAt()), Optional.ofNullable(r.getExpiresAt()), Optional.ofNullable(r.getRevokedAt()));
+    }
+
+    private static List<String> scopes(String[] scopes) {
+        return scopes == null ? List.of() : Arrays.stream(scopes).sorted().toList();
+    }
+
+    private static <T> T call(Supplier<T> action) {
+        try {
+            return action.get();
+        } catch (DataAccessException e) {
+            for (Throwable t = e; t != null; t = t.getCause()) {
+                if (t instanceof HonuaException h) {
+                    throw h;
+                }
+            }
+            String constraint = SqlErrors.constraint(e).orElse("");
+            String message = SqlErrors.serverMessage(e);
+            if (SqlErrors.FOREIGN_KEY_VIOLATION.equals(e.sqlState()) && constraint.contains("customer")) {
+                throw new UnknownCustomerException("unknown customer: " + message, e);
+            }
+            if (SqlErrors.UNIQUE_VIOLATION.equals(e.sqlState())) {
+                throw new ConflictException("an unrevoked API key with this name exists: " + message, e);
+            }
+            throw SqlErrors.translate(e, "api keys");
+        }
+    }
+}

@@ -1,0 +1,63 @@
+package io.honua.db.licensing;
+
+import io.honua.db.core.HonuaException;
+import io.honua.db.core.SqlErrors;
+import java.util.Optional;
+import org.jooq.exception.DataAccessException;
+
+/**
+ * Maps the licensing SQLSTATEs of migration V11 to typed exceptions; used by every DAO whose writes the license
+ * triggers guard (the build queue, registry credentials).
+ */
+public final class LicenseErrors {
+
+    /** Builds-per-month quota exceeded. */
+    public static final String BUILDS_QUOTA = "HL001";
+    /** Registries quota exceeded. */
+    public static final String REGISTRIES_QUOTA = "HL002";
+    /** The customer has licenses but none is valid. */
+    public static final String NO_VALID_LICENSE = "HL003";
+
+    private LicenseErrors() {
+    }
+
+    /** The typed exception for a licensing SQLSTATE; empty for any other error. */
+    public static Optional<HonuaException> translate(DataAccessException e) {
+        String state = e.sqlState() == null ? "" : e.sqlState();
+        String message = SqlErrors.serverMessage(e);
+        return switch (state) {
+            case BUILDS_QUOTA -> Optional.of(quota(Quota.BUILDS_PER_MONTH, e, message));
+            case REGISTRIES_QUOTA -> Optional.of(quota(Quota.REGISTRIES, e, message));
+            case NO_VALID_LICENSE -> Optional.of(new InvalidLicenseException(LicenseCheck.Verdict.EXPIRED, message, e));
+            default -> Optional.empty();
+        };
+    }
+
+    private static QuotaExceededException quota(Quota quota, DataAccessException e, String message) {
+        long limit = -1;
+        long used = -1;
+        // DETAIL is "<quota>:<limit>:<used>"
+        String detail = detail(e);
+        if (detail != null) {
+            String[] parts = detail.split(":");
+            if (parts.length == 3) {
+                try {
+                    limit = Long.parseLong(parts[1]);
+                    used = Long.parseLong(parts[2]);
+                } catch (NumberFormatException ignored) {
+                    // keep -1
+                }
+            }
+        }
+        return new QuotaExceededException(quota, limit, used, message, e);
+    }
+
+    private static String detail(DataAccessException e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof org.postgresql.util.PSQLException p && p.getServerErrorMessage() != null) {
+                return p.getServerErrorMessage().getDetail();
+            }
+        }
+        return null;
+    }
+}
