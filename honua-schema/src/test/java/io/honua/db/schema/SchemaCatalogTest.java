@@ -146,6 +146,8 @@ class SchemaCatalogTest {
                 .from(DSL.table("pg_trigger t")).join(DSL.table("pg_class c")).on(DSL.field("c.oid").eq(DSL.field("t.tgrelid")))
                 .where(DSL.field("c.relname").eq("build_access_log")).and(DSL.field("t.tgname").eq("trg_build_access_log_cache_stats"))))
                 .isTrue();
+    }
+
     @ParameterizedTest
     @FieldSource("V8_TABLES")
     void v8TableExistsAndIsGenerated(String table) {
@@ -171,6 +173,8 @@ class SchemaCatalogTest {
         assertThat(row).isNotNull();
         assertThat(row.value1()).isZero();
         assertThat(row.value2()).isEqualTo("new_rows");
+    }
+
     @ParameterizedTest
     @FieldSource("INTAKE_FUNCTIONS")
     void intakeFunctionExists(String function) {
@@ -187,6 +191,8 @@ class SchemaCatalogTest {
                 .on(DSL.field("c.oid").eq(DSL.field("t.tgrelid")))
                 .where(DSL.field("c.relname").eq(trigger.get(1))).and(DSL.field("t.tgname").eq(trigger.get(0)))))
                 .as("%s on %s", trigger.get(0), trigger.get(1)).isTrue();
+    }
+
     @ParameterizedTest
     @FieldSource("SEED_TABLES")
     void seedTablesHaveForcedRowLevelSecurity(String table) {
