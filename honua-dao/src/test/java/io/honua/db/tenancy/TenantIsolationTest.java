@@ -49,7 +49,7 @@ class TenantIsolationTest {
     static final List<String> TENANT_TABLES = List.of("customers", "licenses", "registry_credentials", "build_access_log",
             "build_queue", "build_queue_slots", "build_results", "build_artifacts", "build_events", "build_metrics",
             "build_dependencies", "conversations", "conversation_messages", "build_manifests", "requirement_extractions",
-            "audit_events");
+            "audit_events", "cache_access_daily", "api_keys", "license_build_usage");
 
     static HikariDataSource appPool;
     static DSLContext admin;
@@ -83,6 +83,8 @@ class TenantIsolationTest {
             admin.execute("INSERT INTO requirement_extractions (conversation_id, manifest_id, requirement_type, extracted_value, confidence) "
                     + "VALUES (?, ?, 'language', '\"java\"', 0.9)", conv, manifest);
             admin.execute("SELECT record_cache_access(?, ?, 'free', false)", t, Fixtures.sha256("cache"));
+            admin.execute("INSERT INTO api_keys (customer_id, name, key_prefix, key_hash) VALUES (?, 'k', 'hk_abcdefgh', ?)",
+                    t, Fixtures.sha256("api-key-" + t));
             if (t.equals(A)) {
                 buildA = build;
             } else {
@@ -298,6 +300,29 @@ class TenantIsolationTest {
     }
 
     @Test
+    void attempt13b_partitionsCreatedLaterByMaintenanceAreLockedDownToo() {
+        // maintain_partitions() creates this and next periods' partitions; the application role may not run it ...
+        assertThatThrownBy(() -> as(A, "SELECT count(*) FROM maintain_partitions()", Long.class))
+                .satisfies(e -> assertThat(((DataAccessException) e).sqlState()).isEqualTo("42501"));
+        long created = fv(admin, "SELECT count(*) FROM maintain_partitions() WHERE action = 'created'", Long.class);
+        List<String> partitions = admin.fetch("SELECT i.inhrelid::regclass::text FROM pg_inherits i JOIN pg_class p ON p.oid = i.inhparent "
+                + "WHERE p.relkind = 'p' AND p.relnamespace = 'public'::regnamespace").getValues(0, String.class);
+        assertThat(partitions.size()).isGreaterThan(4);
+        assertThat(created).isPositive();
+        // ... and no partition, old or new, is readable directly by it or lacks forced row-level security
+        for (String part : partitions) {
+            assertThat(fv(admin, "SELECT has_table_privilege('honua_app', ?::regclass, 'SELECT,INSERT,UPDATE,DELETE')", Boolean.class, part))
+                    .as("honua_app privileges on %s", part).isFalse();
+            assertThat(fv(admin, "SELECT relrowsecurity AND relforcerowsecurity FROM pg_class WHERE oid = ?::regclass", Boolean.class, part))
+                    .as("forced RLS on %s", part).isTrue();
+        }
+        // rows written through the parent into a new partition are still separated by tenant
+        execAs(B, "INSERT INTO build_metrics (build_id, metric_name, metric_value) VALUES (?, 'later', 2)", buildB);
+        assertThat(as(A, "SELECT count(*) FROM build_metrics WHERE metric_name = 'later'", Long.class)).isZero();
+        assertThat(as(B, "SELECT count(*) FROM build_metrics WHERE metric_name = 'later'", Long.class)).isEqualTo(1);
+    }
+
+    @Test
     void attempt14_roleSwitchingIsRefused() {
         for (String role : List.of("honua_worker", "postgres")) {
             assertThatThrownBy(() -> asTenant(A, tx -> tx.execute("SET ROLE " + role)))
@@ -361,7 +386,10 @@ class TenantIsolationTest {
     void onlyAllowListedFunctionsAreSecurityDefiner() {
         List<String> definers = admin.fetch("SELECT p.proname FROM pg_proc p WHERE p.pronamespace = 'public'::regnamespace AND p.prosecdef")
                 .getValues(0, String.class);
-        assertThat(definers).containsExactly("update_cache_stats");
+        // update_cache_stats: hit statistics of shared cache entries; the quota triggers count every row of the tenant;
+        // verify_*: a presented key is checked before any tenant is known; maintain_partitions: DDL for the service role
+        assertThat(definers).containsExactlyInAnyOrder("update_cache_stats", "build_queue_license_quota",
+                "registry_credentials_license_quota", "verify_license_key", "verify_api_key", "maintain_partitions");
     }
 
     @Test

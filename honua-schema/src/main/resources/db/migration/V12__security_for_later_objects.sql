@@ -1,0 +1,78 @@
+-- V12: the tenancy rules of V10 applied to the objects of the other migrations (V7 cache, V8 partitions and
+-- analytics, V11 licensing), and partitions created later by maintain_partitions() kept as locked down as the ones
+-- that existed when V10 ran.
+
+-- Tenant-owned tables created before (V8) or after (V11) the tenancy migration.
+SELECT honua_enable_tenant_rls('cache_access_daily', 'customer_id');
+SELECT honua_enable_tenant_rls('api_keys', 'customer_id');
+SELECT honua_enable_tenant_rls('license_build_usage', 'customer_id');
+
+-- API key changes are audited like license and credential changes (the key hash never enters the details).
+SELECT honua_audit_table('api_keys');
+
+-- Bookkeeping without a tenant: the batch ledger of the cache access recorder is written by the service role only;
+-- the partition policies are configuration that the application may read but not change.
+REVOKE ALL ON cache_access_batches FROM PUBLIC, honua_app;
+REVOKE INSERT, UPDATE, DELETE ON partition_policies FROM PUBLIC, honua_app;
+ALTER TABLE cache_access_batches ENABLE ROW LEVEL SECURITY;
+ALTER TABLE cache_access_batches FORCE ROW LEVEL SECURITY;
+CREATE POLICY honua_worker_all ON cache_access_batches FOR ALL TO honua_worker USING (true) WITH CHECK (true);
+ALTER TABLE partition_policies ENABLE ROW LEVEL SECURITY;
+ALTER TABLE partition_policies FORCE ROW LEVEL SECURITY;
+CREATE POLICY honua_read_all ON partition_policies FOR SELECT TO honua_app, honua_worker USING (true);
+CREATE POLICY honua_worker_all ON partition_policies FOR ALL TO honua_worker USING (true) WITH CHECK (true);
+
+-- Cross-tenant listings and key-usage reports run with the caller's rights: the service role (honua_worker) sees
+-- every tenant, the application role only its own. Key verification and the quota triggers stay SECURITY DEFINER
+-- (a presented key is checked before any tenant is known; quotas must count every row of the tenant).
+ALTER FUNCTION licenses_expiring_within(BIGINT) SECURITY INVOKER;
+ALTER FUNCTION invalid_registry_credentials() SECURITY INVOKER;
+ALTER FUNCTION encrypted_rows_not_under_key(TEXT, TEXT, UUID, INTEGER) SECURITY INVOKER;
+ALTER FUNCTION encryption_key_usage() SECURITY INVOKER;
+
+-- Partitions are reached through their parent, whose policies apply; a partition queried directly must show nothing
+-- to the application role. Every partition: no privileges for honua_app, RLS forced, only honua_worker has a policy.
+CREATE FUNCTION honua_secure_partitions()
+    RETURNS INTEGER
+    LANGUAGE plpgsql SET search_path = public, pg_temp AS $$
+DECLARE
+    part  regclass;
+    n     INTEGER := 0;
+BEGIN
+    FOR part IN SELECT i.inhrelid::regclass
+                  FROM pg_inherits i
+                  JOIN pg_class parent ON parent.oid = i.inhparent AND parent.relkind = 'p'
+                  JOIN pg_class child ON child.oid = i.inhrelid
+                 WHERE parent.relnamespace = 'public'::regnamespace
+                   AND NOT (child.relrowsecurity AND child.relforcerowsecurity) LOOP
+        EXECUTE format('REVOKE ALL ON %s FROM PUBLIC, honua_app', part);
+        EXECUTE format('ALTER TABLE %s ENABLE ROW LEVEL SECURITY', part);
+        EXECUTE format('ALTER TABLE %s FORCE ROW LEVEL SECURITY', part);
+        EXECUTE format('DROP POLICY IF EXISTS honua_worker_all ON %s', part);
+        EXECUTE format('CREATE POLICY honua_worker_all ON %s AS PERMISSIVE FOR ALL TO honua_worker USING (true) WITH CHECK (true)', part);
+        n := n + 1;
+    END LOOP;
+    RETURN n;
+END $$;
+COMMENT ON FUNCTION honua_secure_partitions() IS
+    'Locks down partitions that are not yet: no honua_app privileges, RLS forced, honua_worker policy. Returns how many.';
+REVOKE EXECUTE ON FUNCTION honua_secure_partitions() FROM PUBLIC, honua_app, honua_worker;
+
+-- maintain_partitions() (V8) creates and drops tables: it now runs with its owner's rights (the service role has no
+-- DDL privilege) and secures the partitions it created before it returns. Same name, arguments and result.
+ALTER FUNCTION maintain_partitions(TIMESTAMPTZ) RENAME TO maintain_partitions_unsecured;
+REVOKE EXECUTE ON FUNCTION maintain_partitions_unsecured(TIMESTAMPTZ) FROM PUBLIC, honua_app, honua_worker;
+CREATE FUNCTION maintain_partitions(p_now TIMESTAMPTZ DEFAULT now())
+    RETURNS TABLE (table_name TEXT, action TEXT, partition_name TEXT, range_start TIMESTAMPTZ, range_end TIMESTAMPTZ,
+                   rows_moved BIGINT)
+    LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+BEGIN
+    RETURN QUERY SELECT * FROM maintain_partitions_unsecured(p_now);
+    PERFORM honua_secure_partitions();
+END $$;
+COMMENT ON FUNCTION maintain_partitions(TIMESTAMPTZ) IS
+    'Partition upkeep by partition_policies (create ahead, move strays out of the default partition, drop past '
+    'retention), one run at a time; new partitions are secured like the others. For the service role (honua_worker).';
+REVOKE EXECUTE ON FUNCTION maintain_partitions(TIMESTAMPTZ) FROM PUBLIC, honua_app;
+GRANT EXECUTE ON FUNCTION maintain_partitions(TIMESTAMPTZ) TO honua_worker;
+SELECT honua_secure_partitions();
