@@ -223,10 +223,15 @@ class TenantIsolationTest {
                 .containsOnly(A);
         assertThat(stringsAs(A, "SELECT customer_id FROM stuck_builds(0)")).doesNotContain(B);
         // the maintenance functions only reach the caller's tenant
-        admin.execute("UPDATE conversations SET last_activity_at = now() - interval '2 days' WHERE customer_id IN (?, ?)", A, B);
+        // (two extra idle conversations, one per tenant: abandoning is final, the fixtures' conversations stay active)
+        UUID idleA = fv(admin, "INSERT INTO conversations (customer_id, model, last_activity_at) VALUES (?, 'gpt', now() - interval '2 days') "
+                + "RETURNING id", UUID.class, A);
+        UUID idleB = fv(admin, "INSERT INTO conversations (customer_id, model, last_activity_at) VALUES (?, 'gpt', now() - interval '2 days') "
+                + "RETURNING id", UUID.class, B);
         assertThat(as(A, "SELECT expire_old_conversations(24)", Integer.class)).isEqualTo(1);
-        assertThat(fv(admin, "SELECT status FROM conversations WHERE customer_id = ?", String.class, B)).isEqualTo("active");
-        admin.execute("UPDATE conversations SET status = 'active', ended_at = NULL, last_activity_at = now()");
+        assertThat(fv(admin, "SELECT status FROM conversations WHERE id = ?", String.class, idleA)).isEqualTo("abandoned");
+        assertThat(fv(admin, "SELECT status FROM conversations WHERE id = ?", String.class, idleB)).isEqualTo("active");
+        admin.execute("DELETE FROM conversations WHERE id IN (?, ?)", idleA, idleB);
     }
 
     @Test
