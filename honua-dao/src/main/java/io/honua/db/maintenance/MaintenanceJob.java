@@ -61,7 +61,8 @@ public record MaintenanceJob(String name, String cron, Duration interval, Durati
                 new MaintenanceJob("expire-licenses", "0 1 * * *", day, Duration.ofHours(1), "expire_licenses", List.of()),
                 new MaintenanceJob("handle-timeouts", "* * * * *", Duration.ofMinutes(1), Duration.ZERO, "handle_build_timeouts", List.of()),
                 new MaintenanceJob("cleanup-logs", "0 3 * * 0", week, sunday.plusHours(3), "cleanup_old_build_logs", List.of(90)),
-                new MaintenanceJob("purge-deleted", "0 4 * * 0", week, sunday.plusHours(4), "purge_soft_deleted_records", List.of(30)));
+                new MaintenanceJob("purge-deleted", "0 4 * * 0", week, sunday.plusHours(4), "purge_soft_deleted_records", List.of(30)),
+                new MaintenanceJob("maintain-partitions", "30 0 * * *", day, Duration.ofMinutes(30), "maintain_partitions", List.of()));
     }
 
     /** Start of the interval containing {@code now}. */

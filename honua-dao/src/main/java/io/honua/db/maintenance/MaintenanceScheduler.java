@@ -80,15 +80,20 @@ public final class MaintenanceScheduler implements AutoCloseable {
                 if (recorded(tx, job, intervalStart)) {
                     return new JobRun(job.name(), intervalStart, JobRun.Outcome.ALREADY_DONE, OptionalLong.empty(), Optional.empty());
                 }
-                OptionalLong affected = call(tx, job);
-                tx.insertInto(MAINTENANCE_RUNS)
-                        .set(MAINTENANCE_RUNS.JOB, job.name())
-                        .set(MAINTENANCE_RUNS.INTERVAL_START, intervalStart)
-                        .set(MAINTENANCE_RUNS.INSTANCE_ID, options.instanceId())
-                        .set(MAINTENANCE_RUNS.STATUS, "succeeded")
-                        .set(MAINTENANCE_RUNS.AFFECTED_ROWS, affected.isPresent() ? affected.getAsLong() : null)
-                        .set(MAINTENANCE_RUNS.STARTED_AT, started)
-                        .execute();
+                // the job's work runs behind a savepoint: when it fails, its writes are undone and the failure is
+                // recorded in this same transaction, still under the advisory lock, so no other instance retries it
+                // in this interval
+                java.sql.Savepoint savepoint = tx.connectionResult(java.sql.Connection::setSavepoint);
+                OptionalLong affected;
+                try {
+                    affected = call(tx, job);
+                } catch (org.jooq.exception.DataAccessException failure) {
+                    tx.connection(c -> c.rollback(savepoint));
+                    String message = SqlErrors.serverMessage(failure);
+                    insertRun(tx, job, intervalStart, started, "failed", OptionalLong.empty(), Optional.of(message));
+                    return new JobRun(job.name(), intervalStart, JobRun.Outcome.FAILED, OptionalLong.empty(), Optional.of(message));
+                }
+                insertRun(tx, job, intervalStart, started, "succeeded", affected, Optional.empty());
                 return new JobRun(job.name(), intervalStart, JobRun.Outcome.RAN, affected, Optional.empty());
             });
         } catch (RuntimeException e) {
@@ -107,17 +112,31 @@ public final class MaintenanceScheduler implements AutoCloseable {
         return run;
     }
 
+    private void insertRun(DSLContext tx, MaintenanceJob job, Instant intervalStart, Instant started, String status,
+                           OptionalLong affected, Optional<String> error) {
+        tx.insertInto(MAINTENANCE_RUNS)
+                .set(MAINTENANCE_RUNS.JOB, job.name())
+                .set(MAINTENANCE_RUNS.INTERVAL_START, intervalStart)
+                .set(MAINTENANCE_RUNS.INSTANCE_ID, options.instanceId())
+                .set(MAINTENANCE_RUNS.STATUS, status)
+                .set(MAINTENANCE_RUNS.AFFECTED_ROWS, affected.isPresent() ? affected.getAsLong() : null)
+                .set(MAINTENANCE_RUNS.ERROR, error.map(m -> m.length() > 10_000 ? m.substring(0, 10_000) : m).orElse(null))
+                .set(MAINTENANCE_RUNS.STARTED_AT, started)
+                .execute();
+    }
+
     private static boolean recorded(DSLContext tx, MaintenanceJob job, Instant intervalStart) {
         return tx.fetchExists(MAINTENANCE_RUNS, MAINTENANCE_RUNS.JOB.eq(job.name()).and(MAINTENANCE_RUNS.INTERVAL_START.eq(intervalStart)));
     }
 
     private static OptionalLong call(DSLContext tx, MaintenanceJob job) {
         Field<?>[] args = job.args().stream().map(DSL::val).toArray(Field[]::new);
-        String result = tx.select(DSL.function(DSL.name(job.function()), SQLDataType.CLOB, args)).fetchOne(0, String.class);
-        if (result != null && result.matches("-?\\d{1,18}")) {
-            return OptionalLong.of(Long.parseLong(result));
+        // a job function returns a count (one row) or the rows it acted on (set-returning, e.g. maintain_partitions)
+        List<String> rows = tx.select(DSL.function(DSL.name(job.function()), SQLDataType.CLOB, args)).fetch(0, String.class);
+        if (rows.size() == 1 && rows.getFirst() != null && rows.getFirst().matches("-?\\d{1,18}")) {
+            return OptionalLong.of(Long.parseLong(rows.getFirst()));
         }
-        return OptionalLong.empty();
+        return rows.size() == 1 && rows.getFirst() == null ? OptionalLong.empty() : OptionalLong.of(rows.size());
     }
 
     private void recordFailure(MaintenanceJob job, Instant intervalStart, Instant started, String message) {

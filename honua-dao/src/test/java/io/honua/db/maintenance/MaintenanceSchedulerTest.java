@@ -146,7 +146,7 @@ class MaintenanceSchedulerTest {
         TestClock clock = new TestClock(Instant.parse("2026-03-15T10:20:30Z"));
         List<MaintenanceScheduler> schedulers = schedulers(clock, Duration.ofSeconds(30));
         List<String> jobs = schedulers.getFirst().options().jobs().stream().map(MaintenanceJob::name).toList();
-        assertThat(jobs).hasSize(7);
+        assertThat(jobs).hasSize(8);
 
         List<JobRun> runs = race(schedulers, 5);
         Map<String, Long> ran = runs.stream().filter(r -> r.outcome() == JobRun.Outcome.RAN)
@@ -175,14 +175,14 @@ class MaintenanceSchedulerTest {
         schedulers.forEach(MaintenanceScheduler::start);
         try {
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-            while (runsPerJob().size() < 7 && System.nanoTime() < deadline) {
+            while (runsPerJob().size() < 8 && System.nanoTime() < deadline) {
                 Thread.sleep(20);
             }
             Thread.sleep(500); // many more ticks of every instance
         } finally {
             schedulers.forEach(MaintenanceScheduler::close);
         }
-        assertThat(runsPerJob()).hasSize(7).allSatisfy((job, n) -> assertThat(n).as(job).isEqualTo(1));
+        assertThat(runsPerJob()).hasSize(8).allSatisfy((job, n) -> assertThat(n).as(job).isEqualTo(1));
         assertThat(ticks()).isEqualTo(1);
     }
 
@@ -232,6 +232,7 @@ class MaintenanceSchedulerTest {
         assertThat(jobs.get("handle-timeouts").intervalStart(t)).isEqualTo(Instant.parse("2026-11-26T07:45:00Z"));
         assertThat(jobs.get("cleanup-logs").intervalStart(t)).isEqualTo(Instant.parse("2026-11-22T03:00:00Z")); // Sunday
         assertThat(jobs.get("purge-deleted").intervalStart(t)).isEqualTo(Instant.parse("2026-11-22T04:00:00Z"));
+        assertThat(jobs.get("maintain-partitions").intervalStart(t)).isEqualTo(Instant.parse("2026-11-26T00:30:00Z"));
     }
 
     @Test
@@ -243,7 +244,8 @@ class MaintenanceSchedulerTest {
                 "SELECT cron.schedule('expire-licenses', '0 1 * * *', 'SELECT expire_licenses();');",
                 "SELECT cron.schedule('handle-timeouts', '* * * * *', 'SELECT handle_build_timeouts();');",
                 "SELECT cron.schedule('cleanup-logs', '0 3 * * 0', 'SELECT cleanup_old_build_logs(90);');",
-                "SELECT cron.schedule('purge-deleted', '0 4 * * 0', 'SELECT purge_soft_deleted_records(30);');");
+                "SELECT cron.schedule('purge-deleted', '0 4 * * 0', 'SELECT purge_soft_deleted_records(30);');",
+                "SELECT cron.schedule('maintain-partitions', '30 0 * * *', 'SELECT maintain_partitions();');");
     }
 
     @Test
