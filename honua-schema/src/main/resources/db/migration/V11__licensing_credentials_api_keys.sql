@@ -324,3 +324,25 @@ CREATE FUNCTION invalid_registry_credentials()
 $$;
 COMMENT ON FUNCTION invalid_registry_credentials() IS
     'Active credentials whose last validation failed, all customers, longest-failing first (the seed''s health check).';
+
+-- ---------------------------------------------------------------------------------------------------------------------
+-- Row-level security and audit for the new tenant-owned tables, when the tenancy migration (V10) that provides the
+-- helpers is present; without it (a branch built alone) this block does nothing.
+--   * api_keys: tenant-owned, audited on create / revoke / change (not on use: last_used_at); key_hash never enters
+--     the audit details (the audit helper's secret-column filter)
+--   * license_build_usage: tenant-owned, NOT audited (a counter touched by every enqueue); written only by the
+--     SECURITY DEFINER quota trigger
+-- ---------------------------------------------------------------------------------------------------------------------
+DO $$
+BEGIN
+    IF to_regprocedure('honua_enable_tenant_rls(regclass,text)') IS NOT NULL THEN
+        PERFORM honua_enable_tenant_rls('api_keys', 'customer_id');
+        PERFORM honua_enable_tenant_rls('license_build_usage', 'customer_id');
+    END IF;
+    -- as honua_audit_table() would attach it, but not for last_used_at: verify() must not append an audit event per use
+    IF to_regprocedure('honua_audit_row()') IS NOT NULL THEN
+        CREATE TRIGGER trg_api_keys_audit
+            AFTER INSERT OR DELETE OR UPDATE OF customer_id, name, key_prefix, key_hash, scopes, expires_at, revoked_at
+            ON api_keys FOR EACH ROW EXECUTE FUNCTION honua_audit_row('customer_id');
+    END IF;
+END $$;

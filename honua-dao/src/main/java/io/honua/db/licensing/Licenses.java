@@ -19,7 +19,6 @@ import io.honua.db.crypto.Secrets;
 import io.honua.db.queue.UnknownCustomerException;
 import io.honua.db.schema.generated.Routines;
 import io.honua.db.schema.generated.tables.records.LicenseFeatureFlagsRecord;
-import io.honua.db.schema.generated.tables.records.LicensesRecord;
 import io.honua.db.schema.generated.tables.records.VerifyLicenseKeyRecord;
 import java.time.Duration;
 import java.util.ArrayList;
