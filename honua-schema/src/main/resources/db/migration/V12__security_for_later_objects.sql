@@ -1,14 +1,9 @@
 -- V12: the tenancy rules of V10 applied to the objects of the other migrations (V7 cache, V8 partitions and
--- analytics, V11 licensing), and partitions created later by maintain_partitions() kept as locked down as the ones
+-- analytics, V11 licensing functions), and partitions created later by maintain_partitions() kept as locked down as the ones
 -- that existed when V10 ran.
 
--- Tenant-owned tables created before (V8) or after (V11) the tenancy migration.
+-- Tenant-owned tables created before the tenancy migration (V11 secures its own api_keys and license_build_usage).
 SELECT honua_enable_tenant_rls('cache_access_daily', 'customer_id');
-SELECT honua_enable_tenant_rls('api_keys', 'customer_id');
-SELECT honua_enable_tenant_rls('license_build_usage', 'customer_id');
-
--- API key changes are audited like license and credential changes (the key hash never enters the details).
-SELECT honua_audit_table('api_keys');
 
 -- Bookkeeping without a tenant: the batch ledger of the cache access recorder is written by the service role only;
 -- the partition policies are configuration that the application may read but not change.
