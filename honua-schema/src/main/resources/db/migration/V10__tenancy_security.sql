@@ -214,8 +214,9 @@ BEGIN
         EXECUTE format('REVOKE ALL ON %s FROM PUBLIC, honua_app', part);
         EXECUTE format('ALTER TABLE %s ENABLE ROW LEVEL SECURITY', part);
         EXECUTE format('ALTER TABLE %s FORCE ROW LEVEL SECURITY', part);
-        EXECUTE format('DROP POLICY IF EXISTS honua_worker_all ON %s', part);
-        EXECUTE format('CREATE POLICY honua_worker_all ON %s AS PERMISSIVE FOR ALL TO honua_worker USING (true) WITH CHECK (true)', part);
+        IF NOT EXISTS (SELECT 1 FROM pg_policy WHERE polrelid = part AND polname = 'honua_worker_all') THEN
+            EXECUTE format('CREATE POLICY honua_worker_all ON %s AS PERMISSIVE FOR ALL TO honua_worker USING (true) WITH CHECK (true)', part);
+        END IF;
     END LOOP;
 END $$;
 COMMENT ON FUNCTION honua_secure_partitions() IS
