@@ -164,14 +164,72 @@ CREATE POLICY honua_tenant_delete ON build_cache_registry FOR DELETE TO honua_ap
 CREATE POLICY honua_worker_all ON build_cache_registry FOR ALL TO honua_worker USING (true) WITH CHECK (true);
 ALTER FUNCTION update_cache_stats() SECURITY DEFINER SET search_path = public, pg_temp;
 
--- Views run with the rights (and the RLS policies) of the querying role, not of their owner (PostgreSQL 15+).
-ALTER VIEW active_builds SET (security_invoker = true);
-ALTER VIEW build_performance_summary SET (security_invoker = true);
-ALTER VIEW customer_build_usage SET (security_invoker = true);
-ALTER VIEW active_conversations SET (security_invoker = true);
-ALTER VIEW conversation_performance_summary SET (security_invoker = true);
-ALTER VIEW intent_analytics SET (security_invoker = true);
-ALTER VIEW extraction_accuracy SET (security_invoker = true);
+-- Views run with the rights (and the RLS policies) of the querying role, not of their owner (PostgreSQL 15+): every
+-- view of the schema, including those of migrations merged before this one.
+DO $$
+DECLARE
+    v regclass;
+BEGIN
+    FOR v IN SELECT c.oid::regclass FROM pg_class c WHERE c.relnamespace = 'public'::regnamespace AND c.relkind = 'v' LOOP
+        EXECUTE format('ALTER VIEW %s SET (security_invoker = true)', v);
+    END LOOP;
+END $$;
+
+-- Tenant-owned tables of migrations merged before this one (any top-level table with a customer_id column that has no
+-- row-level security yet). Tables whose tenant is reached through a parent row must call
+-- honua_enable_tenant_rls_via_parent themselves; TenantIsolationTest lists every table left without RLS.
+DO $$
+DECLARE
+    t regclass;
+BEGIN
+    FOR t IN SELECT c.oid::regclass FROM pg_class c
+              WHERE c.relnamespace = 'public'::regnamespace AND c.relkind IN ('r', 'p') AND NOT c.relispartition
+                AND NOT c.relrowsecurity
+                AND EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attname = 'customer_id' AND NOT a.attisdropped)
+              ORDER BY c.relname LOOP
+        PERFORM honua_enable_tenant_rls(t, 'customer_id');
+    END LOOP;
+END $$;
+
+-- Partitions created later (partition upkeep creates monthly ones at run time) would get the default privileges and no
+-- row-level security: read directly, they would bypass the parent's policies. This event trigger closes every new
+-- partition of a table with row-level security at the end of the DDL command that created or attached it: no
+-- privilege for honua_app (access goes through the parent, whose policies apply), RLS enabled and forced, and the
+-- worker policy. Event triggers need a superuser: when the migration user is not one, the trigger is skipped with a
+-- notice and partition creators must call honua_enable_tenant_rls / _via_parent on each new partition themselves.
+CREATE FUNCTION honua_secure_partitions() RETURNS event_trigger
+    LANGUAGE plpgsql AS $$
+DECLARE
+    part regclass;
+BEGIN
+    LOOP
+        SELECT c.oid::regclass INTO part
+          FROM pg_class c
+          JOIN pg_inherits i ON i.inhrelid = c.oid
+          JOIN pg_class parent ON parent.oid = i.inhparent
+         WHERE c.relnamespace = 'public'::regnamespace AND c.relispartition AND c.relkind IN ('r', 'p')
+           AND parent.relrowsecurity AND NOT c.relrowsecurity
+         LIMIT 1;
+        EXIT WHEN part IS NULL;
+        EXECUTE format('REVOKE ALL ON %s FROM PUBLIC, honua_app', part);
+        EXECUTE format('ALTER TABLE %s ENABLE ROW LEVEL SECURITY', part);
+        EXECUTE format('ALTER TABLE %s FORCE ROW LEVEL SECURITY', part);
+        IF NOT EXISTS (SELECT 1 FROM pg_policy WHERE polrelid = part AND polname = 'honua_worker_all') THEN
+            EXECUTE format('CREATE POLICY honua_worker_all ON %s AS PERMISSIVE FOR ALL TO honua_worker USING (true) WITH CHECK (true)', part);
+        END IF;
+    END LOOP;
+END $$;
+COMMENT ON FUNCTION honua_secure_partitions() IS
+    'Event trigger: new partitions of RLS tables get RLS (forced), no honua_app privilege and the worker policy.';
+
+DO $$
+BEGIN
+    CREATE EVENT TRIGGER honua_secure_partitions ON ddl_command_end
+        WHEN TAG IN ('CREATE TABLE', 'CREATE TABLE AS', 'ALTER TABLE')
+        EXECUTE FUNCTION honua_secure_partitions();
+EXCEPTION WHEN insufficient_privilege THEN
+    RAISE NOTICE 'not a superuser: event trigger honua_secure_partitions not created; secure new partitions with honua_enable_tenant_rls';
+END $$;
 
 -- ---------------------------------------------------------------------------------------------------------------------
 -- 3. Audit log: append-only, hash-chained per tenant
@@ -363,6 +421,15 @@ ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT EXECUTE ON FUNCTIONS TO honua_ap
 REVOKE UPDATE, DELETE, TRUNCATE ON audit_events FROM PUBLIC, honua_app, honua_worker;
 -- Maintenance bookkeeping is the workers' business only.
 REVOKE ALL ON maintenance_runs FROM PUBLIC, honua_app;
+-- Materialized views cannot have row-level security: they are the workers' (and reporting tools') only.
+DO $$
+DECLARE
+    m regclass;
+BEGIN
+    FOR m IN SELECT c.oid::regclass FROM pg_class c WHERE c.relnamespace = 'public'::regnamespace AND c.relkind = 'm' LOOP
+        EXECUTE format('REVOKE ALL ON %s FROM PUBLIC, honua_app', m);
+    END LOOP;
+END $$;
 -- Partitions are reached through their parent (whose privileges and policies apply); direct access is not needed.
 DO $$
 DECLARE
@@ -378,3 +445,4 @@ REVOKE EXECUTE ON FUNCTION honua_enable_tenant_rls(regclass, TEXT) FROM PUBLIC, 
 REVOKE EXECUTE ON FUNCTION honua_enable_tenant_rls_via_parent(regclass, TEXT, regclass, TEXT, TEXT) FROM PUBLIC, honua_app, honua_worker;
 REVOKE EXECUTE ON FUNCTION honua_audit_table(regclass, TEXT) FROM PUBLIC, honua_app, honua_worker;
 REVOKE EXECUTE ON FUNCTION honua_restrict_reference(regclass, TEXT, regclass, TEXT) FROM PUBLIC, honua_app, honua_worker;
+REVOKE EXECUTE ON FUNCTION honua_secure_partitions() FROM PUBLIC, honua_app, honua_worker;

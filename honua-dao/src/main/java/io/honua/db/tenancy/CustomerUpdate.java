@@ -18,6 +18,7 @@ public record CustomerUpdate(Optional<String> name, Optional<String> email, Opti
         return name.isEmpty() && email.isEmpty() && subscriptionStatus.isEmpty() && tier.isEmpty() && metadataJson.isEmpty();
     }
 
+    /** Collects the fields to change; unset fields stay as they are. Not thread-safe. */
     public static final class Builder {
         private String name;
         private String email;

@@ -140,6 +140,9 @@ class CustomersTest {
         }
         assertThatThrownBy(() -> app.customers().create(NewCustomer.builder(existing, "Again").build()))
                 .isInstanceOf(CustomerExistsException.class);
+        // a scoped DAO cannot create another tenant: refused by the database's policy
+        assertThatThrownBy(() -> app.forTenant(existing).customers().create(NewCustomer.builder(id, "Other").build()))
+                .isInstanceOf(TenantAccessDeniedException.class);
         assertThat(snapshot()).isEqualTo(before);
         assertThat(Tier.parse(" Professional ")).isEqualTo(Tier.PROFESSIONAL);
     }

@@ -125,4 +125,36 @@ class RoleQueueTest {
         // the pooled connections carry no tenant afterwards
         assertThat(DSL.using(appPool, SQLDialect.POSTGRES).resultQuery("SELECT count(*) FROM build_queue").fetchOne(0, Long.class)).isZero();
     }
+
+    @Test
+    void eightWorkerThreadsClaimEveryTenantsBuildsExactlyOnce() throws Exception {
+        List<String> tenants = List.of(A, B);
+        List<Build> enqueued = new java.util.ArrayList<>();
+        for (String t : tenants) {
+            for (int i = 0; i < 100; i++) {
+                enqueued.add(app.forTenant(t).buildQueue().enqueue(NewBuild.builder(t).priority(1 + i % 10).build()));
+            }
+        }
+        var pool = java.util.concurrent.Executors.newFixedThreadPool(8);
+        var barrier = new java.util.concurrent.CyclicBarrier(8);
+        List<java.util.concurrent.Future<List<java.util.UUID>>> futures = new java.util.ArrayList<>();
+        for (int w = 0; w < 8; w++) {
+            String id = "w" + w;
+            futures.add(pool.submit(() -> {
+                barrier.await(30, java.util.concurrent.TimeUnit.SECONDS);
+                List<java.util.UUID> mine = new java.util.ArrayList<>();
+                List<Build> got;
+                while (!(got = worker.buildQueue().claim(id, 3)).isEmpty()) {
+                    got.forEach(b -> mine.add(b.id()));
+                }
+                return mine;
+            }));
+        }
+        List<java.util.UUID> all = new java.util.ArrayList<>();
+        for (var f : futures) {
+            all.addAll(f.get(120, java.util.concurrent.TimeUnit.SECONDS));
+        }
+        pool.shutdown();
+        assertThat(all).doesNotHaveDuplicates().containsExactlyInAnyOrderElementsOf(enqueued.stream().map(Build::id).toList());
+    }
 }

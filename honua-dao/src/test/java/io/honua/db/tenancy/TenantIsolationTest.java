@@ -414,6 +414,9 @@ class TenantIsolationTest {
         assertThat(fv(admin, "SELECT rolcanlogin OR rolbypassrls OR rolsuper FROM pg_roles WHERE rolname = 'honua_app'", Boolean.class)).isFalse();
         assertThat(fv(admin, "SELECT rolcanlogin OR rolbypassrls OR rolsuper FROM pg_roles WHERE rolname = 'honua_worker'", Boolean.class)).isFalse();
         assertThat(fv(admin, "SELECT has_schema_privilege('honua_app', 'public', 'CREATE')", Boolean.class)).isFalse();
+        // materialized views cannot have RLS: none may be readable by the application role
+        assertThat(fv(admin, "SELECT count(*) FROM pg_class c WHERE c.relnamespace = 'public'::regnamespace AND c.relkind = 'm' "
+                + "AND has_table_privilege('honua_app', c.oid, 'SELECT')", Long.class)).isZero();
     }
 
     @Test
@@ -427,11 +430,33 @@ class TenantIsolationTest {
         assertThat(fv(admin, "SELECT has_table_privilege('honua_app', 'later_things', 'SELECT,INSERT,UPDATE,DELETE')", Boolean.class)).isTrue();
         assertThat(fv(admin, "SELECT has_table_privilege('honua_app', 'later_things', 'TRUNCATE')", Boolean.class)).isFalse();
         assertThat(as(A, "SELECT count(*) FROM later_things", Long.class)).isEqualTo(1);
-        assertThat(as(A, "SELECT count(*) FROM later_things_default", Long.class)).as("partition has the policies too").isEqualTo(1);
+        assertThatThrownBy(() -> as(A, "SELECT count(*) FROM later_things_default", Long.class)).as("partition closed to direct access")
+                .satisfies(e -> assertThat(((DataAccessException) e).sqlState()).isEqualTo("42501"));
         assertThat(fv(app, "SELECT count(*) FROM later_things", Long.class)).isZero();
         assertThatThrownBy(() -> execAs(A, "INSERT INTO later_things (customer_id) VALUES (?)", B))
                 .satisfies(e -> assertThat(((DataAccessException) e).sqlState()).isEqualTo("42501"));
         admin.execute("DROP TABLE later_things");
+    }
+
+    @Test
+    void partitionsCreatedAtRunTimeAreClosedToDirectAccess() {
+        // what partition upkeep does at run time, without calling any honua_* function
+        admin.execute("CREATE TABLE build_events_y2031m01 PARTITION OF build_events FOR VALUES FROM ('2031-01-01') TO ('2031-02-01')");
+        admin.execute("CREATE TABLE build_access_log_y2031m01 (LIKE build_access_log INCLUDING DEFAULTS INCLUDING CONSTRAINTS)");
+        admin.execute("ALTER TABLE build_access_log ATTACH PARTITION build_access_log_y2031m01 FOR VALUES FROM ('2031-01-01') TO ('2031-02-01')");
+        admin.execute("INSERT INTO build_access_log (customer_id, manifest_hash, tier, access_type, accessed_at) VALUES (?, ?, 'free', 'miss', '2031-01-05')",
+                B, Fixtures.sha256("future"));
+        for (String part : List.of("build_events_y2031m01", "build_access_log_y2031m01")) {
+            assertThat(fv(admin, "SELECT relrowsecurity AND relforcerowsecurity FROM pg_class WHERE oid = ?::regclass", Boolean.class, part))
+                    .as(part).isTrue();
+            assertThatThrownBy(() -> as(A, "SELECT count(*) FROM " + part, Long.class)).as(part)
+                    .satisfies(e -> assertThat(((DataAccessException) e).sqlState()).isEqualTo("42501"));
+        }
+        // through the parent the policies apply as before
+        assertThat(as(A, "SELECT count(*) FROM build_access_log WHERE accessed_at >= '2031-01-01'", Long.class)).isZero();
+        assertThat(as(B, "SELECT count(*) FROM build_access_log WHERE accessed_at >= '2031-01-01'", Long.class)).isEqualTo(1);
+        admin.execute("DROP TABLE build_events_y2031m01");
+        admin.execute("DROP TABLE build_access_log_y2031m01");
     }
 
     // ---- through the DAO ----------------------------------------------------------------------------------------------
