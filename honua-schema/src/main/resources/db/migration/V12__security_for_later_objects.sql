@@ -2,8 +2,7 @@
 -- analytics, V11 licensing functions), and partitions created later by maintain_partitions() kept as locked down as the ones
 -- that existed when V10 ran.
 
--- Tenant-owned tables created before the tenancy migration (V11 secures its own api_keys and license_build_usage).
-SELECT honua_enable_tenant_rls('cache_access_daily', 'customer_id');
+-- (Tenant-owned tables of V7-V9 are covered by V10's sweep; V11 secures its own api_keys and license_build_usage.)
 
 -- Bookkeeping without a tenant: the batch ledger of the cache access recorder is written by the service role only;
 -- the partition policies are configuration that the application may read but not change.
@@ -27,7 +26,8 @@ ALTER FUNCTION encryption_key_usage() SECURITY INVOKER;
 
 -- Partitions are reached through their parent, whose policies apply; a partition queried directly must show nothing
 -- to the application role. Every partition: no privileges for honua_app, RLS forced, only honua_worker has a policy.
-CREATE FUNCTION honua_secure_partitions()
+-- V10's event trigger does this when the migration user is a superuser; this function does it without one.
+CREATE FUNCTION honua_secure_new_partitions()
     RETURNS INTEGER
     LANGUAGE plpgsql SET search_path = public, pg_temp AS $$
 DECLARE
@@ -49,9 +49,9 @@ BEGIN
     END LOOP;
     RETURN n;
 END $$;
-COMMENT ON FUNCTION honua_secure_partitions() IS
+COMMENT ON FUNCTION honua_secure_new_partitions() IS
     'Locks down partitions that are not yet: no honua_app privileges, RLS forced, honua_worker policy. Returns how many.';
-REVOKE EXECUTE ON FUNCTION honua_secure_partitions() FROM PUBLIC, honua_app, honua_worker;
+REVOKE EXECUTE ON FUNCTION honua_secure_new_partitions() FROM PUBLIC, honua_app, honua_worker;
 
 -- maintain_partitions() (V8) creates and drops tables: it now runs with its owner's rights (the service role has no
 -- DDL privilege) and secures the partitions it created before it returns. Same name, arguments and result.
@@ -63,11 +63,11 @@ CREATE FUNCTION maintain_partitions(p_now TIMESTAMPTZ DEFAULT now())
     LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
 BEGIN
     RETURN QUERY SELECT * FROM maintain_partitions_unsecured(p_now);
-    PERFORM honua_secure_partitions();
+    PERFORM honua_secure_new_partitions();
 END $$;
 COMMENT ON FUNCTION maintain_partitions(TIMESTAMPTZ) IS
     'Partition upkeep by partition_policies (create ahead, move strays out of the default partition, drop past '
     'retention), one run at a time; new partitions are secured like the others. For the service role (honua_worker).';
 REVOKE EXECUTE ON FUNCTION maintain_partitions(TIMESTAMPTZ) FROM PUBLIC, honua_app;
 GRANT EXECUTE ON FUNCTION maintain_partitions(TIMESTAMPTZ) TO honua_worker;
-SELECT honua_secure_partitions();
+SELECT honua_secure_new_partitions();

@@ -31,9 +31,11 @@ class SecretsAsAppRoleTest {
 
     @Test
     void everythingWorksAsTheAppRole() {
-        try (HikariDataSource su = Fixtures.pool(db, 2); HikariDataSource app = Fixtures.appPool(db, 4)) {
+        try (HikariDataSource su = Fixtures.pool(db, 2); HikariDataSource app = Fixtures.appPool(db, 4);
+             HikariDataSource worker = Fixtures.workerPool(db, 2)) {
             HonuaDb admin = HonuaDb.create(su);
             HonuaDb honua = HonuaDb.create(app);
+            HonuaDb service = HonuaDb.create(worker);
             String a = Fixtures.newCustomer(admin);
             String b = Fixtures.newCustomer(admin);
             LocalKeyProvider keys = LocalKeyProvider.generate("k1").withGeneratedKey("k2");
@@ -60,8 +62,10 @@ class SecretsAsAppRoleTest {
             assertThat(admin.dsl().fetchCount(AUDIT_EVENTS, AUDIT_EVENTS.TENANT_ID.eq(a).and(AUDIT_EVENTS.ACTION.eq("api_keys.update"))))
                     .isEqualTo(1);
             assertThat(honua.apiKeys().list(b)).isEmpty();
-            var r1 = honua.registryCredentials(keys).rotate("k2");
-            var r2 = honua.licenses(keys).rotate("k2");
+            // key rotation spans every tenant: the application role finds nothing to rotate, the service role everything
+            assertThat(honua.registryCredentials(keys).rotate("k2").reencrypted()).isZero();
+            var r1 = service.registryCredentials(keys).rotate("k2");
+            var r2 = service.licenses(keys).rotate("k2");
             assertThat(r1.reencrypted()).isEqualTo(1);
             assertThat(r2.reencrypted()).isEqualTo(1);
             assertThat(honua.registryCredentials(keys).reveal(a, ca.id()).secret()).isEqualTo("sa");
