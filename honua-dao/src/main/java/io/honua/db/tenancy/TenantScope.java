@@ -1,8 +1,10 @@
 package io.honua.db.tenancy;
 
 import io.honua.db.HonuaDb;
+import io.honua.db.cache.BuildCache;
 import io.honua.db.core.Checks;
 import io.honua.db.core.Transactions;
+import io.honua.db.intake.Intake;
 import io.honua.db.queue.BuildQueue;
 import io.honua.db.queue.QueueOptions;
 import java.util.Optional;
@@ -64,6 +66,22 @@ public final class TenantScope {
      */
     public BuildQueue buildQueue() {
         return new BuildQueue(tenantDsl(), queueOptions);
+    }
+
+    /**
+     * The build cache as this tenant uses it: lookups, registrations and access records for this tenant's customer
+     * id (another customer id is unknown under {@code honua_app}); entries stay shared by manifest hash and tier.
+     */
+    public BuildCache buildCache() {
+        return new BuildCache(tenantDsl());
+    }
+
+    /**
+     * The AI intake system limited to this tenant: its conversations, messages, extractions and manifests; manifests
+     * are enqueued through this tenant's {@link #buildQueue()}.
+     */
+    public Intake intake() {
+        return new Intake(tenantDsl(), buildQueue());
     }
 
     /**

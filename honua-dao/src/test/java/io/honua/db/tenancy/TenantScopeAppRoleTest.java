@@ -1,0 +1,99 @@
+package io.honua.db.tenancy;
+
+import static io.honua.db.schema.generated.Tables.BUILD_ACCESS_LOG;
+import static io.honua.db.schema.generated.Tables.CONVERSATIONS;
+import static io.honua.db.schema.generated.Tables.CONVERSATION_MESSAGES;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.zaxxer.hikari.HikariDataSource;
+import io.honua.db.HonuaDb;
+import io.honua.db.cache.BuildCache;
+import io.honua.db.cache.CacheEntry;
+import io.honua.db.cache.NewCacheEntry;
+import io.honua.db.cache.Tier;
+import io.honua.db.core.HonuaException;
+import io.honua.db.intake.Conversation;
+import io.honua.db.intake.Intake;
+import io.honua.db.intake.MessageRole;
+import io.honua.db.intake.NewConversation;
+import io.honua.db.intake.NewMessage;
+import io.honua.db.testing.Fixtures;
+import io.honua.db.testkit.HonuaDatabase;
+import org.jooq.DSLContext;
+import org.jooq.SQLDialect;
+import org.jooq.impl.DSL;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/** The cache and intake DAOs used by the application role through a tenant scope: they work, and only for that tenant. */
+class TenantScopeAppRoleTest {
+
+    @RegisterExtension
+    static final HonuaDatabase db = HonuaDatabase.migrated();
+
+    static HikariDataSource appPool;
+    static DSLContext admin;
+    static HonuaDb app;
+    static final String A = "scope-a";
+    static final String B = "scope-b";
+
+    @BeforeAll
+    static void setUp() {
+        admin = DSL.using(db.dataSource(), SQLDialect.POSTGRES);
+        appPool = Fixtures.appPool(db, 4);
+        app = HonuaDb.create(appPool);
+        for (String t : new String[] {A, B}) {
+            Fixtures.customer(admin, t);
+            Fixtures.license(admin, t, 5);   // professional tier
+        }
+    }
+
+    @AfterAll
+    static void tearDown() {
+        appPool.close();
+    }
+
+    @Test
+    void cacheWorksForTheScopedTenantAndOnlyForIt() {
+        BuildCache cacheA = app.forTenant(A).buildCache();
+        BuildCache cacheB = app.forTenant(B).buildCache();
+        String hash = Fixtures.sha256("scoped-manifest");
+        CacheEntry registered = cacheA.register(NewCacheEntry.of(A, hash, Tier.STANDARD, "registry/a:1", "sha256:a"));
+
+        assertThat(cacheA.lookupAndRecord(A, hash, Tier.STANDARD)).map(CacheEntry::id).contains(registered.id());
+        // entries are shared: B (same tier) finds A's image, and its access is logged as B's
+        assertThat(cacheB.lookupAndRecord(B, hash, Tier.STANDARD)).map(CacheEntry::id).contains(registered.id());
+        assertThat(admin.fetchCount(BUILD_ACCESS_LOG, BUILD_ACCESS_LOG.CUSTOMER_ID.eq(A))).isEqualTo(1);
+        assertThat(admin.fetchCount(BUILD_ACCESS_LOG, BUILD_ACCESS_LOG.CUSTOMER_ID.eq(B))).isEqualTo(1);
+
+        // A's scope cannot act for B: B is not visible to it, so it is an unknown customer, and nothing is logged
+        int before = admin.fetchCount(BUILD_ACCESS_LOG);
+        assertThatThrownBy(() -> cacheA.lookupAndRecord(B, hash, Tier.STANDARD)).isInstanceOf(HonuaException.class);
+        assertThatThrownBy(() -> cacheA.record(B, hash, Tier.STANDARD, true)).isInstanceOf(HonuaException.class);
+        assertThat(admin.fetchCount(BUILD_ACCESS_LOG)).isEqualTo(before);
+        // without a tenant the application role sees no customer at all
+        assertThatThrownBy(() -> app.buildCache().licenseTier(A)).isInstanceOf(io.honua.db.core.NotFoundException.class);
+        assertThat(cacheA.licenseTier(A)).isPresent();
+    }
+
+    @Test
+    void intakeWorksForTheScopedTenantAndOnlyForIt() {
+        Intake intakeA = app.forTenant(A).intake();
+        Intake intakeB = app.forTenant(B).intake();
+        Conversation chat = intakeA.conversations().start(NewConversation.builder(A, "gpt-4.1").build());
+        intakeA.conversations().append(chat.id(), NewMessage.builder(MessageRole.USER, "Containerize my app").tokens(12, 0).build());
+        assertThat(intakeA.conversations().find(chat.id())).hasValueSatisfying(c -> assertThat(c.messageCount()).isEqualTo(1));
+
+        // B sees nothing of A's conversation and cannot write into it
+        assertThat(intakeB.conversations().find(chat.id())).isEmpty();
+        assertThatThrownBy(() -> intakeB.conversations().append(chat.id(), NewMessage.user("injected")))
+                .isInstanceOf(HonuaException.class);
+        assertThatThrownBy(() -> intakeA.conversations().start(NewConversation.builder(B, "gpt-4.1").build()))
+                .isInstanceOf(HonuaException.class);
+        assertThat(admin.fetchCount(CONVERSATION_MESSAGES)).isEqualTo(1);
+        assertThat(admin.fetchCount(CONVERSATIONS, CONVERSATIONS.CUSTOMER_ID.eq(B))).isZero();
+    }
+}
