@@ -41,7 +41,9 @@ import org.jooq.impl.DSL;
  *       reason ({@link UnwrittenEvent.Reason}).</li>
  *   <li><b>Order.</b> Events are written in acceptance order (one writer); each row keeps the time of its event.</li>
  * </ul>
- * Thread-safe: any number of producer threads may call {@link #record}.
+ * Thread-safe: any number of producer threads may call {@link #record}. The writer is a daemon thread: close the
+ * recorder before the JVM exits, or what is still buffered is lost. The close timeout bounds retrying failed batches,
+ * not writing: while the database accepts batches, close() writes the whole buffer however long it takes.
  */
 public final class CacheAccessRecorder implements AutoCloseable {
 
