@@ -30,7 +30,7 @@ import org.jooq.impl.DSL;
  *       {@link #record(AccessEvent)} does not block: it returns {@code false} and the event is not accepted (counted as
  *       {@code refused}); {@link #record(AccessEvent, Duration)} waits up to the given time for room.</li>
  *   <li><b>Nothing accepted is lost silently.</b> A batch that fails transiently (connection lost or refused, lock or
- *       statement timeout, deadlock, server shutting down — anything but a data error) is retried with exponential
+ *       statement timeout, deadlock, server shutting down, privilege revoked — anything but a data or syntax error) is retried with exponential
  *       backoff ({@link RecorderOptions#retryBackoffBase()} doubling up to {@link RecorderOptions#retryBackoffMax()}),
  *       indefinitely while the recorder is open; meanwhile new events buffer up to the capacity.</li>
  *   <li><b>Exactly once.</b> Each batch has an id, written in the same transaction as its rows; a retry of a batch whose
@@ -41,7 +41,9 @@ import org.jooq.impl.DSL;
  *       reason ({@link UnwrittenEvent.Reason}).</li>
  *   <li><b>Order.</b> Events are written in acceptance order (one writer); each row keeps the time of its event.</li>
  * </ul>
- * Thread-safe: any number of producer threads may call {@link #record}.
+ * Thread-safe: any number of producer threads may call {@link #record}. The writer is a daemon thread: close the
+ * recorder before the JVM exits, or what is still buffered is lost. The close timeout bounds retrying failed batches,
+ * not writing: while the database accepts batches, close() writes the whole buffer however long it takes.
  */
 public final class CacheAccessRecorder implements AutoCloseable {
 
@@ -325,8 +327,12 @@ public final class CacheAccessRecorder implements AutoCloseable {
     }
 
     private static boolean permanent(String state) {
-        // data and syntax/privilege errors do not heal by retrying; everything else (08 connection, 40 rollback,
-        // 53 resources, 55 lock/object state, 57 operator intervention, timeouts) may
+        // data and syntax errors do not heal by retrying; everything else (08 connection, 40 rollback, 53 resources,
+        // 55 lock/object state, 57 operator intervention, timeouts, and 42501 missing privilege: an operator may grant
+        // it back) may
+        if (state.equals("42501")) {
+            return false;
+        }
         return state.startsWith("22") || state.startsWith("23") || state.startsWith("42") || state.startsWith("2B")
                 || state.startsWith("P0") || state.startsWith("HN");
     }

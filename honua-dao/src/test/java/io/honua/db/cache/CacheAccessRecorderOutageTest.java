@@ -38,6 +38,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  *       new connection to the test database (SQLSTATE 55000), and {@code pg_terminate_backend} kills the recorder pool's
  *       open connections (identified by their application_name). For the recorder this is the database being down:
  *       no connection can be had until connections are allowed again.</li>
+ *   <li><b>Privilege revoked</b>: the recorder runs as a login role whose INSERT on build_access_log is revoked
+ *       (42501) and later granted back.</li>
  *   <li><b>Table locked</b>: a competing transaction holds {@code LOCK TABLE build_access_log IN EXCLUSIVE MODE};
  *       the recorder's sessions run with a short {@code lock_timeout}, so every batch fails with 55P03, or the backend
  *       waiting on the lock is terminated mid-batch.</li>
@@ -96,10 +98,14 @@ class CacheAccessRecorderOutageTest {
     }
 
     private static HikariDataSource pool(String initSql) {
+        return pool(initSql, db.user(), db.password());
+    }
+
+    private static HikariDataSource pool(String initSql, String user, String password) {
         HikariConfig config = new HikariConfig();
         config.setJdbcUrl(db.jdbcUrl());
-        config.setUsername(db.user());
-        config.setPassword(db.password());
+        config.setUsername(user);
+        config.setPassword(password);
         config.setMaximumPoolSize(2);
         config.setMinimumIdle(0);
         config.setConnectionTimeout(250);
@@ -278,6 +284,50 @@ class CacheAccessRecorderOutageTest {
             }
         } finally {
             impatient.close();
+        }
+    }
+
+    @Test
+    void aRevokedInsertPrivilegeIsRetriedUntilGrantedBack() throws Exception {
+        // superusers bypass privileges: the recorder runs as its own login role here
+        String role = "honua_rec_" + UUID.randomUUID().toString().substring(0, 8);
+        exec("CREATE ROLE " + role + " LOGIN PASSWORD 'recorder-pw'");
+        HikariDataSource asRole = null;
+        try {
+            exec("GRANT USAGE ON SCHEMA public TO " + role);
+            exec("GRANT SELECT, INSERT, UPDATE ON ALL TABLES IN SCHEMA public TO " + role);
+            exec("GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO " + role);
+            asRole = pool("", role, "recorder-pw");
+            CacheAccessRecorder recorder = HonuaDb.create(asRole).buildCache().recorder(options(Duration.ofSeconds(60)));
+            List<String> expected = new ArrayList<>(recordUnique(recorder, 500));
+            assertThat(recorder.flush(Duration.ofSeconds(30))).isTrue();
+            assertThat(loggedRows()).isEqualTo(500);
+
+            exec("REVOKE INSERT ON build_access_log FROM " + role);
+            expected.addAll(recordUnique(recorder, 2_000));
+            await(() -> recorder.report().retried() >= 3, Duration.ofSeconds(30), "permission errors retried");
+            assertThat(loggedRows()).isEqualTo(500);
+            assertThat(recorder.report().unwritten()).isEmpty();
+
+            exec("GRANT INSERT ON build_access_log TO " + role);
+            recorder.close();
+            RecorderReport report = recorder.report();
+            assertThat(report.written()).isEqualTo(2_500);
+            assertThat(report.unwritten()).isEmpty();
+            assertThat(loggedRows()).isEqualTo(2_500);
+            assertThat(loggedHashes()).isEqualTo(new HashSet<>(expected));
+        } finally {
+            if (asRole != null) {
+                asRole.close();
+            }
+            exec("DROP OWNED BY " + role);
+            exec("DROP ROLE " + role);
+        }
+    }
+
+    private static void exec(String sql) throws SQLException {
+        try (Statement st = admin.createStatement()) {
+            st.execute(sql);
         }
     }
 
