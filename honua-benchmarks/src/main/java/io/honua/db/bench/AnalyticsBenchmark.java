@@ -28,7 +28,8 @@ import org.openjdk.jmh.annotations.TearDown;
 /**
  * Every analytics query, library ({@code _lib}) vs the same SQL through JDBC ({@code _jdbc}) on the same pool, over
  * {@code accessRows} access-log rows (100 customers, 100 days) and {@code finishedBuilds} finished builds (90 days).
- * {@code hitRate_rawlog} is the pre-rollup definition (a count over the raw log) for the same customer and period.
+ * {@code hitRate_rawlog} is the pre-rollup definition (a count over the raw log) for the same customer and period;
+ * {@code buildPerf_view} is the seed's view filtered by day (reads the whole history) for the same 30 days.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.SampleTime)
@@ -105,6 +106,11 @@ public class AnalyticsBenchmark {
     @Benchmark
     public List<DailyBuildPerformance> buildPerf_jdbc() throws SQLException {
         return jdbc.buildPerformance(from, to);
+    }
+
+    @Benchmark
+    public List<DailyBuildPerformance> buildPerf_view() throws SQLException {
+        return jdbc.buildPerformanceView(from, to);
     }
 
     @Benchmark

@@ -100,10 +100,18 @@ final class JdbcAnalytics {
     }
 
     List<DailyBuildPerformance> buildPerformance(LocalDate from, LocalDate to) throws SQLException {
-        try (Connection c = ds.getConnection();
-             PreparedStatement ps = c.prepareStatement(
-                     "SELECT day, total_builds, succeeded, failed, avg_duration_ms, p95_duration_ms, avg_cpu_seconds, "
-                             + "max_peak_memory_bytes FROM build_performance_summary WHERE day BETWEEN ? AND ? ORDER BY day")) {
+        return performance("SELECT day, total_builds, succeeded, failed, avg_duration_ms, p95_duration_ms, avg_cpu_seconds, "
+                + "max_peak_memory_bytes FROM get_build_performance(?, ?)", from, to);
+    }
+
+    /** The seed's view filtered by day: reads the whole finished history whatever the range. */
+    List<DailyBuildPerformance> buildPerformanceView(LocalDate from, LocalDate to) throws SQLException {
+        return performance("SELECT day, total_builds, succeeded, failed, avg_duration_ms, p95_duration_ms, avg_cpu_seconds, "
+                + "max_peak_memory_bytes FROM build_performance_summary WHERE day BETWEEN ? AND ? ORDER BY day", from, to);
+    }
+
+    private List<DailyBuildPerformance> performance(String sql, LocalDate from, LocalDate to) throws SQLException {
+        try (Connection c = ds.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
             ps.setObject(1, from);
             ps.setObject(2, to);
             try (ResultSet rs = ps.executeQuery()) {

@@ -1,8 +1,8 @@
 package io.honua.db.analytics;
 
-import static io.honua.db.schema.generated.Tables.BUILD_PERFORMANCE_SUMMARY;
 import static io.honua.db.schema.generated.Tables.BUILD_QUEUE;
 import static io.honua.db.schema.generated.Tables.CUSTOMER_BUILD_USAGE;
+import static io.honua.db.schema.generated.Tables.GET_BUILD_PERFORMANCE;
 import static io.honua.db.schema.generated.Tables.GET_CACHE_HIT_RATE;
 import static io.honua.db.schema.generated.Tables.GET_LICENSE_QUOTA_USAGE;
 
@@ -79,16 +79,19 @@ public final class Analytics {
 
     // ---- builds -----------------------------------------------------------------------------------------------------
 
-    /** Daily build performance for the days {@code from}..{@code to} (inclusive, UTC), ordered by day; days without
-     *  finished builds are absent. */
+    /**
+     * Daily build performance for the UTC days {@code from}..{@code to} (inclusive), ordered by day; days without
+     * finished builds are absent. Same columns as the view {@code build_performance_summary}, computed by
+     * {@code get_build_performance} over the range only (index on completion time), so the cost follows the range,
+     * not the whole history.
+     */
     public List<DailyBuildPerformance> buildPerformance(LocalDate from, LocalDate to) {
         Checks.notNull(from, "from");
         Checks.notNull(to, "to");
         if (to.isBefore(from)) {
             throw new InvalidRequestException("to (" + to + ") is before from (" + from + ")");
         }
-        var v = BUILD_PERFORMANCE_SUMMARY;
-        return call(() -> dsl.selectFrom(v).where(v.DAY.between(from, to)).orderBy(v.DAY).fetch(r -> new DailyBuildPerformance(
+        return call(() -> dsl.selectFrom(GET_BUILD_PERFORMANCE.call(from, to)).fetch(r -> new DailyBuildPerformance(
                 r.getDay(), r.getTotalBuilds(), r.getSucceeded(), r.getFailed(), Optional.ofNullable(r.getAvgDurationMs()),
                 Optional.ofNullable(r.getP95DurationMs()), Optional.ofNullable(r.getAvgCpuSeconds()),
                 Optional.ofNullable(r.getMaxPeakMemoryBytes()))));

@@ -5,7 +5,8 @@ import java.time.LocalDate;
 import java.util.Optional;
 
 /**
- * Finished builds (completed, failed, timeout) of one day by completion time (view {@code build_performance_summary}).
+ * Finished builds (completed, failed, timeout) of one UTC day by completion time (the columns of the view
+ * {@code build_performance_summary}, computed by {@code get_build_performance}).
  * Duration and resource figures are empty when no build of the day has a result row.
  */
 public record DailyBuildPerformance(LocalDate day, long totalBuilds, long succeeded, long failed,

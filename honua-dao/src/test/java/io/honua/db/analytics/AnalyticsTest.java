@@ -192,6 +192,18 @@ class AnalyticsTest {
             assertThat(d.p95DurationMs().orElseThrow()).isBetween(1000.0, 3000.0);
         });
         assertThat(analytics.buildPerformance(today.minusDays(10), today.minusDays(1))).isEmpty();
+        // same figures as the seed's view (in a UTC session, where the view's days are UTC days too)
+        var viewRows = io.honua.db.core.Transactions.inTransaction(honua.dsl(), tx -> {
+            tx.select(DSL.function("set_config", String.class, DSL.val("TimeZone"), DSL.val("UTC"), DSL.inline(true))).fetch();
+            var v = io.honua.db.schema.generated.Tables.BUILD_PERFORMANCE_SUMMARY;
+            return tx.selectFrom(v).where(v.DAY.between(today.minusDays(3), today.plusDays(1))).orderBy(v.DAY)
+                    .fetch(r -> List.of(r.getDay(), r.getTotalBuilds(), r.getSucceeded(), r.getFailed(), r.getAvgDurationMs(),
+                            r.getP95DurationMs(), r.getAvgCpuSeconds(), r.getMaxPeakMemoryBytes()));
+        });
+        assertThat(analytics.buildPerformance(today.minusDays(3), today.plusDays(1))).extracting(d -> List.of(d.day(),
+                        d.totalBuilds(), d.succeeded(), d.failed(), d.avgDurationMs().orElseThrow(), d.p95DurationMs().orElseThrow(),
+                        d.avgCpuSeconds().orElseThrow(), d.maxPeakMemoryBytes().orElseThrow()))
+                .isEqualTo(viewRows);
 
         CustomerBuildUsage u = analytics.customerBuildUsage(c).orElseThrow();
         assertThat(u.totalBuilds()).isEqualTo(3);

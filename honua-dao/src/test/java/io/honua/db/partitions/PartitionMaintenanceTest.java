@@ -1,6 +1,7 @@
 package io.honua.db.partitions;
 
 import static io.honua.db.schema.generated.Tables.BUILD_ACCESS_LOG;
+import static io.honua.db.schema.generated.Tables.BUILD_CACHE_REGISTRY;
 import static io.honua.db.schema.generated.Tables.BUILD_EVENTS;
 import static io.honua.db.schema.generated.Tables.CACHE_ACCESS_DAILY;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -156,6 +157,21 @@ class PartitionMaintenanceTest {
         long total = dsl.fetchCount(BUILD_ACCESS_LOG);
         long rollup = rollupTotal(dsl, customer);
         assertThat(rollup).isEqualTo(37);
+        // hits on a cache entry: the row trigger counted them once on insert, the move must not count them again
+        UUID entry = dsl.insertInto(BUILD_CACHE_REGISTRY)
+                .set(BUILD_CACHE_REGISTRY.MANIFEST_HASH, Fixtures.sha256(customer))
+                .set(BUILD_CACHE_REGISTRY.TIER, "free")
+                .set(BUILD_CACHE_REGISTRY.IMAGE_REFERENCE, "registry/img:1")
+                .set(BUILD_CACHE_REGISTRY.IMAGE_DIGEST, "sha256:" + Fixtures.sha256("img"))
+                .returning(BUILD_CACHE_REGISTRY.ID).fetchOne(BUILD_CACHE_REGISTRY.ID);
+        for (int i = 0; i < 3; i++) {
+            dsl.insertInto(BUILD_ACCESS_LOG, BUILD_ACCESS_LOG.CACHE_ENTRY_ID, BUILD_ACCESS_LOG.CUSTOMER_ID,
+                    BUILD_ACCESS_LOG.MANIFEST_HASH, BUILD_ACCESS_LOG.TIER, BUILD_ACCESS_LOG.ACCESS_TYPE, BUILD_ACCESS_LOG.ACCESSED_AT)
+                    .values(entry, customer, Fixtures.sha256(customer), "free", "hit", future.plusSeconds(100 + i)).execute();
+        }
+        assertThat(dsl.fetchValue(BUILD_CACHE_REGISTRY.HIT_COUNT, BUILD_CACHE_REGISTRY.ID.eq(entry))).isEqualTo(3L);
+        total += 3;
+        rollup += 3;
         // a build's events too (FK to build_queue: the attached partition gets the FK)
         UUID build = honua.buildQueue().enqueue(NewBuild.builder(customer).build()).id();
         dsl.insertInto(BUILD_EVENTS, BUILD_EVENTS.BUILD_ID, BUILD_EVENTS.EVENT_TYPE, BUILD_EVENTS.EVENT_TIMESTAMP)
@@ -166,19 +182,21 @@ class PartitionMaintenanceTest {
         ZonedDateTime f = future.atZone(ZoneOffset.UTC);
         assertThat(report.created()).filteredOn(a -> a.tableName().equals("build_access_log"))
                 .extracting(PartitionAction::partitionName, PartitionAction::rowsMoved)
-                .contains(org.assertj.core.groups.Tuple.tuple(monthly("build_access_log", f), 30L),
+                .contains(org.assertj.core.groups.Tuple.tuple(monthly("build_access_log", f), 33L),
                         org.assertj.core.groups.Tuple.tuple(monthly("build_access_log", ZonedDateTime.now(ZoneOffset.UTC).minusYears(3)), 7L));
         assertThat(report.created()).filteredOn(a -> a.tableName().equals("build_events"))
                 .extracting(PartitionAction::partitionName).contains(monthly("build_events", f));
         assertThat(count(dsl, "build_access_log_default")).isZero();
-        assertThat(count(dsl, monthly("build_access_log", f))).isEqualTo(30);
+        assertThat(count(dsl, monthly("build_access_log", f))).isEqualTo(33);
+        assertThat(dsl.fetchValue(BUILD_CACHE_REGISTRY.HIT_COUNT, BUILD_CACHE_REGISTRY.ID.eq(entry)))
+                .as("row triggers do not fire for moved rows").isEqualTo(3L);
         assertThat(dsl.fetchCount(BUILD_ACCESS_LOG)).isEqualTo(total);
         assertThat(rollupTotal(dsl, customer)).as("moving rows does not fire the rollup again").isEqualTo(rollup);
         assertThat(count(dsl, "build_events_default")).isZero();
         assertThat(dsl.fetchCount(BUILD_EVENTS, BUILD_EVENTS.BUILD_ID.eq(build))).isGreaterThanOrEqualTo(3);
         // the moved partition is a full member: new rows route to it, the FK holds (cascade delete reaches it)
         accessLog(dsl, customer, future.plusSeconds(3600), 1);
-        assertThat(count(dsl, monthly("build_access_log", f))).isEqualTo(31);
+        assertThat(count(dsl, monthly("build_access_log", f))).isEqualTo(34);
         dsl.deleteFrom(io.honua.db.schema.generated.Tables.BUILD_QUEUE)
                 .where(io.honua.db.schema.generated.Tables.BUILD_QUEUE.ID.eq(build)).execute();
         assertThat(dsl.fetchCount(BUILD_EVENTS, BUILD_EVENTS.BUILD_ID.eq(build))).isZero();

@@ -39,7 +39,7 @@ class SchemaCatalogTest {
 
     /** V8: partition upkeep and the cache-access rollup. */
     static final List<String> V8_TABLES = List.of("partition_policies", "cache_access_daily");
-    static final List<String> V8_FUNCTIONS = List.of("maintain_partitions", "list_partitions", "rollup_cache_access");
+    static final List<String> V8_FUNCTIONS = List.of("maintain_partitions", "list_partitions", "rollup_cache_access", "get_build_performance");
     /** Added by V9__intake.sql. */
     static final List<String> INTAKE_FUNCTIONS = List.of(
             "conversations_status_guard", "conversation_messages_guard", "manifest_digest", "build_manifests_guard",
