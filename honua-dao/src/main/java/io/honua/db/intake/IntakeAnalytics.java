@@ -34,7 +34,7 @@ public final class IntakeAnalytics {
 
     /** Active conversations of one customer, longest idle first. */
     public List<ActiveConversation> activeConversations(String customerId) {
-        Checks.text(customerId, "customerId", 255);
+        Checks.text(customerId, "customerId", 100);
         return call(() -> dsl.selectFrom(ACTIVE_CONVERSATIONS).where(ACTIVE_CONVERSATIONS.CUSTOMER_ID.eq(customerId))
                 .orderBy(ACTIVE_CONVERSATIONS.LAST_ACTIVITY_AT, ACTIVE_CONVERSATIONS.ID).fetch(IntakeAnalytics::active));
     }

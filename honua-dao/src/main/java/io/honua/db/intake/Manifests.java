@@ -179,7 +179,7 @@ public final class Manifests {
 
     /** Every version of a customer's manifest, oldest first. */
     public List<Manifest> versions(String customerId, String name) {
-        Checks.text(customerId, "customerId", 255);
+        Checks.text(customerId, "customerId", 100);
         Checks.text(name, "name", 200);
         return call(() -> dsl.selectFrom(BUILD_MANIFESTS)
                 .where(BUILD_MANIFESTS.CUSTOMER_ID.eq(customerId)).and(BUILD_MANIFESTS.NAME.eq(name))

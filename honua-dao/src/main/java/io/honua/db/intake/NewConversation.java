@@ -12,7 +12,7 @@ import java.util.Optional;
 public record NewConversation(String customerId, String model, Optional<String> detectedIntent, String metadataJson) {
 
     public NewConversation {
-        Checks.text(customerId, "customerId", 255);
+        Checks.text(customerId, "customerId", 100);
         Checks.text(model, "model", 200);
         Checks.notNull(detectedIntent, "detectedIntent").ifPresent(i -> Checks.text(i, "detectedIntent", 200));
         Checks.notNull(metadataJson, "metadataJson");

@@ -12,7 +12,7 @@ import java.util.UUID;
 public record NewManifest(String customerId, Optional<UUID> conversationId, String name, String manifestJson) {
 
     public NewManifest {
-        Checks.text(customerId, "customerId", 255);
+        Checks.text(customerId, "customerId", 100);
         Checks.notNull(conversationId, "conversationId");
         Checks.text(name, "name", 200);
         Checks.notNull(manifestJson, "manifestJson");
