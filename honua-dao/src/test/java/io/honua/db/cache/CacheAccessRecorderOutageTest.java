@@ -294,22 +294,22 @@ class CacheAccessRecorderOutageTest {
         exec("CREATE ROLE " + role + " LOGIN PASSWORD 'recorder-pw'");
         HikariDataSource asRole = null;
         try {
-            exec("GRANT USAGE ON SCHEMA public TO " + role);
-            exec("GRANT SELECT, INSERT, UPDATE ON ALL TABLES IN SCHEMA public TO " + role);
-            exec("GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO " + role);
+            // the recorder writes for every tenant: it runs as a member of the service role honua_worker, whose
+            // privileges (and row-level security policies) it inherits
+            exec("GRANT honua_worker TO " + role);
             asRole = pool("", role, "recorder-pw");
             CacheAccessRecorder recorder = HonuaDb.create(asRole).buildCache().recorder(options(Duration.ofSeconds(60)));
             List<String> expected = new ArrayList<>(recordUnique(recorder, 500));
             assertThat(recorder.flush(Duration.ofSeconds(30))).isTrue();
             assertThat(loggedRows()).isEqualTo(500);
 
-            exec("REVOKE INSERT ON build_access_log FROM " + role);
+            exec("REVOKE INSERT ON build_access_log FROM honua_worker");
             expected.addAll(recordUnique(recorder, 2_000));
             await(() -> recorder.report().retried() >= 3, Duration.ofSeconds(30), "permission errors retried");
             assertThat(loggedRows()).isEqualTo(500);
             assertThat(recorder.report().unwritten()).isEmpty();
 
-            exec("GRANT INSERT ON build_access_log TO " + role);
+            exec("GRANT INSERT ON build_access_log TO honua_worker");
             recorder.close();
             RecorderReport report = recorder.report();
             assertThat(report.written()).isEqualTo(2_500);
@@ -320,6 +320,7 @@ class CacheAccessRecorderOutageTest {
             if (asRole != null) {
                 asRole.close();
             }
+            exec("GRANT INSERT ON build_access_log TO honua_worker");
             exec("DROP OWNED BY " + role);
             exec("DROP ROLE " + role);
         }
