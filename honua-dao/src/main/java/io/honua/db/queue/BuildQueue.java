@@ -423,12 +423,17 @@ public final class BuildQueue {
 
     /** Queued, claimable-now and running builds per customer that has any, ordered by customer id. */
     public List<CustomerDepth> depthByCustomer() {
-        Field<Integer> queued = DSL.count().filterWhere(BUILD_QUEUE.STATUS.eq("queued"));
-        Field<Integer> ready = DSL.count().filterWhere(BUILD_QUEUE.STATUS.eq("queued")
-                .and(BUILD_QUEUE.PENDING_DEPENDENCIES.eq(0)).and(BUILD_QUEUE.NOT_BEFORE.le(DSL.currentInstant())));
-        Field<Integer> building = DSL.count().filterWhere(BUILD_QUEUE.STATUS.eq("building"));
+        // status constants inlined so the partial indexes on queued/building rows serve generic plans too, and
+        // current_timestamp as is (DSL.currentInstant() renders casts PostgreSQL evaluates per row)
+        Field<String> queuedStatus = DSL.inline("queued");
+        Field<String> buildingStatus = DSL.inline("building");
+        Field<Instant> now = DSL.currentOffsetDateTime().coerce(org.jooq.impl.SQLDataType.INSTANT);
+        Field<Integer> queued = DSL.count().filterWhere(BUILD_QUEUE.STATUS.eq(queuedStatus));
+        Field<Integer> ready = DSL.count().filterWhere(BUILD_QUEUE.STATUS.eq(queuedStatus)
+                .and(BUILD_QUEUE.PENDING_DEPENDENCIES.eq(DSL.inline(0))).and(BUILD_QUEUE.NOT_BEFORE.le(now)));
+        Field<Integer> building = DSL.count().filterWhere(BUILD_QUEUE.STATUS.eq(buildingStatus));
         return call(() -> dsl.select(BUILD_QUEUE.CUSTOMER_ID, queued, ready, building).from(BUILD_QUEUE)
-                .where(BUILD_QUEUE.STATUS.in("queued", "building"))
+                .where(BUILD_QUEUE.STATUS.in(queuedStatus, buildingStatus))
                 .groupBy(BUILD_QUEUE.CUSTOMER_ID).orderBy(BUILD_QUEUE.CUSTOMER_ID)
                 .fetch(r -> new CustomerDepth(r.value1(), r.value2(), r.value3(), r.value4())));
     }
