@@ -127,10 +127,9 @@ public final class ApiKeys {
         try {
             return action.get();
         } catch (DataAccessException e) {
-            for (Throwable t = e; t != null; t = t.getCause()) {
-                if (t instanceof HonuaException h) {
-                    throw h;
-                }
+            Optional<HonuaException> own = SqlErrors.thrownByHonua(e);
+            if (own.isPresent()) {
+                throw own.get();
             }
             String constraint = SqlErrors.constraint(e).orElse("");
             String message = SqlErrors.serverMessage(e);

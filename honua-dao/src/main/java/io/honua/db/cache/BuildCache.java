@@ -255,10 +255,9 @@ public final class BuildCache {
     }
 
     static HonuaException translate(DataAccessException e) {
-        for (Throwable t = e; t != null; t = t.getCause()) {
-            if (t instanceof HonuaException h) {
-                return h;
-            }
+        Optional<HonuaException> own = SqlErrors.thrownByHonua(e);
+        if (own.isPresent()) {
+            return own.get();
         }
         String state = e.sqlState() == null ? "" : e.sqlState();
         return switch (state) {

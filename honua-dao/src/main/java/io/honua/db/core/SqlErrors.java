@@ -44,6 +44,20 @@ public final class SqlErrors {
         return e.getMessage();
     }
 
+    /**
+     * The {@link HonuaException} a DAO threw on purpose inside a jOOQ callback (a transaction, a connection block),
+     * which jOOQ hands back unwrapped or wrapped in a {@link DataAccessException}; empty when the database failed.
+     * Every DAO's error mapping asks this first, so its own typed exceptions pass through unchanged.
+     */
+    public static Optional<HonuaException> thrownByHonua(DataAccessException e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof HonuaException h) {
+                return Optional.of(h);
+            }
+        }
+        return Optional.empty();
+    }
+
     /** Generic mapping for errors a DAO did not anticipate more precisely. */
     public static HonuaException translate(DataAccessException e, String what) {
         String state = e.sqlState();

@@ -4,6 +4,7 @@ import io.honua.db.core.ConflictException;
 import io.honua.db.core.HonuaException;
 import io.honua.db.core.NotFoundException;
 import io.honua.db.core.SqlErrors;
+import java.util.Optional;
 import java.util.function.Supplier;
 import org.jooq.exception.DataAccessException;
 
@@ -22,11 +23,9 @@ final class IntakeErrors {
     }
 
     static RuntimeException translate(DataAccessException e) {
-        // exceptions thrown on purpose inside a transaction come back unwrapped or wrapped
-        for (Throwable t = e; t != null; t = t.getCause()) {
-            if (t instanceof HonuaException h) {
-                return h;
-            }
+        Optional<HonuaException> own = SqlErrors.thrownByHonua(e);
+        if (own.isPresent()) {
+            return own.get();
         }
         String state = e.sqlState() == null ? "" : e.sqlState();
         String constraint = SqlErrors.constraint(e).orElse("");

@@ -382,10 +382,9 @@ public final class Licenses {
     }
 
     static RuntimeException translate(DataAccessException e) {
-        for (Throwable t = e; t != null; t = t.getCause()) {
-            if (t instanceof HonuaException h) {
-                return h;
-            }
+        Optional<HonuaException> own = SqlErrors.thrownByHonua(e);
+        if (own.isPresent()) {
+            return own.get();
         }
         Optional<HonuaException> licensing = LicenseErrors.translate(e);
         if (licensing.isPresent()) {

@@ -498,11 +498,9 @@ public final class BuildQueue {
     }
 
     static RuntimeException translate(DataAccessException e) {
-        // exceptions we threw inside a transaction come back unwrapped or wrapped
-        for (Throwable t = e; t != null; t = t.getCause()) {
-            if (t instanceof io.honua.db.core.HonuaException h) {
-                return h;
-            }
+        Optional<io.honua.db.core.HonuaException> own = SqlErrors.thrownByHonua(e);
+        if (own.isPresent()) {
+            return own.get();
         }
         // license quota / validity, raised by the V11 trigger on enqueue
         Optional<io.honua.db.core.HonuaException> licensing = io.honua.db.licensing.LicenseErrors.translate(e);

@@ -207,10 +207,9 @@ public final class Customers {
     }
 
     static RuntimeException translate(DataAccessException e, String what) {
-        for (Throwable t = e; t != null; t = t.getCause()) {
-            if (t instanceof HonuaException h) {
-                return h;
-            }
+        Optional<HonuaException> own = SqlErrors.thrownByHonua(e);
+        if (own.isPresent()) {
+            return own.get();
         }
         String state = e.sqlState() == null ? "" : e.sqlState();
         return switch (state) {
