@@ -197,27 +197,38 @@ END $$;
 -- privilege for honua_app (access goes through the parent, whose policies apply), RLS enabled and forced, and the
 -- worker policy. Event triggers need a superuser: when the migration user is not one, the trigger is skipped with a
 -- notice and partition creators must call honua_enable_tenant_rls / _via_parent on each new partition themselves.
-CREATE FUNCTION honua_secure_partitions() RETURNS event_trigger
-    LANGUAGE plpgsql AS $$
+CREATE FUNCTION honua_secure_new_partitions() RETURNS VOID
+    LANGUAGE plpgsql SET search_path = public, pg_temp AS $$
 DECLARE
     part regclass;
 BEGIN
+    -- one partition at a time, re-read each turn: the ALTER TABLE below fires the event trigger, which calls this
+    -- function again; the partition is complete by then (policy first, RLS enabled and forced in one statement), so
+    -- the nested call skips it and secures the others, and this loop finds them done
     LOOP
         SELECT c.oid::regclass INTO part
           FROM pg_class c
           JOIN pg_inherits i ON i.inhrelid = c.oid
           JOIN pg_class parent ON parent.oid = i.inhparent
          WHERE c.relnamespace = 'public'::regnamespace AND c.relispartition AND c.relkind IN ('r', 'p')
-           AND parent.relrowsecurity AND NOT c.relrowsecurity
+           AND parent.relrowsecurity AND NOT (c.relrowsecurity AND c.relforcerowsecurity)
          LIMIT 1;
         EXIT WHEN part IS NULL;
         EXECUTE format('REVOKE ALL ON %s FROM PUBLIC, honua_app', part);
-        EXECUTE format('ALTER TABLE %s ENABLE ROW LEVEL SECURITY', part);
-        EXECUTE format('ALTER TABLE %s FORCE ROW LEVEL SECURITY', part);
         IF NOT EXISTS (SELECT 1 FROM pg_policy WHERE polrelid = part AND polname = 'honua_worker_all') THEN
             EXECUTE format('CREATE POLICY honua_worker_all ON %s AS PERMISSIVE FOR ALL TO honua_worker USING (true) WITH CHECK (true)', part);
         END IF;
+        EXECUTE format('ALTER TABLE %s ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY', part);
     END LOOP;
+END $$;
+COMMENT ON FUNCTION honua_secure_new_partitions() IS
+    'Locks down partitions of RLS tables that are not yet: RLS enabled and forced, no honua_app privilege, the worker '
+    'policy. Called by the event trigger below and by maintain_partitions() (V12).';
+
+CREATE FUNCTION honua_secure_partitions() RETURNS event_trigger
+    LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM honua_secure_new_partitions();
 END $$;
 COMMENT ON FUNCTION honua_secure_partitions() IS
     'Event trigger: new partitions of RLS tables get RLS (forced), no honua_app privilege and the worker policy.';
@@ -444,5 +455,6 @@ END $$;
 REVOKE EXECUTE ON FUNCTION honua_enable_tenant_rls(regclass, TEXT) FROM PUBLIC, honua_app, honua_worker;
 REVOKE EXECUTE ON FUNCTION honua_enable_tenant_rls_via_parent(regclass, TEXT, regclass, TEXT, TEXT) FROM PUBLIC, honua_app, honua_worker;
 REVOKE EXECUTE ON FUNCTION honua_audit_table(regclass, TEXT) FROM PUBLIC, honua_app, honua_worker;
+REVOKE EXECUTE ON FUNCTION honua_secure_new_partitions() FROM PUBLIC, honua_app, honua_worker;
 REVOKE EXECUTE ON FUNCTION honua_restrict_reference(regclass, TEXT, regclass, TEXT) FROM PUBLIC, honua_app, honua_worker;
 REVOKE EXECUTE ON FUNCTION honua_secure_partitions() FROM PUBLIC, honua_app, honua_worker;

@@ -25,33 +25,8 @@ ALTER FUNCTION encrypted_rows_not_under_key(TEXT, TEXT, UUID, INTEGER) SECURITY 
 ALTER FUNCTION encryption_key_usage() SECURITY INVOKER;
 
 -- Partitions are reached through their parent, whose policies apply; a partition queried directly must show nothing
--- to the application role. Every partition: no privileges for honua_app, RLS forced, only honua_worker has a policy.
--- V10's event trigger does this when the migration user is a superuser; this function does it without one.
-CREATE FUNCTION honua_secure_new_partitions()
-    RETURNS INTEGER
-    LANGUAGE plpgsql SET search_path = public, pg_temp AS $$
-DECLARE
-    part  regclass;
-    n     INTEGER := 0;
-BEGIN
-    FOR part IN SELECT i.inhrelid::regclass
-                  FROM pg_inherits i
-                  JOIN pg_class parent ON parent.oid = i.inhparent AND parent.relkind = 'p'
-                  JOIN pg_class child ON child.oid = i.inhrelid
-                 WHERE parent.relnamespace = 'public'::regnamespace
-                   AND NOT (child.relrowsecurity AND child.relforcerowsecurity) LOOP
-        EXECUTE format('REVOKE ALL ON %s FROM PUBLIC, honua_app', part);
-        EXECUTE format('ALTER TABLE %s ENABLE ROW LEVEL SECURITY', part);
-        EXECUTE format('ALTER TABLE %s FORCE ROW LEVEL SECURITY', part);
-        EXECUTE format('DROP POLICY IF EXISTS honua_worker_all ON %s', part);
-        EXECUTE format('CREATE POLICY honua_worker_all ON %s AS PERMISSIVE FOR ALL TO honua_worker USING (true) WITH CHECK (true)', part);
-        n := n + 1;
-    END LOOP;
-    RETURN n;
-END $$;
-COMMENT ON FUNCTION honua_secure_new_partitions() IS
-    'Locks down partitions that are not yet: no honua_app privileges, RLS forced, honua_worker policy. Returns how many.';
-REVOKE EXECUTE ON FUNCTION honua_secure_new_partitions() FROM PUBLIC, honua_app, honua_worker;
+-- to the application role. V10's event trigger locks new partitions down when the migration user is a superuser;
+-- maintain_partitions() below calls the same honua_secure_new_partitions() so that it holds without one too.
 
 -- maintain_partitions() (V8) creates and drops tables: it now runs with its owner's rights (the service role has no
 -- DDL privilege) and secures the partitions it created before it returns. Same name, arguments and result.
