@@ -114,15 +114,20 @@ public final class MaintenanceScheduler implements AutoCloseable {
 
     private void insertRun(DSLContext tx, MaintenanceJob job, Instant intervalStart, Instant started, String status,
                            OptionalLong affected, Optional<String> error) {
-        tx.insertInto(MAINTENANCE_RUNS)
+        runRow(tx, job, intervalStart, started, status, affected, error).execute();
+    }
+
+    /** The maintenance_runs row of one run, ready to insert. */
+    private org.jooq.InsertSetMoreStep<?> runRow(DSLContext ctx, MaintenanceJob job, Instant intervalStart, Instant started,
+                                                 String status, OptionalLong affected, Optional<String> error) {
+        return ctx.insertInto(MAINTENANCE_RUNS)
                 .set(MAINTENANCE_RUNS.JOB, job.name())
                 .set(MAINTENANCE_RUNS.INTERVAL_START, intervalStart)
                 .set(MAINTENANCE_RUNS.INSTANCE_ID, options.instanceId())
                 .set(MAINTENANCE_RUNS.STATUS, status)
                 .set(MAINTENANCE_RUNS.AFFECTED_ROWS, affected.isPresent() ? affected.getAsLong() : null)
                 .set(MAINTENANCE_RUNS.ERROR, error.map(m -> m.length() > 10_000 ? m.substring(0, 10_000) : m).orElse(null))
-                .set(MAINTENANCE_RUNS.STARTED_AT, started)
-                .execute();
+                .set(MAINTENANCE_RUNS.STARTED_AT, started);
     }
 
     private static boolean recorded(DSLContext tx, MaintenanceJob job, Instant intervalStart) {
@@ -141,13 +146,7 @@ public final class MaintenanceScheduler implements AutoCloseable {
 
     private void recordFailure(MaintenanceJob job, Instant intervalStart, Instant started, String message) {
         try {
-            dsl.insertInto(MAINTENANCE_RUNS)
-                    .set(MAINTENANCE_RUNS.JOB, job.name())
-                    .set(MAINTENANCE_RUNS.INTERVAL_START, intervalStart)
-                    .set(MAINTENANCE_RUNS.INSTANCE_ID, options.instanceId())
-                    .set(MAINTENANCE_RUNS.STATUS, "failed")
-                    .set(MAINTENANCE_RUNS.ERROR, message.length() > 10_000 ? message.substring(0, 10_000) : message)
-                    .set(MAINTENANCE_RUNS.STARTED_AT, started)
+            runRow(dsl, job, intervalStart, started, "failed", OptionalLong.empty(), Optional.of(message))
                     .onConflictDoNothing()
                     .execute();
         } catch (RuntimeException ignored) {
