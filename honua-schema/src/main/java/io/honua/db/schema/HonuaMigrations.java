@@ -96,8 +96,13 @@ public final class HonuaMigrations {
     /** Version of the newest applied migration, or empty on a database that has never been migrated. */
     public Optional<String> currentVersion() {
         try {
-            MigrationInfo current = flyway.info().current();
-            return current == null || current.getVersion() == null ? Optional.empty() : Optional.of(current.getVersion().getVersion());
+            MigrationInfo[] applied = flyway.info().applied();
+            for (int i = applied.length - 1; i >= 0; i--) {
+                if (applied[i].getVersion() != null && applied[i].getState().isApplied() && !applied[i].getState().isFailed()) {
+                    return Optional.of(applied[i].getVersion().getVersion());
+                }
+            }
+            return Optional.empty();
         } catch (FlywayException e) {
             throw new MigrationException("cannot read the schema history: " + e.getMessage(), e);
         }
@@ -107,7 +112,7 @@ public final class HonuaMigrations {
     public List<PendingMigration> pending() {
         try {
             return java.util.Arrays.stream(flyway.info().pending())
-                    .map(i -> new PendingMigration(i.getVersion().getVersion(), i.getDescription(), i.getScript()))
+                    .map(i -> new PendingMigration(versionOf(i.getVersion()), i.getDescription(), i.getScript()))
                     .toList();
         } catch (FlywayException e) {
             throw new MigrationException("cannot read the schema history: " + e.getMessage(), e);
@@ -127,12 +132,16 @@ public final class HonuaMigrations {
             Optional<String> before = currentVersion();
             MigrateResult result = flyway.migrate();
             List<AppliedMigration> applied = result.migrations.stream()
-                    .map(m -> new AppliedMigration(m.version, m.description, fileName(m.filepath), Duration.ofMillis(m.executionTime)))
+                    .map(m -> new AppliedMigration(m.version == null ? "" : m.version, m.description, fileName(m.filepath), Duration.ofMillis(m.executionTime)))
                     .toList();
             return new MigrationReport(before, currentVersion(), applied);
         } catch (FlywayException e) {
             throw new MigrationException("migration failed: " + e.getMessage(), e);
         }
+    }
+
+    private static String versionOf(org.flywaydb.core.api.MigrationVersion v) {
+        return v == null ? "" : v.getVersion();
     }
 
     private static String fileName(String path) {

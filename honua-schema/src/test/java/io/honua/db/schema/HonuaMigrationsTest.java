@@ -39,6 +39,15 @@ class HonuaMigrationsTest {
         return names;
     }
 
+    private static final Pattern REPEATABLE = Pattern.compile("R__(.+)\\.sql");
+
+    /** The repeatable migrations (current function bodies per capability), in Flyway's order: by description. */
+    static List<String> shippedRepeatables() throws IOException {
+        try (var files = Files.list(Path.of("src/main/resources/db/migration"))) {
+            return files.map(p -> p.getFileName().toString()).filter(n -> REPEATABLE.matcher(n).matches()).sorted().toList();
+        }
+    }
+
     @Test
     void everyMigrationAppliesOnAnEmptyDatabaseInOrder() throws Exception {
         try (TestDatabase db = TestDatabase.empty("migrate_empty")) {
@@ -50,12 +59,17 @@ class HonuaMigrationsTest {
             List<String> scripts = shippedScripts();
             assertThat(scripts).hasSizeGreaterThanOrEqualTo(5)
                     .startsWith("V1__initial_schema.sql", "V2__build_queue.sql", "V3__intake_system.sql", "V4__indexes.sql", "V5__functions.sql");
-            assertThat(migrations.pending()).extracting(PendingMigration::script).containsExactlyElementsOf(scripts);
+            List<String> repeatables = shippedRepeatables();
+            assertThat(repeatables).contains("R__queue.sql", "R__cache.sql", "R__audit_tenancy.sql");
+            List<String> all = new ArrayList<>(scripts);
+            all.addAll(repeatables);
+            assertThat(migrations.pending()).extracting(PendingMigration::script).containsExactlyElementsOf(all);
+            assertThat(migrations.pending()).filteredOn(m -> m.script().startsWith("R__")).allSatisfy(m -> assertThat(m.version()).isEmpty());
 
             MigrationReport report = migrations.migrate();
 
             assertThat(report.previousVersion()).isEmpty();
-            assertThat(report.applied()).extracting(AppliedMigration::script).containsExactlyElementsOf(scripts);
+            assertThat(report.applied()).extracting(AppliedMigration::script).containsExactlyElementsOf(all);
             assertThat(report.applied()).allSatisfy(m -> assertThat(m.executionTime()).isGreaterThanOrEqualTo(java.time.Duration.ZERO));
             String last = SCRIPT.matcher(scripts.getLast()).replaceAll("$1");
             assertThat(report.currentVersion()).contains(last);
@@ -64,8 +78,41 @@ class HonuaMigrationsTest {
             try (Connection c = db.connect(); Statement s = c.createStatement();
                  ResultSet rs = s.executeQuery("select count(*) from flyway_schema_history where success")) {
                 rs.next();
-                assertThat(rs.getInt(1)).isEqualTo(scripts.size());
+                assertThat(rs.getInt(1)).isEqualTo(all.size());
             }
+        }
+    }
+
+    /** A reader finds the current body of any function in exactly one file: its capability's repeatable migration. */
+    @Test
+    void everyFunctionBodyLivesInExactlyOneRepeatableMigration() throws Exception {
+        Path dir = Path.of("src/main/resources/db/migration");
+        Pattern create = Pattern.compile("(?i)CREATE\\s+(OR\\s+REPLACE\\s+)?FUNCTION\\s+(public\\.)?([a-z_0-9]+)\\s*\\(");
+        java.util.Map<String, List<String>> definedIn = new java.util.HashMap<>();
+        for (String r : shippedRepeatables()) {
+            Matcher m = create.matcher(Files.readString(dir.resolve(r)));
+            while (m.find()) {
+                definedIn.computeIfAbsent(m.group(3), k -> new ArrayList<>()).add(r);
+            }
+        }
+        for (String v : shippedScripts()) {
+            int version = Integer.parseInt(SCRIPT.matcher(v).replaceAll("$1"));
+            if (version > 12) {   // V1..V12 are applied history; later versioned migrations hold no function bodies
+                assertThat(create.matcher(Files.readString(dir.resolve(v))).find()).as(v + " defines a function").isFalse();
+            }
+        }
+        try (TestDatabase db = TestDatabase.migrated("one_body"); Connection c = db.connect(); Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery("""
+                     select p.proname from pg_proc p join pg_namespace n on n.oid = p.pronamespace
+                      where n.nspname = 'public'
+                        and not exists (select 1 from pg_depend d where d.objid = p.oid and d.deptype = 'e')""")) {
+            int functions = 0;
+            while (rs.next()) {
+                functions++;
+                String name = rs.getString(1);
+                assertThat(definedIn.getOrDefault(name, List.of())).as("files defining " + name).hasSize(1);
+            }
+            assertThat(functions).isGreaterThan(60);
         }
     }
 

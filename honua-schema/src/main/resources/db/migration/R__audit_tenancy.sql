@@ -1,0 +1,221 @@
+-- Tenancy (row-level security helpers, partition lock-down) and the hash-chained audit log.
+--
+-- Repeatable migration: the current body of every function of this capability lives here and only here.
+-- Flyway re-runs this file after the versioned migrations whenever it changes, so it must stay re-runnable
+-- (CREATE OR REPLACE; a changed signature is dropped by a versioned migration first). Grants are in the versioned
+-- migrations.
+
+CREATE OR REPLACE FUNCTION public.audit_event_hash(p_prev_hash text, p_tenant_id text, p_seq bigint, p_actor text, p_action text, p_entity_type text, p_entity_id text, p_details jsonb, p_occurred_at timestamp with time zone)
+ RETURNS text
+ LANGUAGE sql
+ STABLE PARALLEL SAFE
+AS $function$
+    SELECT encode(sha256(convert_to(p_prev_hash || '|' || jsonb_build_array(
+               p_tenant_id, p_seq, p_actor, p_action, p_entity_type, p_entity_id, p_details,
+               to_char(p_occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'))::text, 'UTF8')), 'hex');
+$function$;
+COMMENT ON FUNCTION public.audit_event_hash(text,text,bigint,text,text,text,text,jsonb,timestamp with time zone) IS 'sha256(prev_hash || ''|'' || canonical JSON array of the event), hex. Used by the insert trigger and verifyChain.';
+
+CREATE OR REPLACE FUNCTION public.audit_events_chain()
+ RETURNS trigger
+ LANGUAGE plpgsql
+AS $function$
+DECLARE
+    v_seq  BIGINT;
+    v_hash TEXT;
+BEGIN
+    PERFORM pg_advisory_xact_lock(hashtext('honua.audit:' || NEW.tenant_id));
+    SELECT e.seq, e.hash INTO v_seq, v_hash
+      FROM audit_events e WHERE e.tenant_id = NEW.tenant_id ORDER BY e.seq DESC LIMIT 1;
+    NEW.seq := coalesce(v_seq, 0) + 1;
+    NEW.prev_hash := coalesce(v_hash, repeat('0', 64));
+    NEW.occurred_at := clock_timestamp();
+    NEW.actor := coalesce(NEW.actor, nullif(current_setting('honua.actor', true), ''), current_user::text);
+    NEW.details := coalesce(NEW.details, '{}'::jsonb);
+    NEW.hash := audit_event_hash(NEW.prev_hash, NEW.tenant_id, NEW.seq, NEW.actor, NEW.action, NEW.entity_type,
+                                 NEW.entity_id, NEW.details, NEW.occurred_at);
+    RETURN NEW;
+END $function$;
+
+CREATE OR REPLACE FUNCTION public.audit_events_refuse_change()
+ RETURNS trigger
+ LANGUAGE plpgsql
+AS $function$
+BEGIN
+    RAISE EXCEPTION 'audit_events is append-only: % refused', TG_OP USING ERRCODE = '42501';
+END $function$;
+
+CREATE OR REPLACE FUNCTION public.honua_audit_row()
+ RETURNS trigger
+ LANGUAGE plpgsql
+AS $function$
+DECLARE
+    v_tenant_col TEXT := coalesce(TG_ARGV[0], 'customer_id');
+    v_secret     TEXT := '(_encrypted$|_hash$|^encrypted_|secret|password|token)';
+    v_old        JSONB;
+    v_new        JSONB;
+    v_row        JSONB;
+    v_details    JSONB;
+    v_changed    JSONB;
+    v_secrets    JSONB;
+BEGIN
+    IF TG_OP IN ('UPDATE', 'DELETE') THEN v_old := to_jsonb(OLD); END IF;
+    IF TG_OP IN ('INSERT', 'UPDATE') THEN v_new := to_jsonb(NEW); END IF;
+    v_row := coalesce(v_new, v_old);
+    IF TG_OP = 'UPDATE' THEN
+        SELECT coalesce(jsonb_object_agg(n.key, jsonb_build_object('old', v_old -> n.key, 'new', n.value)), '{}')
+          INTO v_changed
+          FROM jsonb_each(v_new) n
+         WHERE n.value IS DISTINCT FROM v_old -> n.key AND n.key !~ v_secret AND n.key <> 'updated_at';
+        SELECT coalesce(jsonb_agg(n.key ORDER BY n.key), '[]')
+          INTO v_secrets
+          FROM jsonb_each(v_new) n
+         WHERE n.value IS DISTINCT FROM v_old -> n.key AND n.key ~ v_secret;
+        IF v_changed = '{}' AND v_secrets = '[]' THEN
+            RETURN NULL;  -- nothing but updated_at changed
+        END IF;
+        v_details := jsonb_build_object('changed', v_changed);
+        IF v_secrets <> '[]' THEN
+            v_details := v_details || jsonb_build_object('secret_columns_changed', v_secrets);
+        END IF;
+    ELSE
+        SELECT coalesce(jsonb_object_agg(r.key, r.value), '{}') INTO v_details
+          FROM jsonb_each(v_row) r WHERE r.key !~ v_secret;
+        v_details := jsonb_build_object('row', v_details);
+    END IF;
+    INSERT INTO audit_events (tenant_id, actor, action, entity_type, entity_id, details)
+    VALUES (v_row ->> v_tenant_col,
+            coalesce(nullif(current_setting('honua.actor', true), ''), current_user::text),
+            TG_TABLE_NAME || '.' || lower(TG_OP),
+            TG_TABLE_NAME,
+            coalesce(v_row ->> 'id', v_row ->> v_tenant_col),
+            v_details);
+    RETURN NULL;
+END $function$;
+COMMENT ON FUNCTION public.honua_audit_row() IS 'Trigger: one audit_events row per changed row (action <table>.<insert|update|delete>), secrets excluded.';
+
+CREATE OR REPLACE FUNCTION public.honua_audit_table(tbl regclass, tenant_col text DEFAULT 'customer_id'::text)
+ RETURNS void
+ LANGUAGE plpgsql
+AS $function$
+DECLARE
+    v_name TEXT := 'trg_' || (SELECT relname FROM pg_class WHERE oid = tbl) || '_audit';
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = tbl AND attname = tenant_col AND NOT attisdropped AND attnum > 0) THEN
+        RAISE EXCEPTION 'table % has no column %', tbl, tenant_col USING ERRCODE = '42703';
+    END IF;
+    EXECUTE format('DROP TRIGGER IF EXISTS %I ON %s', v_name, tbl);
+    EXECUTE format('CREATE TRIGGER %I AFTER INSERT OR UPDATE OR DELETE ON %s FOR EACH ROW EXECUTE FUNCTION honua_audit_row(%L)',
+                   v_name, tbl, tenant_col);
+END $function$;
+COMMENT ON FUNCTION public.honua_audit_table(regclass,text) IS 'Attaches the audit trigger to a tenant-owned table: every row change appends an audit event (secrets excluded).';
+
+CREATE OR REPLACE FUNCTION public.honua_current_tenant()
+ RETURNS text
+ LANGUAGE sql
+ STABLE PARALLEL SAFE
+AS $function$
+    SELECT nullif(current_setting('honua.tenant_id', true), '');
+$function$;
+COMMENT ON FUNCTION public.honua_current_tenant() IS 'The tenant (customer id) set for this transaction in honua.tenant_id, NULL when none: then no tenant row is visible.';
+
+CREATE OR REPLACE FUNCTION public.honua_enable_tenant_rls(tbl regclass, tenant_col text)
+ RETURNS void
+ LANGUAGE plpgsql
+AS $function$
+DECLARE
+    part regclass;
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = tbl AND attname = tenant_col AND NOT attisdropped AND attnum > 0) THEN
+        RAISE EXCEPTION 'table % has no column %', tbl, tenant_col USING ERRCODE = '42703';
+    END IF;
+    EXECUTE format('ALTER TABLE %s ENABLE ROW LEVEL SECURITY', tbl);
+    EXECUTE format('ALTER TABLE %s FORCE ROW LEVEL SECURITY', tbl);
+    EXECUTE format('DROP POLICY IF EXISTS honua_tenant_isolation ON %s', tbl);
+    EXECUTE format('DROP POLICY IF EXISTS honua_worker_all ON %s', tbl);
+    EXECUTE format('CREATE POLICY honua_tenant_isolation ON %s AS PERMISSIVE FOR ALL TO honua_app '
+                   'USING (%I = honua_current_tenant()) WITH CHECK (%I = honua_current_tenant())', tbl, tenant_col, tenant_col);
+    EXECUTE format('CREATE POLICY honua_worker_all ON %s AS PERMISSIVE FOR ALL TO honua_worker USING (true) WITH CHECK (true)', tbl);
+    FOR part IN SELECT inhrelid::regclass FROM pg_inherits WHERE inhparent = tbl LOOP
+        PERFORM honua_enable_tenant_rls(part, tenant_col);
+    END LOOP;
+END $function$;
+COMMENT ON FUNCTION public.honua_enable_tenant_rls(regclass,text) IS 'Enables and forces RLS on a tenant-owned table and its partitions: honua_app sees rows whose tenant_col equals honua.tenant_id, honua_worker sees all. Call it for every new tenant-owned table and partition.';
+
+CREATE OR REPLACE FUNCTION public.honua_enable_tenant_rls_via_parent(tbl regclass, fk_col text, parent regclass, parent_key text, parent_tenant_col text DEFAULT 'customer_id'::text)
+ RETURNS void
+ LANGUAGE plpgsql
+AS $function$
+DECLARE
+    part regclass;
+    cond TEXT;
+BEGIN
+    cond := format('EXISTS (SELECT 1 FROM %s p WHERE p.%I = %s.%I AND p.%I = honua_current_tenant())',
+                   parent, parent_key, tbl, fk_col, parent_tenant_col);
+    EXECUTE format('ALTER TABLE %s ENABLE ROW LEVEL SECURITY', tbl);
+    EXECUTE format('ALTER TABLE %s FORCE ROW LEVEL SECURITY', tbl);
+    EXECUTE format('DROP POLICY IF EXISTS honua_tenant_isolation ON %s', tbl);
+    EXECUTE format('DROP POLICY IF EXISTS honua_worker_all ON %s', tbl);
+    EXECUTE format('CREATE POLICY honua_tenant_isolation ON %s AS PERMISSIVE FOR ALL TO honua_app USING (%s) WITH CHECK (%s)',
+                   tbl, cond, cond);
+    EXECUTE format('CREATE POLICY honua_worker_all ON %s AS PERMISSIVE FOR ALL TO honua_worker USING (true) WITH CHECK (true)', tbl);
+    FOR part IN SELECT inhrelid::regclass FROM pg_inherits WHERE inhparent = tbl LOOP
+        PERFORM honua_enable_tenant_rls_via_parent(part, fk_col, parent, parent_key, parent_tenant_col);
+    END LOOP;
+END $function$;
+COMMENT ON FUNCTION public.honua_enable_tenant_rls_via_parent(regclass,text,regclass,text,text) IS 'Enables and forces RLS on a table whose rows belong to the tenant of their parent row (fk_col -> parent.parent_key).';
+
+CREATE OR REPLACE FUNCTION public.honua_restrict_reference(tbl regclass, fk_col text, parent regclass, parent_key text)
+ RETURNS void
+ LANGUAGE plpgsql
+AS $function$
+DECLARE
+    v_name TEXT := 'honua_ref_' || fk_col;
+    cond   TEXT;
+BEGIN
+    cond := format('%s.%I IS NULL OR EXISTS (SELECT 1 FROM %s p WHERE p.%I = %s.%I)', tbl, fk_col, parent, parent_key, tbl, fk_col);
+    EXECUTE format('DROP POLICY IF EXISTS %I ON %s', v_name || '_insert', tbl);
+    EXECUTE format('DROP POLICY IF EXISTS %I ON %s', v_name || '_update', tbl);
+    EXECUTE format('CREATE POLICY %I ON %s AS RESTRICTIVE FOR INSERT TO honua_app WITH CHECK (%s)', v_name || '_insert', tbl, cond);
+    EXECUTE format('CREATE POLICY %I ON %s AS RESTRICTIVE FOR UPDATE TO honua_app USING (true) WITH CHECK (%s)',
+                   v_name || '_update', tbl, cond);
+END $function$;
+COMMENT ON FUNCTION public.honua_restrict_reference(regclass,text,regclass,text) IS 'Restrictive policies: rows honua_app inserts or updates may only reference parent rows visible to it.';
+
+CREATE OR REPLACE FUNCTION public.honua_secure_new_partitions()
+ RETURNS void
+ LANGUAGE plpgsql
+ SET search_path TO 'public', 'pg_temp'
+AS $function$
+DECLARE
+    part regclass;
+BEGIN
+    -- one partition at a time, re-read each turn: the ALTER TABLE below fires the event trigger, which calls this
+    -- function again; the partition is complete by then (policy first, RLS enabled and forced in one statement), so
+    -- the nested call skips it and secures the others, and this loop finds them done
+    LOOP
+        SELECT c.oid::regclass INTO part
+          FROM pg_class c
+          JOIN pg_inherits i ON i.inhrelid = c.oid
+          JOIN pg_class parent ON parent.oid = i.inhparent
+         WHERE c.relnamespace = 'public'::regnamespace AND c.relispartition AND c.relkind IN ('r', 'p')
+           AND parent.relrowsecurity AND NOT (c.relrowsecurity AND c.relforcerowsecurity)
+         LIMIT 1;
+        EXIT WHEN part IS NULL;
+        EXECUTE format('REVOKE ALL ON %s FROM PUBLIC, honua_app', part);
+        IF NOT EXISTS (SELECT 1 FROM pg_policy WHERE polrelid = part AND polname = 'honua_worker_all') THEN
+            EXECUTE format('CREATE POLICY honua_worker_all ON %s AS PERMISSIVE FOR ALL TO honua_worker USING (true) WITH CHECK (true)', part);
+        END IF;
+        EXECUTE format('ALTER TABLE %s ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY', part);
+    END LOOP;
+END $function$;
+COMMENT ON FUNCTION public.honua_secure_new_partitions() IS 'Locks down partitions of RLS tables that are not yet: RLS enabled and forced, no honua_app privilege, the worker policy. Called by the event trigger below and by maintain_partitions() (V12).';
+
+CREATE OR REPLACE FUNCTION public.honua_secure_partitions()
+ RETURNS event_trigger
+ LANGUAGE plpgsql
+AS $function$
+BEGIN
+    PERFORM honua_secure_new_partitions();
+END $function$;
+COMMENT ON FUNCTION public.honua_secure_partitions() IS 'Event trigger: new partitions of RLS tables get RLS (forced), no honua_app privilege and the worker policy.';
