@@ -9,6 +9,7 @@ CREATE OR REPLACE FUNCTION public.get_build_performance(p_from date, p_to date)
  RETURNS TABLE(day date, total_builds bigint, succeeded bigint, failed bigint, avg_duration_ms bigint, p95_duration_ms double precision, avg_cpu_seconds numeric, max_peak_memory_bytes bigint)
  LANGUAGE sql
  STABLE
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
 AS $function$
     SELECT (q.completed_at AT TIME ZONE 'UTC')::date                      AS day,
            count(*)                                                       AS total_builds,
@@ -18,8 +19,8 @@ AS $function$
            percentile_cont(0.95) WITHIN GROUP (ORDER BY r.duration_ms)    AS p95_duration_ms,
            round(avg(r.cpu_seconds), 3)                                   AS avg_cpu_seconds,
            max(r.peak_memory_bytes)                                       AS max_peak_memory_bytes
-      FROM build_queue q
-      LEFT JOIN build_results r ON r.build_id = q.id
+      FROM public.build_queue q
+      LEFT JOIN public.build_results r ON r.build_id = q.id
      WHERE q.status IN ('completed', 'failed', 'timeout')
        AND q.completed_at >= p_from::timestamp AT TIME ZONE 'UTC'
        AND q.completed_at < (p_to + 1)::timestamp AT TIME ZONE 'UTC'
@@ -32,13 +33,14 @@ CREATE OR REPLACE FUNCTION public.get_cache_hit_rate(p_customer_id text DEFAULT 
  RETURNS TABLE(customer_id text, total_accesses bigint, hits bigint, misses bigint, hit_rate numeric)
  LANGUAGE sql
  STABLE
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
 AS $function$
     SELECT d.customer_id,
            sum(d.hits + d.misses)::bigint                                          AS total_accesses,
            sum(d.hits)::bigint                                                     AS hits,
            sum(d.misses)::bigint                                                   AS misses,
            round(sum(d.hits)::numeric / nullif(sum(d.hits + d.misses), 0), 4)      AS hit_rate
-      FROM cache_access_daily d
+      FROM public.cache_access_daily d
      WHERE (p_customer_id IS NULL OR d.customer_id = p_customer_id)
        AND d.day > (now() AT TIME ZONE 'UTC')::date - p_days
      GROUP BY d.customer_id
@@ -50,10 +52,11 @@ COMMENT ON FUNCTION public.get_cache_hit_rate(text,integer) IS 'Cache hit rate p
 CREATE OR REPLACE FUNCTION public.rollup_cache_access()
  RETURNS trigger
  LANGUAGE plpgsql
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
 AS $function$
 BEGIN
     -- ordered, so concurrent statements lock rollup rows in the same order (no deadlock between two inserts)
-    INSERT INTO cache_access_daily AS d (customer_id, day, hits, misses, first_access_at, last_access_at)
+    INSERT INTO public.cache_access_daily AS d (customer_id, day, hits, misses, first_access_at, last_access_at)
     SELECT n.customer_id, (n.accessed_at AT TIME ZONE 'UTC')::date,
            count(*) FILTER (WHERE n.access_type = 'hit'), count(*) FILTER (WHERE n.access_type = 'miss'),
            min(n.accessed_at), max(n.accessed_at)

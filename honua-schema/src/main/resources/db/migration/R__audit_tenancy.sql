@@ -9,6 +9,7 @@ CREATE OR REPLACE FUNCTION public.audit_event_hash(p_prev_hash text, p_tenant_id
  RETURNS text
  LANGUAGE sql
  STABLE PARALLEL SAFE
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
 AS $function$
     SELECT encode(sha256(convert_to(p_prev_hash || '|' || jsonb_build_array(
                p_tenant_id, p_seq, p_actor, p_action, p_entity_type, p_entity_id, p_details,
@@ -19,20 +20,24 @@ COMMENT ON FUNCTION public.audit_event_hash(text,text,bigint,text,text,text,text
 CREATE OR REPLACE FUNCTION public.audit_events_chain()
  RETURNS trigger
  LANGUAGE plpgsql
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
 AS $function$
 DECLARE
     v_seq  BIGINT;
     v_hash TEXT;
 BEGIN
-    PERFORM pg_advisory_xact_lock(hashtext('honua.audit:' || NEW.tenant_id));
+    -- serialise the writers of one tenant on its lock row (row-level security: the application role reaches only
+    -- its own tenant's row, so no other role can hold a tenant's chain; no advisory key anyone could take)
+    INSERT INTO public.honua_locks (scope, key) VALUES ('audit', NEW.tenant_id) ON CONFLICT DO NOTHING;
+    PERFORM 1 FROM public.honua_locks l WHERE l.scope = 'audit' AND l.key = NEW.tenant_id FOR UPDATE;
     SELECT e.seq, e.hash INTO v_seq, v_hash
-      FROM audit_events e WHERE e.tenant_id = NEW.tenant_id ORDER BY e.seq DESC LIMIT 1;
+      FROM public.audit_events e WHERE e.tenant_id = NEW.tenant_id ORDER BY e.seq DESC LIMIT 1;
     NEW.seq := coalesce(v_seq, 0) + 1;
     NEW.prev_hash := coalesce(v_hash, repeat('0', 64));
     NEW.occurred_at := clock_timestamp();
     NEW.actor := coalesce(NEW.actor, nullif(current_setting('honua.actor', true), ''), current_user::text);
     NEW.details := coalesce(NEW.details, '{}'::jsonb);
-    NEW.hash := audit_event_hash(NEW.prev_hash, NEW.tenant_id, NEW.seq, NEW.actor, NEW.action, NEW.entity_type,
+    NEW.hash := public.audit_event_hash(NEW.prev_hash, NEW.tenant_id, NEW.seq, NEW.actor, NEW.action, NEW.entity_type,
                                  NEW.entity_id, NEW.details, NEW.occurred_at);
     RETURN NEW;
 END $function$;
@@ -40,6 +45,7 @@ END $function$;
 CREATE OR REPLACE FUNCTION public.audit_events_refuse_change()
  RETURNS trigger
  LANGUAGE plpgsql
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
 AS $function$
 BEGIN
     RAISE EXCEPTION 'audit_events is append-only: % refused', TG_OP USING ERRCODE = '42501';
@@ -48,6 +54,7 @@ END $function$;
 CREATE OR REPLACE FUNCTION public.honua_audit_row()
  RETURNS trigger
  LANGUAGE plpgsql
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
 AS $function$
 DECLARE
     v_tenant_col TEXT := coalesce(TG_ARGV[0], 'customer_id');
@@ -83,7 +90,7 @@ BEGIN
           FROM jsonb_each(v_row) r WHERE r.key !~ v_secret;
         v_details := jsonb_build_object('row', v_details);
     END IF;
-    INSERT INTO audit_events (tenant_id, actor, action, entity_type, entity_id, details)
+    INSERT INTO public.audit_events (tenant_id, actor, action, entity_type, entity_id, details)
     VALUES (v_row ->> v_tenant_col,
             coalesce(nullif(current_setting('honua.actor', true), ''), current_user::text),
             TG_TABLE_NAME || '.' || lower(TG_OP),
@@ -97,6 +104,7 @@ COMMENT ON FUNCTION public.honua_audit_row() IS 'Trigger: one audit_events row p
 CREATE OR REPLACE FUNCTION public.honua_audit_table(tbl regclass, tenant_col text DEFAULT 'customer_id'::text)
  RETURNS void
  LANGUAGE plpgsql
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
 AS $function$
 DECLARE
     v_name TEXT := 'trg_' || (SELECT relname FROM pg_class WHERE oid = tbl) || '_audit';
@@ -114,6 +122,7 @@ CREATE OR REPLACE FUNCTION public.honua_current_tenant()
  RETURNS text
  LANGUAGE sql
  STABLE PARALLEL SAFE
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
 AS $function$
     SELECT nullif(current_setting('honua.tenant_id', true), '');
 $function$;
@@ -122,6 +131,7 @@ COMMENT ON FUNCTION public.honua_current_tenant() IS 'The tenant (customer id) s
 CREATE OR REPLACE FUNCTION public.honua_enable_tenant_rls(tbl regclass, tenant_col text)
  RETURNS void
  LANGUAGE plpgsql
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
 AS $function$
 DECLARE
     part regclass;
@@ -136,6 +146,10 @@ BEGIN
     EXECUTE format('CREATE POLICY honua_tenant_isolation ON %s AS PERMISSIVE FOR ALL TO honua_app '
                    'USING (%I = honua_current_tenant()) WITH CHECK (%I = honua_current_tenant())', tbl, tenant_col, tenant_col);
     EXECUTE format('CREATE POLICY honua_worker_all ON %s AS PERMISSIVE FOR ALL TO honua_worker USING (true) WITH CHECK (true)', tbl);
+    -- the owner (SECURITY DEFINER code) sees every row also when it is not a superuser (FORCE binds the owner too)
+    EXECUTE format('DROP POLICY IF EXISTS honua_owner_all ON %s', tbl);
+    EXECUTE format('CREATE POLICY honua_owner_all ON %s AS PERMISSIVE FOR ALL TO %I USING (true) WITH CHECK (true)',
+                   tbl, (SELECT pg_catalog.pg_get_userbyid(c.relowner) FROM pg_catalog.pg_class c WHERE c.oid = tbl));
     FOR part IN SELECT inhrelid::regclass FROM pg_inherits WHERE inhparent = tbl LOOP
         PERFORM honua_enable_tenant_rls(part, tenant_col);
     END LOOP;
@@ -145,6 +159,7 @@ COMMENT ON FUNCTION public.honua_enable_tenant_rls(regclass,text) IS 'Enables an
 CREATE OR REPLACE FUNCTION public.honua_enable_tenant_rls_via_parent(tbl regclass, fk_col text, parent regclass, parent_key text, parent_tenant_col text DEFAULT 'customer_id'::text)
  RETURNS void
  LANGUAGE plpgsql
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
 AS $function$
 DECLARE
     part regclass;
@@ -159,6 +174,9 @@ BEGIN
     EXECUTE format('CREATE POLICY honua_tenant_isolation ON %s AS PERMISSIVE FOR ALL TO honua_app USING (%s) WITH CHECK (%s)',
                    tbl, cond, cond);
     EXECUTE format('CREATE POLICY honua_worker_all ON %s AS PERMISSIVE FOR ALL TO honua_worker USING (true) WITH CHECK (true)', tbl);
+    EXECUTE format('DROP POLICY IF EXISTS honua_owner_all ON %s', tbl);
+    EXECUTE format('CREATE POLICY honua_owner_all ON %s AS PERMISSIVE FOR ALL TO %I USING (true) WITH CHECK (true)',
+                   tbl, (SELECT pg_catalog.pg_get_userbyid(c.relowner) FROM pg_catalog.pg_class c WHERE c.oid = tbl));
     FOR part IN SELECT inhrelid::regclass FROM pg_inherits WHERE inhparent = tbl LOOP
         PERFORM honua_enable_tenant_rls_via_parent(part, fk_col, parent, parent_key, parent_tenant_col);
     END LOOP;
@@ -168,6 +186,7 @@ COMMENT ON FUNCTION public.honua_enable_tenant_rls_via_parent(regclass,text,regc
 CREATE OR REPLACE FUNCTION public.honua_restrict_reference(tbl regclass, fk_col text, parent regclass, parent_key text)
  RETURNS void
  LANGUAGE plpgsql
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
 AS $function$
 DECLARE
     v_name TEXT := 'honua_ref_' || fk_col;
@@ -185,7 +204,7 @@ COMMENT ON FUNCTION public.honua_restrict_reference(regclass,text,regclass,text)
 CREATE OR REPLACE FUNCTION public.honua_secure_new_partitions()
  RETURNS void
  LANGUAGE plpgsql
- SET search_path TO 'public', 'pg_temp'
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
 AS $function$
 DECLARE
     part regclass;
@@ -206,6 +225,10 @@ BEGIN
         IF NOT EXISTS (SELECT 1 FROM pg_policy WHERE polrelid = part AND polname = 'honua_worker_all') THEN
             EXECUTE format('CREATE POLICY honua_worker_all ON %s AS PERMISSIVE FOR ALL TO honua_worker USING (true) WITH CHECK (true)', part);
         END IF;
+        IF NOT EXISTS (SELECT 1 FROM pg_policy WHERE polrelid = part AND polname = 'honua_owner_all') THEN
+            EXECUTE format('CREATE POLICY honua_owner_all ON %s AS PERMISSIVE FOR ALL TO %I USING (true) WITH CHECK (true)',
+                           part, (SELECT pg_get_userbyid(c.relowner) FROM pg_class c WHERE c.oid = part));
+        END IF;
         EXECUTE format('ALTER TABLE %s ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY', part);
     END LOOP;
 END $function$;
@@ -214,8 +237,15 @@ COMMENT ON FUNCTION public.honua_secure_new_partitions() IS 'Locks down partitio
 CREATE OR REPLACE FUNCTION public.honua_secure_partitions()
  RETURNS event_trigger
  LANGUAGE plpgsql
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
 AS $function$
 BEGIN
-    PERFORM honua_secure_new_partitions();
+    -- only DDL on the schema's own tables can create or attach a partition of a tenant table; temporary tables and
+    -- anything else (what non-superusers may run) are left alone, without calling the owner-only helper
+    IF NOT EXISTS (SELECT 1 FROM pg_event_trigger_ddl_commands() c
+                    WHERE c.schema_name = 'public' AND c.object_type IN ('table', 'table column', 'index')) THEN
+        RETURN;
+    END IF;
+    PERFORM public.honua_secure_new_partitions();
 END $function$;
 COMMENT ON FUNCTION public.honua_secure_partitions() IS 'Event trigger: new partitions of RLS tables get RLS (forced), no honua_app privilege and the worker policy.';

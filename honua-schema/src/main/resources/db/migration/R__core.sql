@@ -8,6 +8,7 @@
 CREATE OR REPLACE FUNCTION public.set_updated_at()
  RETURNS trigger
  LANGUAGE plpgsql
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
 AS $function$
 BEGIN
     NEW.updated_at := now();
@@ -17,6 +18,7 @@ END $function$;
 CREATE OR REPLACE FUNCTION public.uuid_generate_v7()
  RETURNS uuid
  LANGUAGE plpgsql
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
 AS $function$
 DECLARE
     v_bytes BYTEA := gen_random_bytes(16);

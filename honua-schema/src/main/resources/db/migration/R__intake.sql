@@ -8,6 +8,7 @@
 CREATE OR REPLACE FUNCTION public.build_manifests_guard()
  RETURNS trigger
  LANGUAGE plpgsql
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
 AS $function$
 DECLARE
     v_conversation_customer TEXT;
@@ -43,7 +44,7 @@ BEGIN
         NEW.deployed_at := now();
     END IF;
     IF NEW.conversation_id IS NOT NULL AND (TG_OP = 'INSERT' OR NEW.conversation_id IS DISTINCT FROM OLD.conversation_id) THEN
-        SELECT customer_id INTO v_conversation_customer FROM conversations WHERE id = NEW.conversation_id;
+        SELECT customer_id INTO v_conversation_customer FROM public.conversations WHERE id = NEW.conversation_id;
         IF FOUND AND v_conversation_customer <> NEW.customer_id THEN
             RAISE EXCEPTION 'conversation % belongs to another customer than manifest %', NEW.conversation_id, NEW.id
                 USING ERRCODE = 'HI009';
@@ -56,13 +57,14 @@ COMMENT ON FUNCTION public.build_manifests_guard() IS 'Trigger: computes manifes
 CREATE OR REPLACE FUNCTION public.conversation_messages_guard()
  RETURNS trigger
  LANGUAGE plpgsql
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
 AS $function$
 DECLARE
     v_status TEXT;
 BEGIN
     -- Lock the conversation row first: a concurrent close/expire waits for this append (and re-checks its WHERE
     -- after it), and an append after a committed close sees the new status.
-    SELECT status INTO v_status FROM conversations WHERE id = NEW.conversation_id FOR NO KEY UPDATE;
+    SELECT status INTO v_status FROM public.conversations WHERE id = NEW.conversation_id FOR NO KEY UPDATE;
     IF NOT FOUND THEN
         RAISE EXCEPTION 'no conversation %', NEW.conversation_id USING ERRCODE = 'HI002';
     END IF;
@@ -83,6 +85,7 @@ COMMENT ON FUNCTION public.conversation_messages_guard() IS 'Trigger: refuses me
 CREATE OR REPLACE FUNCTION public.conversations_status_guard()
  RETURNS trigger
  LANGUAGE plpgsql
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
 AS $function$
 BEGIN
     IF OLD.status <> 'active' THEN
@@ -99,6 +102,7 @@ COMMENT ON FUNCTION public.conversations_status_guard() IS 'Trigger: allows only
 CREATE OR REPLACE FUNCTION public.create_manifest_version(p_from uuid, p_manifest jsonb, p_conversation_id uuid DEFAULT NULL::uuid)
  RETURNS SETOF build_manifests
  LANGUAGE plpgsql
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
 AS $function$
 DECLARE
     v_src    build_manifests;
@@ -107,20 +111,24 @@ BEGIN
     IF p_manifest IS NULL OR jsonb_typeof(p_manifest) <> 'object' THEN
         RAISE EXCEPTION 'a manifest must be a JSON object' USING ERRCODE = '22023';
     END IF;
-    SELECT * INTO v_src FROM build_manifests WHERE id = p_from;
+    SELECT * INTO v_src FROM public.build_manifests WHERE id = p_from;
     IF NOT FOUND THEN
         RAISE EXCEPTION 'no manifest %', p_from USING ERRCODE = 'HI007';
     END IF;
     -- one version at a time per (customer, name); the next statement sees the versions committed before the lock
-    PERFORM pg_advisory_xact_lock(hashtextextended('honua.manifest/' || v_src.customer_id || '/' || v_src.name, 0));
-    SELECT * INTO v_latest FROM build_manifests
+    -- (on the first version's row, which every version of the family shares and only roles that may see this
+    -- tenant can lock: no advisory key another role could hold)
+    PERFORM 1 FROM public.build_manifests m
+      WHERE m.customer_id = v_src.customer_id AND m.name = v_src.name
+      ORDER BY m.version LIMIT 1 FOR NO KEY UPDATE;
+    SELECT * INTO v_latest FROM public.build_manifests
      WHERE customer_id = v_src.customer_id AND name = v_src.name ORDER BY version DESC LIMIT 1;
     IF v_latest.manifest_digest = manifest_digest(p_manifest) THEN
         RAISE EXCEPTION 'content is identical to version % of manifest %', v_latest.version, v_src.name
             USING ERRCODE = 'HI008';
     END IF;
     RETURN QUERY
-        INSERT INTO build_manifests (customer_id, conversation_id, name, version, manifest, manifest_digest)
+        INSERT INTO public.build_manifests (customer_id, conversation_id, name, version, manifest, manifest_digest)
         VALUES (v_src.customer_id, coalesce(p_conversation_id, v_src.conversation_id), v_src.name, v_latest.version + 1,
                 p_manifest, manifest_digest(p_manifest))
         RETURNING *;
@@ -130,6 +138,7 @@ COMMENT ON FUNCTION public.create_manifest_version(uuid,jsonb,uuid) IS 'New vers
 CREATE OR REPLACE FUNCTION public.expire_old_conversations(p_inactive_hours integer DEFAULT 24)
  RETURNS integer
  LANGUAGE plpgsql
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
 AS $function$
 DECLARE
     v_count INTEGER;
@@ -137,7 +146,7 @@ BEGIN
     IF p_inactive_hours IS NULL OR p_inactive_hours < 0 THEN
         RAISE EXCEPTION 'inactive hours must be >= 0, got %', p_inactive_hours USING ERRCODE = '22023';
     END IF;
-    UPDATE conversations
+    UPDATE public.conversations
        SET status = 'abandoned', ended_at = now()
      WHERE status = 'active' AND last_activity_at < now() - make_interval(hours => p_inactive_hours);
     GET DIAGNOSTICS v_count = ROW_COUNT;
@@ -149,6 +158,7 @@ CREATE OR REPLACE FUNCTION public.manifest_digest(p_manifest jsonb)
  RETURNS text
  LANGUAGE sql
  IMMUTABLE PARALLEL SAFE STRICT
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
 AS $function$
     SELECT encode(sha256(convert_to(p_manifest::text, 'UTF8')), 'hex')
 $function$;
@@ -157,10 +167,11 @@ COMMENT ON FUNCTION public.manifest_digest(jsonb) IS 'SHA-256 (hex) of the canon
 CREATE OR REPLACE FUNCTION public.update_conversation_stats()
  RETURNS trigger
  LANGUAGE plpgsql
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
 AS $function$
 BEGIN
     -- one UPDATE with increments: row-locks the conversation, so concurrent messages are all counted
-    UPDATE conversations
+    UPDATE public.conversations
        SET message_count     = message_count + 1,
            prompt_tokens     = prompt_tokens + NEW.prompt_tokens,
            completion_tokens = completion_tokens + NEW.completion_tokens,

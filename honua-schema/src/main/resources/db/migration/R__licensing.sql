@@ -9,6 +9,7 @@ CREATE OR REPLACE FUNCTION public.api_key_scopes_valid(p_scopes text[])
  RETURNS boolean
  LANGUAGE sql
  IMMUTABLE
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
 AS $function$
     SELECT cardinality(p_scopes) <= 50
        AND NOT EXISTS (SELECT 1 FROM unnest(p_scopes) s WHERE s IS NULL OR s !~ '^[a-z][a-z0-9_.:*-]{0,63}$');
@@ -19,7 +20,7 @@ CREATE OR REPLACE FUNCTION public.build_queue_license_quota()
  RETURNS trigger
  LANGUAGE plpgsql
  SECURITY DEFINER
- SET search_path TO 'public', 'pg_temp'
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
 AS $function$
 DECLARE
     r          RECORD;
@@ -33,7 +34,7 @@ BEGIN
         SELECT count(*) > 0,
                max(l.max_builds_per_month) FILTER (WHERE license_is_valid(l.status, l.is_trial, l.trial_ends_at, l.expires_at))
           INTO v_licensed, v_max
-          FROM licenses l WHERE l.customer_id = r.customer_id;
+          FROM public.licenses l WHERE l.customer_id = r.customer_id;
         IF NOT v_licensed THEN
             CONTINUE;   -- no license at all: not capped
         END IF;
@@ -41,14 +42,14 @@ BEGIN
             RAISE EXCEPTION 'customer % has no valid license (expired, revoked or suspended)', r.customer_id
                 USING ERRCODE = 'HL003';
         END IF;
-        UPDATE license_build_usage u SET builds_enqueued = u.builds_enqueued + r.n
+        UPDATE public.license_build_usage u SET builds_enqueued = u.builds_enqueued + r.n
          WHERE u.customer_id = r.customer_id AND u.period_start = v_month
         RETURNING u.builds_enqueued INTO v_used;
         IF NOT FOUND THEN
             -- first enqueue of the month (or first since licensed): start from what is already there, this batch included
-            INSERT INTO license_build_usage AS u (customer_id, period_start, builds_enqueued)
+            INSERT INTO public.license_build_usage AS u (customer_id, period_start, builds_enqueued)
             SELECT r.customer_id, v_month, count(*)
-              FROM build_queue q
+              FROM public.build_queue q
              WHERE q.customer_id = r.customer_id AND q.queued_at >= (v_month::timestamp AT TIME ZONE 'UTC')
                 ON CONFLICT (customer_id, period_start) DO UPDATE SET builds_enqueued = u.builds_enqueued + r.n
             RETURNING u.builds_enqueued INTO v_used;
@@ -67,6 +68,7 @@ CREATE OR REPLACE FUNCTION public.current_quota_month()
  RETURNS date
  LANGUAGE sql
  STABLE
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
 AS $function$
     SELECT date_trunc('month', now() AT TIME ZONE 'UTC')::date;
 $function$;
@@ -76,13 +78,13 @@ CREATE OR REPLACE FUNCTION public.encrypted_rows_not_under_key(p_table text, p_k
  RETURNS TABLE(id uuid, customer_id text, encryption_key_id text)
  LANGUAGE sql
  STABLE
- SET search_path TO 'public', 'pg_temp'
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
 AS $function$
-    (SELECT r.id, r.customer_id, r.encryption_key_id FROM registry_credentials r
+    (SELECT r.id, r.customer_id, r.encryption_key_id FROM public.registry_credentials r
       WHERE p_table = 'registry_credentials' AND r.encryption_key_id <> p_key_id AND (p_after IS NULL OR r.id > p_after)
       ORDER BY r.id LIMIT p_limit)
     UNION ALL
-    (SELECT l.id, l.customer_id, l.encryption_key_id FROM licenses l
+    (SELECT l.id, l.customer_id, l.encryption_key_id FROM public.licenses l
       WHERE p_table = 'licenses' AND l.encryption_key_id <> p_key_id AND (p_after IS NULL OR l.id > p_after)
       ORDER BY l.id LIMIT p_limit)
     ORDER BY 1;
@@ -93,11 +95,11 @@ CREATE OR REPLACE FUNCTION public.encryption_key_usage()
  RETURNS TABLE(table_name text, encryption_key_id text, row_count bigint)
  LANGUAGE sql
  STABLE
- SET search_path TO 'public', 'pg_temp'
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
 AS $function$
-    SELECT 'licenses', l.encryption_key_id, count(*) FROM licenses l GROUP BY l.encryption_key_id
+    SELECT 'licenses', l.encryption_key_id, count(*) FROM public.licenses l GROUP BY l.encryption_key_id
     UNION ALL
-    SELECT 'registry_credentials', r.encryption_key_id, count(*) FROM registry_credentials r GROUP BY r.encryption_key_id
+    SELECT 'registry_credentials', r.encryption_key_id, count(*) FROM public.registry_credentials r GROUP BY r.encryption_key_id
     ORDER BY 1, 2;
 $function$;
 COMMENT ON FUNCTION public.encryption_key_usage() IS 'How many encrypted rows each key id protects, per table.';
@@ -105,11 +107,13 @@ COMMENT ON FUNCTION public.encryption_key_usage() IS 'How many encrypted rows ea
 CREATE OR REPLACE FUNCTION public.expire_licenses()
  RETURNS integer
  LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
 AS $function$
 DECLARE
     v_count INTEGER;
 BEGIN
-    UPDATE licenses
+    UPDATE public.licenses
        SET status = 'expired'
      WHERE status IN ('active', 'trial')
        AND ((expires_at IS NOT NULL AND expires_at < now()) OR (is_trial AND trial_ends_at < now()));
@@ -122,6 +126,7 @@ CREATE OR REPLACE FUNCTION public.feature_flags_valid(p_flags jsonb)
  RETURNS boolean
  LANGUAGE sql
  IMMUTABLE
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
 AS $function$
     SELECT jsonb_typeof(p_flags) = 'object'
        AND (SELECT count(*) FROM jsonb_object_keys(p_flags)) <= 200
@@ -134,23 +139,24 @@ CREATE OR REPLACE FUNCTION public.get_license_quota_usage(p_customer_id text)
  RETURNS TABLE(customer_id text, tier text, max_builds_per_month integer, builds_this_month bigint, max_concurrent_builds integer, concurrent_builds bigint, max_registries integer, registries_used bigint)
  LANGUAGE sql
  STABLE
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
 AS $function$
     WITH valid AS (
-        SELECT l.* FROM licenses l
+        SELECT l.* FROM public.licenses l
          WHERE l.customer_id = p_customer_id AND license_is_valid(l.status, l.is_trial, l.trial_ends_at, l.expires_at)
     )
     SELECT p_customer_id,
            (SELECT v.tier FROM valid v ORDER BY v.issued_at DESC, v.id DESC LIMIT 1),
            max(v.max_builds_per_month),
-           coalesce((SELECT u.builds_enqueued FROM license_build_usage u
+           coalesce((SELECT u.builds_enqueued FROM public.license_build_usage u
                       WHERE u.customer_id = p_customer_id AND u.period_start = current_quota_month()),
-                    (SELECT count(*) FROM build_queue q
+                    (SELECT count(*) FROM public.build_queue q
                       WHERE q.customer_id = p_customer_id
                         AND q.queued_at >= (current_quota_month()::timestamp AT TIME ZONE 'UTC'))),
            max(v.max_concurrent_builds),
-           (SELECT count(*) FROM build_queue q WHERE q.customer_id = p_customer_id AND q.status = 'building'),
+           (SELECT count(*) FROM public.build_queue q WHERE q.customer_id = p_customer_id AND q.status = 'building'),
            max(v.max_registries),
-           (SELECT count(*) FROM registry_credentials r WHERE r.customer_id = p_customer_id AND r.is_active)
+           (SELECT count(*) FROM public.registry_credentials r WHERE r.customer_id = p_customer_id AND r.is_active)
       FROM valid v
     HAVING count(*) > 0;
 $function$;
@@ -160,10 +166,10 @@ CREATE OR REPLACE FUNCTION public.invalid_registry_credentials()
  RETURNS TABLE(id uuid, customer_id text, registry_name text, validation_status text, validation_error text, last_validated_at timestamp with time zone)
  LANGUAGE sql
  STABLE
- SET search_path TO 'public', 'pg_temp'
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
 AS $function$
     SELECT r.id, r.customer_id, r.registry_name, r.validation_status, r.validation_error, r.last_validated_at
-      FROM registry_credentials r
+      FROM public.registry_credentials r
      WHERE r.is_active AND r.validation_status = 'invalid'
      ORDER BY r.last_validated_at NULLS FIRST, r.id;
 $function$;
@@ -173,9 +179,10 @@ CREATE OR REPLACE FUNCTION public.license_feature_flags(p_license_id uuid)
  RETURNS TABLE(flag text, value_type text, enabled boolean)
  LANGUAGE sql
  STABLE
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
 AS $function$
     SELECT e.key, jsonb_typeof(e.value), CASE WHEN jsonb_typeof(e.value) = 'boolean' THEN e.value::boolean END
-      FROM licenses l CROSS JOIN LATERAL jsonb_each(CASE WHEN jsonb_typeof(l.feature_flags) = 'object'
+      FROM public.licenses l CROSS JOIN LATERAL jsonb_each(CASE WHEN jsonb_typeof(l.feature_flags) = 'object'
                                                          THEN l.feature_flags ELSE '{}'::jsonb END) e
      WHERE l.id = p_license_id
      ORDER BY e.key;
@@ -186,6 +193,7 @@ CREATE OR REPLACE FUNCTION public.license_is_valid(p_status text, p_is_trial boo
  RETURNS boolean
  LANGUAGE sql
  STABLE
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
 AS $function$
     SELECT p_status IN ('active', 'trial')
        AND (p_expires_at IS NULL OR p_expires_at > now())
@@ -197,10 +205,10 @@ CREATE OR REPLACE FUNCTION public.licenses_expiring_within(p_seconds bigint)
  RETURNS TABLE(id uuid, customer_id text, tier text, status text, is_trial boolean, ends_at timestamp with time zone)
  LANGUAGE sql
  STABLE
- SET search_path TO 'public', 'pg_temp'
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
 AS $function$
     SELECT l.id, l.customer_id, l.tier, l.status, l.is_trial, x.ends_at
-      FROM licenses l
+      FROM public.licenses l
      CROSS JOIN LATERAL (SELECT CASE WHEN l.is_trial THEN least(l.trial_ends_at, l.expires_at) ELSE l.expires_at END AS ends_at) x
      WHERE license_is_valid(l.status, l.is_trial, l.trial_ends_at, l.expires_at)
        AND x.ends_at <= now() + make_interval(secs => p_seconds)
@@ -211,8 +219,7 @@ COMMENT ON FUNCTION public.licenses_expiring_within(bigint) IS 'Valid licenses w
 CREATE OR REPLACE FUNCTION public.registry_credentials_license_quota()
  RETURNS trigger
  LANGUAGE plpgsql
- SECURITY DEFINER
- SET search_path TO 'public', 'pg_temp'
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
 AS $function$
 DECLARE
     v_licensed BOOLEAN;
@@ -222,12 +229,16 @@ BEGIN
     IF NOT NEW.is_active OR (TG_OP = 'UPDATE' AND OLD.is_active AND OLD.customer_id = NEW.customer_id) THEN
         RETURN NEW;
     END IF;
-    -- serialise activations per customer: the count below then sees every committed activation
-    PERFORM pg_advisory_xact_lock(hashtext('honua.registry_quota'), hashtext(NEW.customer_id));
+    -- Runs with the caller's rights: a row for a tenant the caller cannot see finds no license and no credential
+    -- here (so the error cannot tell anything about that tenant) and is then refused by row-level security.
+    -- Activations of one customer are serialised on the customer's row (FOR NO KEY UPDATE: foreign-key checks and
+    -- readers are not blocked), which only roles that may see that customer can lock; the count below then sees
+    -- every committed activation.
+    PERFORM 1 FROM public.customers c WHERE c.customer_id = NEW.customer_id FOR NO KEY UPDATE;
     SELECT count(*) > 0,
            max(l.max_registries) FILTER (WHERE license_is_valid(l.status, l.is_trial, l.trial_ends_at, l.expires_at))
       INTO v_licensed, v_max
-      FROM licenses l WHERE l.customer_id = NEW.customer_id;
+      FROM public.licenses l WHERE l.customer_id = NEW.customer_id;
     IF NOT v_licensed THEN
         RETURN NEW;
     END IF;
@@ -235,7 +246,7 @@ BEGIN
         RAISE EXCEPTION 'customer % has no valid license (expired, revoked or suspended)', NEW.customer_id
             USING ERRCODE = 'HL003';
     END IF;
-    SELECT count(*) INTO v_used FROM registry_credentials r
+    SELECT count(*) INTO v_used FROM public.registry_credentials r
      WHERE r.customer_id = NEW.customer_id AND r.is_active AND r.id <> NEW.id;
     IF v_used >= v_max THEN
         RAISE EXCEPTION 'customer % exceeded its quota of % registries', NEW.customer_id, v_max
@@ -243,16 +254,17 @@ BEGIN
     END IF;
     RETURN NEW;
 END $function$;
-COMMENT ON FUNCTION public.registry_credentials_license_quota() IS 'Trigger: refuses (SQLSTATE HL002) an active credential beyond max_registries of the customer''s valid licenses; (HL003) when the customer''s licenses are all invalid. Exact under concurrency (per-customer advisory lock).';
+COMMENT ON FUNCTION public.registry_credentials_license_quota() IS 'Trigger: refuses (SQLSTATE HL002) an active credential beyond max_registries of the customer''s valid licenses; (HL003) when the customer''s licenses are all invalid. Exact under concurrency (the customer row is locked). Caller''s rights: reveals nothing about tenants the caller cannot see.';
 
 CREATE OR REPLACE FUNCTION public.revoke_expired_credentials()
  RETURNS integer
  LANGUAGE plpgsql
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
 AS $function$
 DECLARE
     v_count INTEGER;
 BEGIN
-    UPDATE registry_credentials
+    UPDATE public.registry_credentials
        SET is_active = FALSE, revoked_at = now(),
            validation_status = CASE WHEN expires_at IS NOT NULL AND expires_at < now() THEN 'expired' ELSE validation_status END
      WHERE is_active
@@ -267,13 +279,13 @@ CREATE OR REPLACE FUNCTION public.verify_api_key(p_key_hash text)
  RETURNS TABLE(id uuid, customer_id text, name text, key_prefix text, scopes text[], created_at timestamp with time zone, last_used_at timestamp with time zone, expires_at timestamp with time zone, revoked_at timestamp with time zone, valid boolean)
  LANGUAGE plpgsql
  SECURITY DEFINER
- SET search_path TO 'public', 'pg_temp'
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
 AS $function$
 BEGIN
     -- a valid key records its use; an invalid one is only reported
     RETURN QUERY
     WITH used AS (
-        UPDATE api_keys k SET last_used_at = now()
+        UPDATE public.api_keys k SET last_used_at = now()
          WHERE k.key_hash = p_key_hash AND k.revoked_at IS NULL AND (k.expires_at IS NULL OR k.expires_at > now())
         RETURNING k.id, k.customer_id, k.name, k.key_prefix, k.scopes, k.created_at, k.last_used_at, k.expires_at,
                   k.revoked_at
@@ -284,7 +296,7 @@ BEGIN
         RETURN QUERY
         SELECT k.id, k.customer_id, k.name, k.key_prefix, k.scopes, k.created_at, k.last_used_at, k.expires_at,
                k.revoked_at, FALSE
-          FROM api_keys k WHERE k.key_hash = p_key_hash;
+          FROM public.api_keys k WHERE k.key_hash = p_key_hash;
     END IF;
 END $function$;
 COMMENT ON FUNCTION public.verify_api_key(text) IS 'The API key whose SHA-256 hash is p_key_hash; when valid (not revoked, not expired) its last_used_at is set to now() in the same statement. No row when unknown.';
@@ -293,9 +305,9 @@ CREATE OR REPLACE FUNCTION public.verify_license_key(p_key_hash text)
  RETURNS TABLE(id uuid, customer_id text, status text, valid boolean)
  LANGUAGE sql
  STABLE SECURITY DEFINER
- SET search_path TO 'public', 'pg_temp'
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
 AS $function$
     SELECT l.id, l.customer_id, l.status, license_is_valid(l.status, l.is_trial, l.trial_ends_at, l.expires_at)
-      FROM licenses l WHERE l.license_key_hash = p_key_hash;
+      FROM public.licenses l WHERE l.license_key_hash = p_key_hash;
 $function$;
 COMMENT ON FUNCTION public.verify_license_key(text) IS 'The license whose key hashes (SHA-256, hex) to p_key_hash, with its validity; no row when unknown. Reveals no secret.';

@@ -9,6 +9,7 @@ CREATE OR REPLACE FUNCTION public.list_partitions(p_table_name text)
  RETURNS TABLE(partition_name text, range_start timestamp with time zone, range_end timestamp with time zone, is_default boolean, estimated_rows bigint)
  LANGUAGE sql
  STABLE
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
 AS $function$
     SELECT c.relname::text,
            substring(pg_get_expr(c.relpartbound, c.oid) FROM 'FROM \(''([^'']+)''\)')::timestamptz,
@@ -26,7 +27,7 @@ CREATE OR REPLACE FUNCTION public.maintain_partitions(p_now timestamp with time 
  RETURNS TABLE(table_name text, action text, partition_name text, range_start timestamp with time zone, range_end timestamp with time zone, rows_moved bigint)
  LANGUAGE plpgsql
  SECURITY DEFINER
- SET search_path TO 'public', 'pg_temp'
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
 AS $function$
 BEGIN
     RETURN QUERY SELECT * FROM maintain_partitions_unsecured(p_now);
@@ -38,6 +39,7 @@ CREATE OR REPLACE FUNCTION public.maintain_partitions_unsecured(p_now timestamp 
  RETURNS TABLE(table_name text, action text, partition_name text, range_start timestamp with time zone, range_end timestamp with time zone, rows_moved bigint)
  LANGUAGE plpgsql
  SET "TimeZone" TO 'UTC'
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
 AS $function$
 #variable_conflict use_column
 DECLARE
@@ -57,10 +59,12 @@ DECLARE
     v_work     BOOLEAN;
     v_part     RECORD;
 BEGIN
-    -- One maintenance run at a time, whoever calls it (scheduler, API, psql); released at commit.
-    PERFORM pg_advisory_xact_lock(hashtext('honua'), hashtext('maintain_partitions'));
+    -- One maintenance run at a time, whoever calls it (scheduler, API, psql): the lock row of this job, which only
+    -- the owner and the service role can reach (not an advisory key any role could hold); released at commit.
+    INSERT INTO public.honua_locks (scope, key) VALUES ('maintenance', 'maintain_partitions') ON CONFLICT DO NOTHING;
+    PERFORM 1 FROM public.honua_locks l WHERE l.scope = 'maintenance' AND l.key = 'maintain_partitions' FOR UPDATE;
 
-    FOR p IN SELECT * FROM partition_policies ORDER BY partition_policies.table_name LOOP
+    FOR p IN SELECT * FROM public.partition_policies ORDER BY partition_policies.table_name LOOP
         v_parent := to_regclass(format('public.%I', p.table_name));
         SELECT a.attname, nullif(pt.partdefid, 0)::regclass
           INTO v_col, v_default
@@ -145,4 +149,4 @@ BEGIN
         END IF;
     END LOOP;
 END $function$;
-COMMENT ON FUNCTION public.maintain_partitions_unsecured(timestamp with time zone) IS 'Partition upkeep for every row of partition_policies: creates the current and the next premake partitions, moves stray rows out of DEFAULT into their (new) partitions, and drops (or detaches) partitions past retention. Returns one row per action. Serialised by a transaction-level advisory lock: safe to call concurrently.';
+COMMENT ON FUNCTION public.maintain_partitions_unsecured(timestamp with time zone) IS 'Partition upkeep for every row of partition_policies: creates the current and the next premake partitions, moves stray rows out of DEFAULT into their (new) partitions, and drops (or detaches) partitions past retention. Returns one row per action. Serialised by the lock row (maintenance, maintain_partitions): safe to call concurrently.';

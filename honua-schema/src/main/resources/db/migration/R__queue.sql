@@ -8,6 +8,7 @@
 CREATE OR REPLACE FUNCTION public.build_dependencies_before_insert()
  RETURNS trigger
  LANGUAGE plpgsql
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
 AS $function$
 DECLARE
     v_status TEXT;
@@ -41,6 +42,7 @@ END $function$;
 CREATE OR REPLACE FUNCTION public.build_queue_after_insert()
  RETURNS trigger
  LANGUAGE plpgsql
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
 AS $function$
 BEGIN
     INSERT INTO build_events (build_id, event_type, seq, event_data, trace_id, correlation_id)
@@ -55,6 +57,8 @@ END $function$;
 CREATE OR REPLACE FUNCTION public.build_queue_after_update()
  RETURNS trigger
  LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
 AS $function$
 DECLARE
     v_requeued BOOLEAN;
@@ -130,6 +134,7 @@ END $function$;
 CREATE OR REPLACE FUNCTION public.build_queue_before_write()
  RETURNS trigger
  LANGUAGE plpgsql
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
 AS $function$
 BEGIN
     IF TG_OP = 'INSERT' THEN
@@ -146,6 +151,8 @@ END $function$;
 CREATE OR REPLACE FUNCTION public.build_queue_slots_for_new_customer()
  RETURNS trigger
  LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
 AS $function$
 BEGIN
     INSERT INTO build_queue_slots (customer_id) VALUES (NEW.customer_id) ON CONFLICT DO NOTHING;
@@ -155,6 +162,7 @@ END $function$;
 CREATE OR REPLACE FUNCTION public.cancel_build(p_build_id uuid, p_reason text DEFAULT NULL::text)
  RETURNS SETOF build_queue
  LANGUAGE sql
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
 AS $function$
     UPDATE build_queue
        SET status = 'cancelled', completed_at = now(), lease_expires_at = NULL,
@@ -167,6 +175,7 @@ COMMENT ON FUNCTION public.cancel_build(uuid,text) IS 'Cancels a queued or runni
 CREATE OR REPLACE FUNCTION public.claim_builds(p_worker_id text, p_limit integer, p_lease_seconds integer DEFAULT 60)
  RETURNS SETOF build_queue
  LANGUAGE plpgsql
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
 AS $function$
 BEGIN
     IF p_worker_id IS NULL OR length(p_worker_id) NOT BETWEEN 1 AND 200 THEN
@@ -249,6 +258,7 @@ COMMENT ON FUNCTION public.claim_builds(text,integer,integer) IS 'Atomically cla
 CREATE OR REPLACE FUNCTION public.complete_build(p_build_id uuid, p_worker_id text, p_trace_id text DEFAULT NULL::text, p_correlation_id text DEFAULT NULL::text)
  RETURNS SETOF build_queue
  LANGUAGE sql
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
 AS $function$
     UPDATE build_queue
        SET status = 'completed', completed_at = now(), progress_percent = 100, lease_expires_at = NULL,
@@ -261,6 +271,7 @@ COMMENT ON FUNCTION public.complete_build(uuid,text,text,text) IS 'Marks a build
 CREATE OR REPLACE FUNCTION public.complete_build_with_result(p_build_id uuid, p_worker_id text, p_exit_code integer, p_duration_ms bigint, p_cpu_seconds numeric, p_peak_memory_bytes bigint, p_image_reference text, p_image_digest text, p_image_size_bytes bigint, p_layer_count integer, p_stdout_log text, p_stderr_log text)
  RETURNS SETOF build_queue
  LANGUAGE sql
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
 AS $function$
     WITH done AS (
         UPDATE build_queue
@@ -283,6 +294,7 @@ COMMENT ON FUNCTION public.complete_build_with_result(uuid,text,integer,bigint,n
 CREATE OR REPLACE FUNCTION public.enqueue_builds(p_customer_ids text[], p_priorities integer[], p_manifest_ids uuid[], p_manifest_hashes text[], p_idempotency_keys text[], p_not_before_ms bigint[], p_timeout_seconds integer[], p_max_attempts integer[], p_build_configs text[], p_trace_ids text[], p_correlation_ids text[], p_aging_ms bigint)
  RETURNS SETOF build_queue
  LANGUAGE sql
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
 AS $function$
     INSERT INTO build_queue (customer_id, priority, manifest_id, manifest_hash, idempotency_key, not_before, timeout_seconds,
                              max_attempts, build_config, claim_rank, trace_id, correlation_id)
@@ -306,6 +318,7 @@ COMMENT ON FUNCTION public.enqueue_builds(text[],integer[],uuid[],text[],text[],
 CREATE OR REPLACE FUNCTION public.fail_build(p_build_id uuid, p_worker_id text, p_error text, p_backoff_base_seconds integer DEFAULT 5, p_backoff_max_seconds integer DEFAULT 600, p_trace_id text DEFAULT NULL::text, p_correlation_id text DEFAULT NULL::text)
  RETURNS SETOF build_queue
  LANGUAGE sql
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
 AS $function$
     UPDATE build_queue
        SET status           = CASE WHEN attempts < max_attempts THEN 'queued' ELSE 'failed' END,
@@ -327,6 +340,7 @@ COMMENT ON FUNCTION public.fail_build(uuid,text,text,integer,integer,text,text) 
 CREATE OR REPLACE FUNCTION public.get_next_build_for_worker(p_worker_id text)
  RETURNS SETOF build_queue
  LANGUAGE sql
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
 AS $function$
     SELECT * FROM claim_builds(p_worker_id, 1, 60);
 $function$;
@@ -335,6 +349,7 @@ COMMENT ON FUNCTION public.get_next_build_for_worker(text) IS 'Atomically assign
 CREATE OR REPLACE FUNCTION public.handle_build_timeouts()
  RETURNS integer
  LANGUAGE plpgsql
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
 AS $function$
 DECLARE
     v_count INTEGER;
@@ -365,6 +380,7 @@ COMMENT ON FUNCTION public.handle_build_timeouts() IS 'Marks builds running past
 CREATE OR REPLACE FUNCTION public.heartbeat_build(p_build_id uuid, p_worker_id text)
  RETURNS SETOF build_queue
  LANGUAGE sql
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
 AS $function$
     UPDATE build_queue
        SET heartbeat_at = now(), lease_expires_at = now() + make_interval(secs => lease_seconds)
@@ -376,6 +392,7 @@ COMMENT ON FUNCTION public.heartbeat_build(uuid,text) IS 'Extends the lease of a
 CREATE OR REPLACE FUNCTION public.release_build(p_build_id uuid, p_worker_id text)
  RETURNS SETOF build_queue
  LANGUAGE sql
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
 AS $function$
     UPDATE build_queue
        SET status = 'queued', worker_id = NULL, lease_expires_at = NULL, not_before = now(),
@@ -388,6 +405,7 @@ COMMENT ON FUNCTION public.release_build(uuid,text) IS 'A worker gives back a bu
 CREATE OR REPLACE FUNCTION public.retry_failed_build(p_build_id uuid)
  RETURNS boolean
  LANGUAGE plpgsql
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
 AS $function$
 BEGIN
     UPDATE build_queue
@@ -402,6 +420,7 @@ CREATE OR REPLACE FUNCTION public.stuck_builds(p_older_than_seconds integer DEFA
  RETURNS SETOF build_queue
  LANGUAGE sql
  STABLE
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
 AS $function$
     SELECT * FROM build_queue
      WHERE status = 'building' AND started_at < now() - make_interval(secs => p_older_than_seconds)
@@ -412,6 +431,7 @@ COMMENT ON FUNCTION public.stuck_builds(integer) IS 'Builds building for longer 
 CREATE OR REPLACE FUNCTION public.update_build_progress(p_build_id uuid, p_worker_id text, p_progress_percent integer, p_current_step text)
  RETURNS boolean
  LANGUAGE plpgsql
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
 AS $function$
 DECLARE
     v_found BOOLEAN;
