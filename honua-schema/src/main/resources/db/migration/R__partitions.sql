@@ -113,18 +113,18 @@ BEGIN
             -- PostgreSQL refuses to create/attach a partition while DEFAULT holds rows of its range. So: build the
             -- table standalone, move the strays into it (no triggers fire: the move is invisible to rollups and
             -- counters), then attach it; ATTACH adds the indexes, FKs and row triggers of the parent.
-            EXECUTE format('CREATE TABLE %I (LIKE %s INCLUDING DEFAULTS INCLUDING CONSTRAINTS INCLUDING STORAGE)',
+            EXECUTE format('CREATE TABLE public.%I (LIKE %s INCLUDING DEFAULTS INCLUDING CONSTRAINTS INCLUDING STORAGE)',
                            v_name, v_parent);
             v_rows := 0;
             IF v_default IS NOT NULL THEN
                 EXECUTE format('LOCK TABLE %s IN ACCESS EXCLUSIVE MODE', v_default);
                 EXECUTE format('WITH moved AS (DELETE FROM %s WHERE %I >= $1 AND %I < $2 RETURNING %s) '
-                               || 'INSERT INTO %I (%s) SELECT %s FROM moved',
+                               || 'INSERT INTO public.%I (%s) SELECT %s FROM moved',
                                v_default, v_col, v_col, v_cols, v_name, v_cols, v_cols)
                    USING v_start, v_end;
                 GET DIAGNOSTICS v_rows = ROW_COUNT;
             END IF;
-            EXECUTE format('ALTER TABLE %s ATTACH PARTITION %I FOR VALUES FROM (%L) TO (%L)',
+            EXECUTE format('ALTER TABLE %s ATTACH PARTITION public.%I FOR VALUES FROM (%L) TO (%L)',
                            v_parent, v_name, v_start, v_end);
             table_name := p.table_name; action := 'created'; partition_name := v_name;
             range_start := v_start; range_end := v_end; rows_moved := v_rows;
@@ -136,10 +136,10 @@ BEGIN
             FOR v_part IN SELECT * FROM list_partitions(p.table_name) l
                            WHERE NOT l.is_default AND l.range_end <= v_cutoff ORDER BY l.range_start LOOP
                 IF p.retention_action = 'detach' THEN
-                    EXECUTE format('ALTER TABLE %s DETACH PARTITION %I', v_parent, v_part.partition_name);
+                    EXECUTE format('ALTER TABLE %s DETACH PARTITION public.%I', v_parent, v_part.partition_name);
                     action := 'detached';
                 ELSE
-                    EXECUTE format('DROP TABLE %I', v_part.partition_name);
+                    EXECUTE format('DROP TABLE public.%I', v_part.partition_name);
                     action := 'dropped';
                 END IF;
                 table_name := p.table_name; partition_name := v_part.partition_name;

@@ -4,6 +4,8 @@ import io.honua.db.analytics.Analytics;
 import io.honua.db.apikeys.ApiKeys;
 import io.honua.db.audit.AuditLog;
 import io.honua.db.cache.BuildCache;
+import io.honua.db.core.SessionLimitedDataSource;
+import io.honua.db.core.SessionLimits;
 import io.honua.db.credentials.RegistryCredentials;
 import io.honua.db.crypto.KeyProvider;
 import io.honua.db.intake.Intake;
@@ -39,6 +41,10 @@ import org.jooq.impl.DefaultConfiguration;
  *
  * Writes and everything but {@link #analytics()} run on the primary data source; {@link #analytics()} runs on the
  * analytics data source (the primary unless one was given).
+ *
+ * <p>Every session the library opens runs with {@link SessionLimits} ({@code lock_timeout}, {@code statement_timeout},
+ * {@code idle_in_transaction_session_timeout}; defaults {@link SessionLimits#DEFAULTS}, see
+ * {@link Builder#sessionLimits(SessionLimits)}).
  */
 public final class HonuaDb {
 
@@ -55,13 +61,17 @@ public final class HonuaDb {
     private final QueueOptions queueOptions;
     private final Customers customers;
     private final AuditLog audit;
+    private final SessionLimits sessionLimits;
 
     private HonuaDb(DataSource dataSource, QueueOptions queueOptions) {
-        this(dataSource, queueOptions, dataSource, Optional.empty());
+        this(dataSource, queueOptions, dataSource, Optional.empty(), SessionLimits.DEFAULTS);
     }
 
-    private HonuaDb(DataSource dataSource, QueueOptions queueOptions, DataSource analyticsDataSource,
-                    Optional<SlowQueryListener> slowQueryListener) {
+    private HonuaDb(DataSource primary, QueueOptions queueOptions, DataSource analytics,
+                    Optional<SlowQueryListener> slowQueryListener, SessionLimits limits) {
+        DataSource dataSource = SessionLimitedDataSource.wrap(primary, limits);
+        DataSource analyticsDataSource = analytics == primary ? dataSource : SessionLimitedDataSource.wrap(analytics, limits);
+        this.sessionLimits = limits;
         this.dataSource = dataSource;
         this.slowQueryListener = slowQueryListener;
         this.dsl = context(dataSource, slowQueryListener);
@@ -97,6 +107,7 @@ public final class HonuaDb {
         private DataSource analyticsDataSource;
         private QueueOptions queueOptions = QueueOptions.DEFAULTS;
         private Duration slowQueryThreshold;
+        private SessionLimits sessionLimits = SessionLimits.DEFAULTS;
 
         private Builder(DataSource primary) {
             this.primary = primary;
@@ -127,9 +138,19 @@ public final class HonuaDb {
             return this;
         }
 
+        /**
+         * Time limits of every session the library opens (both data sources): lock wait, statement run time, idle time
+         * in a transaction. Default {@link SessionLimits#DEFAULTS} (10 s, 5 min, 60 s); {@link SessionLimits#NONE}
+         * leaves the server's and the role's settings alone.
+         */
+        public Builder sessionLimits(SessionLimits limits) {
+            this.sessionLimits = Objects.requireNonNull(limits, "limits");
+            return this;
+        }
+
         public HonuaDb build() {
             return new HonuaDb(primary, queueOptions, analyticsDataSource,
-                    Optional.ofNullable(slowQueryThreshold).map(SlowQueryListener::new));
+                    Optional.ofNullable(slowQueryThreshold).map(SlowQueryListener::new), sessionLimits);
         }
     }
 
@@ -150,8 +171,14 @@ public final class HonuaDb {
                 .withRenderCatalog(false);
     }
 
+    /** The primary data source as the library uses it: the given one, its sessions limited by {@link #sessionLimits()}. */
     public DataSource dataSource() {
         return dataSource;
+    }
+
+    /** The time limits of the library's sessions. */
+    public SessionLimits sessionLimits() {
+        return sessionLimits;
     }
 
     /** The jOOQ context over the data source, for your own typed queries against the generated classes. */

@@ -1,5 +1,6 @@
 package io.honua.db.maintenance;
 
+import static io.honua.db.schema.generated.Tables.HONUA_LOCKS;
 import static io.honua.db.schema.generated.Tables.MAINTENANCE_RUNS;
 
 import io.honua.db.core.Checks;
@@ -26,8 +27,9 @@ import org.jooq.impl.SQLDataType;
  * Runs the maintenance jobs on their intervals, from any number of service instances at once, with exactly one
  * instance running each job per interval.
  *
- * <p>How: for a due job, one transaction takes {@code pg_try_advisory_xact_lock} on the job (an instance that does
- * not get it skips: another one is running the job), checks {@code maintenance_runs} for the interval (recorded:
+ * <p>How: for a due job, one transaction locks the job's row of {@code honua_locks} ({@code FOR UPDATE SKIP LOCKED};
+ * an instance that does not get it skips: another one is running the job; only the owner and the service role can
+ * reach that row, unlike an advisory key, which any role could take to make every instance skip the job), checks {@code maintenance_runs} for the interval (recorded:
  * skip), runs the job function and inserts the {@code (job, interval_start)} row, and commits. The job's effects and
  * its record commit together; the primary key refuses a second record, rolling back a second run should the lock
  * ever be bypassed. A failed run is recorded as failed in a separate transaction, and that interval is not retried.
@@ -64,6 +66,8 @@ public final class MaintenanceScheduler implements AutoCloseable {
         return runs;
     }
 
+    private static final String LOCK_SCOPE = "maintenance";
+
     private JobRun runIfDue(MaintenanceJob job, Instant intervalStart) {
         if (intervalStart.equals(done.get(job.name()))) {
             return new JobRun(job.name(), intervalStart, JobRun.Outcome.ALREADY_DONE, OptionalLong.empty(), Optional.empty());
@@ -71,17 +75,22 @@ public final class MaintenanceScheduler implements AutoCloseable {
         Instant started = options.clock().instant();
         JobRun run;
         try {
+            // the job's lock row, committed on its own (a row inserted by a transaction still running would make a
+            // concurrent instance wait for that whole run instead of skipping)
+            dsl.insertInto(HONUA_LOCKS, HONUA_LOCKS.SCOPE, HONUA_LOCKS.KEY).values(LOCK_SCOPE, job.name())
+                    .onConflictDoNothing().execute();
             run = Transactions.inTransaction(dsl, tx -> {
-                Boolean locked = tx.select(DSL.function("pg_try_advisory_xact_lock", Boolean.class,
-                        DSL.function("hashtext", Integer.class, DSL.val("honua.maintenance:" + job.name())))).fetchOne(0, Boolean.class);
-                if (!Boolean.TRUE.equals(locked)) {
+                boolean locked = tx.select(HONUA_LOCKS.KEY).from(HONUA_LOCKS)
+                        .where(HONUA_LOCKS.SCOPE.eq(LOCK_SCOPE).and(HONUA_LOCKS.KEY.eq(job.name())))
+                        .forUpdate().skipLocked().fetchOptional().isPresent();
+                if (!locked) {
                     return new JobRun(job.name(), intervalStart, JobRun.Outcome.BUSY, OptionalLong.empty(), Optional.empty());
                 }
                 if (recorded(tx, job, intervalStart)) {
                     return new JobRun(job.name(), intervalStart, JobRun.Outcome.ALREADY_DONE, OptionalLong.empty(), Optional.empty());
                 }
                 // the job's work runs behind a savepoint: when it fails, its writes are undone and the failure is
-                // recorded in this same transaction, still under the advisory lock, so no other instance retries it
+                // recorded in this same transaction, still under the job's row lock, so no other instance retries it
                 // in this interval
                 java.sql.Savepoint savepoint = tx.connectionResult(java.sql.Connection::setSavepoint);
                 OptionalLong affected;

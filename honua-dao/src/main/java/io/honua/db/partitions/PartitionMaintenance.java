@@ -32,7 +32,7 @@ import org.jooq.types.YearToSecond;
  *   <li><b>Inserts never fail for lack of a partition.</b> Every partitioned table has a DEFAULT partition; rows that
  *       no range partition takes land there, and {@link #maintain()} moves them into their own partition.</li>
  *   <li><b>One statement, atomic, serialised.</b> {@link #maintain()} is one call of the SQL function
- *       {@code maintain_partitions()}: it takes a transaction-level advisory lock, so concurrent runs (from several
+ *       {@code maintain_partitions()}: it locks its row of {@code honua_locks}, so concurrent runs (from several
  *       service instances, a scheduler, psql) queue up instead of colliding; a failure rolls the whole run back.</li>
  *   <li><b>Idempotent.</b> A second run right after the first does nothing and returns an empty report.</li>
  *   <li><b>Nothing counted twice.</b> Moving stray rows fires no trigger: rollups ({@code cache_access_daily}) and

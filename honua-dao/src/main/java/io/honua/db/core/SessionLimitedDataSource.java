@@ -1,0 +1,125 @@
+package io.honua.db.core;
+
+import java.io.PrintWriter;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.sql.SQLFeatureNotSupportedException;
+import java.util.Collections;
+import java.util.Map;
+import java.util.Objects;
+import java.util.WeakHashMap;
+import java.util.logging.Logger;
+import javax.sql.DataSource;
+import org.postgresql.PGConnection;
+
+/**
+ * A {@link DataSource} whose connections run with {@link SessionLimits}. The limits are set once per physical
+ * connection (recognised through {@link PGConnection}; a pool's proxy unwraps to it), so a pooled connection costs
+ * one extra round trip in its life, not one per use. A driver that does not unwrap to {@link PGConnection} gets the
+ * limits on every {@link #getConnection()}.
+ */
+public final class SessionLimitedDataSource implements DataSource {
+
+    private static final String SQL =
+            "SELECT set_config('lock_timeout', ?, false), set_config('statement_timeout', ?, false), "
+                    + "set_config('idle_in_transaction_session_timeout', ?, false)";
+
+    private final DataSource delegate;
+    private final SessionLimits limits;
+    private final Map<Object, Boolean> configured = Collections.synchronizedMap(new WeakHashMap<>());
+
+    private SessionLimitedDataSource(DataSource delegate, SessionLimits limits) {
+        this.delegate = delegate;
+        this.limits = limits;
+    }
+
+    /** {@code dataSource} with {@code limits}; the data source itself when the limits are {@link SessionLimits#NONE}. */
+    public static DataSource wrap(DataSource dataSource, SessionLimits limits) {
+        Objects.requireNonNull(dataSource, "dataSource");
+        Objects.requireNonNull(limits, "limits");
+        if (limits.equals(SessionLimits.NONE) || dataSource instanceof SessionLimitedDataSource s && s.limits.equals(limits)) {
+            return dataSource;
+        }
+        return new SessionLimitedDataSource(dataSource, limits);
+    }
+
+    /** The limits this data source applies. */
+    public SessionLimits limits() {
+        return limits;
+    }
+
+    @Override
+    public Connection getConnection() throws SQLException {
+        return configure(delegate.getConnection());
+    }
+
+    @Override
+    public Connection getConnection(String username, String password) throws SQLException {
+        return configure(delegate.getConnection(username, password));
+    }
+
+    private Connection configure(Connection c) throws SQLException {
+        try {
+            Object physical = c.isWrapperFor(PGConnection.class) ? c.unwrap(PGConnection.class) : null;
+            if (physical != null && configured.containsKey(physical)) {
+                return c;
+            }
+            try (PreparedStatement ps = c.prepareStatement(SQL)) {
+                ps.setString(1, SessionLimits.millis(limits.lockTimeout()));
+                ps.setString(2, SessionLimits.millis(limits.statementTimeout()));
+                ps.setString(3, SessionLimits.millis(limits.idleInTransactionTimeout()));
+                ps.execute();
+            }
+            if (!c.getAutoCommit()) {
+                c.commit();   // a session setting made inside a transaction would be undone by its rollback
+            }
+            if (physical != null) {
+                configured.put(physical, Boolean.TRUE);
+            }
+            return c;
+        } catch (SQLException | RuntimeException e) {
+            try {
+                c.close();
+            } catch (SQLException s) {
+                e.addSuppressed(s);
+            }
+            throw e;
+        }
+    }
+
+    @Override
+    public PrintWriter getLogWriter() throws SQLException {
+        return delegate.getLogWriter();
+    }
+
+    @Override
+    public void setLogWriter(PrintWriter out) throws SQLException {
+        delegate.setLogWriter(out);
+    }
+
+    @Override
+    public void setLoginTimeout(int seconds) throws SQLException {
+        delegate.setLoginTimeout(seconds);
+    }
+
+    @Override
+    public int getLoginTimeout() throws SQLException {
+        return delegate.getLoginTimeout();
+    }
+
+    @Override
+    public Logger getParentLogger() throws SQLFeatureNotSupportedException {
+        return delegate.getParentLogger();
+    }
+
+    @Override
+    public <T> T unwrap(Class<T> iface) throws SQLException {
+        return iface.isInstance(this) ? iface.cast(this) : delegate.unwrap(iface);
+    }
+
+    @Override
+    public boolean isWrapperFor(Class<?> iface) throws SQLException {
+        return iface.isInstance(this) || delegate.isWrapperFor(iface);
+    }
+}

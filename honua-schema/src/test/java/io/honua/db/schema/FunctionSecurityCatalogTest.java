@@ -1,0 +1,90 @@
+package io.honua.db.schema;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.honua.db.testkit.HonuaDatabase;
+import java.util.List;
+import org.jooq.DSLContext;
+import org.jooq.SQLDialect;
+import org.jooq.impl.DSL;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * Catalog rules for every function of the schema (issue 12): each one — trigger, SECURITY DEFINER or not — pins
+ * {@code search_path} to {@code pg_catalog, public, pg_temp} (pg_temp last, so a temporary table cannot shadow a
+ * schema table), none is executable by PUBLIC, no function is created executable by PUBLIC later, and the application
+ * roles cannot create objects in the schema. Extension functions (pgcrypto, uuid-ossp) are the extensions' own and
+ * are only checked for PUBLIC.
+ */
+class FunctionSecurityCatalogTest {
+
+    @RegisterExtension
+    static final HonuaDatabase db = HonuaDatabase.migrated();
+
+    private static final String OWN = "p.pronamespace = 'public'::regnamespace AND NOT EXISTS (SELECT 1 FROM pg_depend d "
+            + "WHERE d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e')";
+
+    private DSLContext admin() {
+        return DSL.using(db.dataSource(), SQLDialect.POSTGRES);
+    }
+
+    @Test
+    void everyFunctionPinsSearchPathWithPgTempLast() {
+        List<String> functions = admin().fetch("SELECT p.oid::regprocedure::text FROM pg_proc p WHERE " + OWN)
+                .getValues(0, String.class);
+        assertThat(functions).hasSizeGreaterThan(60);
+        List<String> unpinned = admin().fetch("SELECT p.oid::regprocedure::text FROM pg_proc p WHERE " + OWN
+                + " AND NOT coalesce('search_path=pg_catalog, public, pg_temp' = ANY (p.proconfig), false)"
+                + " ORDER BY 1").getValues(0, String.class);
+        assertThat(unpinned).as("functions without SET search_path = pg_catalog, public, pg_temp").isEmpty();
+    }
+
+    @Test
+    void noFunctionIsExecutableByPublic() {
+        List<String> open = admin().fetch("SELECT p.oid::regprocedure::text FROM pg_proc p "
+                + "WHERE p.pronamespace = 'public'::regnamespace AND has_function_privilege('public', p.oid, 'EXECUTE') ORDER BY 1")
+                .getValues(0, String.class);
+        assertThat(open).as("functions PUBLIC may execute").isEmpty();
+    }
+
+    @Test
+    void functionsCreatedLaterAreNotExecutableByPublic() {
+        DSLContext admin = admin();
+        admin.execute("CREATE FUNCTION public.later_fn() RETURNS int LANGUAGE sql SET search_path = pg_catalog, public, pg_temp AS 'SELECT 1'");
+        try {
+            assertThat(admin.fetchValue("SELECT has_function_privilege('public', 'public.later_fn()', 'EXECUTE')", Boolean.class)).isFalse();
+            assertThat(admin.fetchValue("SELECT has_function_privilege('honua_app', 'public.later_fn()', 'EXECUTE')", Boolean.class)).isFalse();
+        } finally {
+            admin.execute("DROP FUNCTION public.later_fn()");
+        }
+    }
+
+    @Test
+    void securityDefinerFunctionsAreFewAndNamed() {
+        List<String> definers = admin().fetch("SELECT p.proname::text FROM pg_proc p WHERE " + OWN + " AND p.prosecdef ORDER BY 1")
+                .getValues(0, String.class);
+        assertThat(definers).containsExactlyInAnyOrder("build_queue_after_update", "build_queue_license_quota",
+                "build_queue_slots_for_new_customer", "expire_licenses", "maintain_partitions", "update_cache_stats",
+                "verify_api_key", "verify_license_key");
+    }
+
+    @Test
+    void applicationRolesCannotCreateObjectsOrOwnAnything() {
+        for (String role : List.of("honua_app", "honua_worker", "honua_admin")) {
+            assertThat(admin().fetchValue("SELECT has_schema_privilege(?, 'public', 'CREATE')", Boolean.class, role)).as(role).isFalse();
+            assertThat(admin().fetchValue("SELECT rolcanlogin OR rolsuper OR rolbypassrls OR rolcreaterole OR rolcreatedb "
+                    + "FROM pg_roles WHERE rolname = ?", Boolean.class, role)).as(role).isFalse();
+            assertThat(admin().fetchValue("SELECT count(*) FROM pg_class c WHERE c.relnamespace = 'public'::regnamespace "
+                    + "AND pg_get_userbyid(c.relowner) = ?", Long.class, role)).as(role).isZero();
+        }
+    }
+
+    @Test
+    void everyRowSecurityTableHasAnOwnerPolicy() {
+        List<String> missing = admin().fetch("SELECT c.oid::regclass::text FROM pg_class c WHERE c.relnamespace = 'public'::regnamespace "
+                + "AND c.relkind IN ('r', 'p') AND c.relrowsecurity AND NOT EXISTS (SELECT 1 FROM pg_policy p "
+                + "WHERE p.polrelid = c.oid AND p.polname = 'honua_owner_all') ORDER BY 1").getValues(0, String.class);
+        assertThat(missing).as("RLS tables whose owner (SECURITY DEFINER code) would see no row unless a superuser").isEmpty();
+    }
+}
