@@ -25,6 +25,10 @@ class FunctionSecurityCatalogTest {
     private static final String OWN = "p.pronamespace = 'public'::regnamespace AND NOT EXISTS (SELECT 1 FROM pg_depend d "
             + "WHERE d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e')";
 
+    private <T> T fv(String sql, Class<T> type, Object... binds) {
+        return admin().fetchOne(sql, binds).get(0, type);
+    }
+
     private DSLContext admin() {
         return DSL.using(db.dataSource(), SQLDialect.POSTGRES);
     }
@@ -53,8 +57,8 @@ class FunctionSecurityCatalogTest {
         DSLContext admin = admin();
         admin.execute("CREATE FUNCTION public.later_fn() RETURNS int LANGUAGE sql SET search_path = pg_catalog, public, pg_temp AS 'SELECT 1'");
         try {
-            assertThat(admin.fetchValue("SELECT has_function_privilege('public', 'public.later_fn()', 'EXECUTE')", Boolean.class)).isFalse();
-            assertThat(admin.fetchValue("SELECT has_function_privilege('honua_app', 'public.later_fn()', 'EXECUTE')", Boolean.class)).isFalse();
+            assertThat(fv("SELECT has_function_privilege('public', 'public.later_fn()', 'EXECUTE')", Boolean.class)).isFalse();
+            assertThat(fv("SELECT has_function_privilege('honua_app', 'public.later_fn()', 'EXECUTE')", Boolean.class)).isFalse();
         } finally {
             admin.execute("DROP FUNCTION public.later_fn()");
         }
@@ -72,10 +76,10 @@ class FunctionSecurityCatalogTest {
     @Test
     void applicationRolesCannotCreateObjectsOrOwnAnything() {
         for (String role : List.of("honua_app", "honua_worker", "honua_admin")) {
-            assertThat(admin().fetchValue("SELECT has_schema_privilege(?, 'public', 'CREATE')", Boolean.class, role)).as(role).isFalse();
-            assertThat(admin().fetchValue("SELECT rolcanlogin OR rolsuper OR rolbypassrls OR rolcreaterole OR rolcreatedb "
+            assertThat(fv("SELECT has_schema_privilege(?, 'public', 'CREATE')", Boolean.class, role)).as(role).isFalse();
+            assertThat(fv("SELECT rolcanlogin OR rolsuper OR rolbypassrls OR rolcreaterole OR rolcreatedb "
                     + "FROM pg_roles WHERE rolname = ?", Boolean.class, role)).as(role).isFalse();
-            assertThat(admin().fetchValue("SELECT count(*) FROM pg_class c WHERE c.relnamespace = 'public'::regnamespace "
+            assertThat(fv("SELECT count(*) FROM pg_class c WHERE c.relnamespace = 'public'::regnamespace "
                     + "AND pg_get_userbyid(c.relowner) = ?", Long.class, role)).as(role).isZero();
         }
     }
