@@ -124,6 +124,9 @@ BEGIN
 END $$;
 -- the commercial state: read only
 GRANT SELECT ON licenses, license_build_usage, build_queue_slots, api_keys, partition_policies TO honua_app;
+-- claim_builds (run by a tenant-scoped worker too) locks the tenant's slot counter FOR UPDATE, which needs some UPDATE
+-- privilege: only customer_id, which row-level security pins to the tenant itself (a no-op); never running_builds
+GRANT UPDATE (customer_id) ON build_queue_slots TO honua_app;
 -- customers: the tenant may change its contact details and soft-delete itself, never its tier; it is created by
 -- honua_admin
 GRANT SELECT ON customers TO honua_app;

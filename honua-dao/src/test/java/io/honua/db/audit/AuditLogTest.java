@@ -51,7 +51,7 @@ class AuditLogTest {
 
     static String tenantWithEvents(int n) {
         String t = "aud-" + UUID.randomUUID().toString().substring(0, 8);
-        app.customers().create(NewCustomer.builder(t, "Audit " + t).build());
+        HonuaDb.create(db.dataSource()).customers().create(NewCustomer.builder(t, "Audit " + t).build());
         for (int i = 0; i < n; i++) {
             app.audit().record(t, NewAuditEvent.of("thing.done", "thing", "t-" + i, "{\"i\": " + i + "}").withActor("tester"));
         }

@@ -265,7 +265,10 @@ class CacheAccessRecorderOutageTest {
     void lockTimeoutsAreRetriedUntilTheLockIsReleased() throws Exception {
         HikariDataSource impatient = pool("SET lock_timeout = '100ms'");
         try {
-            CacheAccessRecorder recorder = HonuaDb.create(impatient).buildCache().recorder(options(Duration.ofSeconds(60)));
+            // the library's session limits (issue 12) would replace the pool's lock_timeout: give it the same 100 ms
+            CacheAccessRecorder recorder = HonuaDb.builder(impatient)
+                    .sessionLimits(io.honua.db.core.SessionLimits.DEFAULTS.withLockTimeout(Duration.ofMillis(100))).build()
+                    .buildCache().recorder(options(Duration.ofSeconds(60)));
             try (Connection blocker = DriverManager.getConnection(db.jdbcUrl(), db.user(), db.password())) {
                 blocker.setAutoCommit(false);
                 try (Statement st = blocker.createStatement()) {

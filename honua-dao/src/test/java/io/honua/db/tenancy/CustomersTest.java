@@ -20,7 +20,10 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
-/** The customers DAO, run as the application role (honua_app); purge as the worker role. */
+/**
+ * The customers DAO, run as the application role (honua_app); creation and tier changes as the administrative role
+ * (honua_admin, issue 12: the application may not create tenants or change tiers); purge as the worker role.
+ */
 class CustomersTest {
 
     @RegisterExtension
@@ -29,6 +32,8 @@ class CustomersTest {
     static HikariDataSource appPool;
     static HikariDataSource workerPool;
     static HonuaDb app;
+    static HikariDataSource adminPool;
+    static HonuaDb adm;
     static HonuaDb worker;
     static DSLContext admin;
 
@@ -37,6 +42,8 @@ class CustomersTest {
         appPool = Fixtures.appPool(db, 4);
         workerPool = Fixtures.workerPool(db, 2);
         app = HonuaDb.create(appPool);
+        adminPool = Fixtures.adminPool(db, 2);
+        adm = HonuaDb.create(adminPool);
         worker = HonuaDb.create(workerPool);
         admin = DSL.using(db.dataSource(), SQLDialect.POSTGRES);
     }
@@ -44,6 +51,7 @@ class CustomersTest {
     @AfterAll
     static void tearDown() {
         appPool.close();
+        adminPool.close();
         workerPool.close();
     }
 
@@ -64,7 +72,7 @@ class CustomersTest {
     @Test
     void createFindUpdateSoftDeleteRestoreRoundTripIsAudited() {
         String id = newId();
-        Customer created = app.customers().create(NewCustomer.builder(id, "Acme").email("ops@acme.io").tier(Tier.STANDARD)
+        Customer created = adm.customers().create(NewCustomer.builder(id, "Acme").email("ops@acme.io").tier(Tier.STANDARD)
                 .subscriptionStatus(SubscriptionStatus.ACTIVE).metadataJson("{\"region\": \"eu\"}").build());
         assertThat(created.customerId()).isEqualTo(id);
         assertThat(created.tier()).isEqualTo(Tier.STANDARD);
@@ -74,7 +82,10 @@ class CustomersTest {
         assertThat(created.isDeleted()).isFalse();
         assertThat(app.customers().find(id)).contains(created);
 
-        Customer updated = app.customers().update(id, CustomerUpdate.builder().tier(Tier.ENTERPRISE).email("").build());
+        // the tenant itself may not change its tier (issue 12); the administrative role may
+        assertThatThrownBy(() -> app.customers().update(id, CustomerUpdate.builder().tier(Tier.ENTERPRISE).build()))
+                .isInstanceOf(TenantAccessDeniedException.class);
+        Customer updated = adm.customers().update(id, CustomerUpdate.builder().tier(Tier.ENTERPRISE).email("").build());
         assertThat(updated.tier()).isEqualTo(Tier.ENTERPRISE);
         assertThat(updated.email()).isEmpty();
         assertThat(updated.name()).isEqualTo("Acme");
@@ -97,10 +108,10 @@ class CustomersTest {
     @Test
     void scopedActorIsRecordedInTheAudit() {
         String id = newId();
-        app.customers().create(NewCustomer.builder(id, "Scoped").build());
+        adm.customers().create(NewCustomer.builder(id, "Scoped").build());
         app.forTenant(id).as("alice@ops").customers().update(id, CustomerUpdate.builder().subscriptionStatus(SubscriptionStatus.PAST_DUE).build());
         assertThat(admin.resultQuery("SELECT actor FROM audit_events WHERE tenant_id = ? ORDER BY seq", id).fetch().getValues(0, String.class))
-                .containsExactly(Fixtures.APP_LOGIN, "alice@ops");
+                .containsExactly(Fixtures.ADMIN_LOGIN, "alice@ops");
     }
 
     @Test
@@ -117,19 +128,19 @@ class CustomersTest {
     @Test
     void badInputIsTypedAndChangesNothing() {
         String existing = newId();
-        app.customers().create(NewCustomer.builder(existing, "Existing").build());
+        adm.customers().create(NewCustomer.builder(existing, "Existing").build());
         String before = snapshot();
         String id = newId();
         List<Runnable> attempts = List.of(
-                () -> app.customers().create(NewCustomer.builder(id, "x".repeat(201)).build()),
-                () -> app.customers().create(NewCustomer.builder(id, "").build()),
-                () -> app.customers().create(NewCustomer.builder("x".repeat(101), "Long id").build()),
-                () -> app.customers().create(NewCustomer.builder("bad id!", "Bad id").build()),
-                () -> app.customers().create(NewCustomer.builder(id, "Mail").email("no-at-sign").build()),
-                () -> app.customers().create(NewCustomer.builder(id, "Mail").email("a@" + "b".repeat(320)).build()),
-                () -> app.customers().create(NewCustomer.builder(id, "Meta").metadataJson("{not json").build()),
-                () -> app.customers().create(NewCustomer.builder(id, "Meta").metadataJson("[1, 2]").build()),
-                () -> app.customers().create(NewCustomer.builder(id, "Tier").tier(Tier.parse("platinum")).build()),
+                () -> adm.customers().create(NewCustomer.builder(id, "x".repeat(201)).build()),
+                () -> adm.customers().create(NewCustomer.builder(id, "").build()),
+                () -> adm.customers().create(NewCustomer.builder("x".repeat(101), "Long id").build()),
+                () -> adm.customers().create(NewCustomer.builder("bad id!", "Bad id").build()),
+                () -> adm.customers().create(NewCustomer.builder(id, "Mail").email("no-at-sign").build()),
+                () -> adm.customers().create(NewCustomer.builder(id, "Mail").email("a@" + "b".repeat(320)).build()),
+                () -> adm.customers().create(NewCustomer.builder(id, "Meta").metadataJson("{not json").build()),
+                () -> adm.customers().create(NewCustomer.builder(id, "Meta").metadataJson("[1, 2]").build()),
+                () -> adm.customers().create(NewCustomer.builder(id, "Tier").tier(Tier.parse("platinum")).build()),
                 () -> app.customers().update(existing, CustomerUpdate.builder().subscriptionStatus(SubscriptionStatus.parse("gold")).build()),
                 () -> app.customers().update(existing, CustomerUpdate.builder().name("n".repeat(201)).build()),
                 () -> app.customers().update(existing, CustomerUpdate.builder().metadataJson("\"a string\"").build()),
@@ -138,7 +149,7 @@ class CustomersTest {
         for (Runnable attempt : attempts) {
             assertThatThrownBy(attempt::run).isInstanceOf(InvalidRequestException.class);
         }
-        assertThatThrownBy(() -> app.customers().create(NewCustomer.builder(existing, "Again").build()))
+        assertThatThrownBy(() -> adm.customers().create(NewCustomer.builder(existing, "Again").build()))
                 .isInstanceOf(CustomerExistsException.class);
         // a scoped DAO cannot create another tenant: refused by the database's policy
         assertThatThrownBy(() -> app.forTenant(existing).customers().create(NewCustomer.builder(id, "Other").build()))
@@ -150,11 +161,15 @@ class CustomersTest {
     @Test
     void badTierWrittenBehindTheDaosBackIsRefusedByTheDatabase() {
         String id = newId();
-        app.customers().create(NewCustomer.builder(id, "Raw").build());
+        adm.customers().create(NewCustomer.builder(id, "Raw").build());
         String before = snapshot();
-        assertThatThrownBy(() -> app.forTenant(id).inTransaction(tx -> tx.execute("UPDATE customers SET tier = 'platinum'")))
+        assertThatThrownBy(() -> adm.forTenant(id).inTransaction(tx -> tx.execute("UPDATE customers SET tier = 'platinum'")))
                 .isInstanceOf(org.jooq.exception.DataAccessException.class)
                 .satisfies(e -> assertThat(((org.jooq.exception.DataAccessException) e).sqlState()).isEqualTo("23514"));
+        // and the application role may not write the tier at all
+        assertThatThrownBy(() -> app.forTenant(id).inTransaction(tx -> tx.execute("UPDATE customers SET tier = 'enterprise'")))
+                .isInstanceOf(org.jooq.exception.DataAccessException.class)
+                .satisfies(e -> assertThat(((org.jooq.exception.DataAccessException) e).sqlState()).isEqualTo("42501"));
         assertThat(snapshot()).isEqualTo(before);
     }
 
@@ -163,7 +178,7 @@ class CustomersTest {
         String old = newId();
         String recent = newId();
         for (String id : List.of(old, recent)) {
-            app.customers().create(NewCustomer.builder(id, "Purge " + id).build());
+            adm.customers().create(NewCustomer.builder(id, "Purge " + id).build());
             app.forTenant(id).buildQueue().enqueue(io.honua.db.queue.NewBuild.builder(id).build());
             app.customers().softDelete(id);
         }

@@ -51,8 +51,8 @@ class RoleQueueTest {
         app = HonuaDb.create(appPool);
         worker = HonuaDb.create(workerPool);
         admin = DSL.using(db.dataSource(), SQLDialect.POSTGRES);
-        app.customers().create(NewCustomer.builder(A, "A").build());
-        app.customers().create(NewCustomer.builder(B, "B").build());
+        HonuaDb.create(db.dataSource()).customers().create(NewCustomer.builder(A, "A").build());
+        HonuaDb.create(db.dataSource()).customers().create(NewCustomer.builder(B, "B").build());
     }
 
     @AfterAll

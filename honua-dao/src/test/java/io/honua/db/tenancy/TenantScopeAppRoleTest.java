@@ -61,7 +61,13 @@ class TenantScopeAppRoleTest {
         BuildCache cacheA = app.forTenant(A).buildCache();
         BuildCache cacheB = app.forTenant(B).buildCache();
         String hash = Fixtures.sha256("scoped-manifest");
-        CacheEntry registered = cacheA.register(NewCacheEntry.of(A, hash, Tier.STANDARD, "registry/a:1", "sha256:a"));
+        // shared entries are registered by the service role only (issue 12); the application role's register is refused
+        assertThatThrownBy(() -> cacheA.register(NewCacheEntry.of(A, hash, Tier.STANDARD, "registry/evil:1", "sha256:e")))
+                .isInstanceOf(HonuaException.class).hasMessageContaining("permission denied");
+        CacheEntry registered;
+        try (var workerPool = Fixtures.workerPool(db, 1)) {
+            registered = HonuaDb.create(workerPool).buildCache().register(NewCacheEntry.of(A, hash, Tier.STANDARD, "registry/a:1", "sha256:a"));
+        }
 
         assertThat(cacheA.lookupAndRecord(A, hash, Tier.STANDARD)).map(CacheEntry::id).contains(registered.id());
         // entries are shared: B (same tier) finds A's image, and its access is logged as B's

@@ -35,6 +35,14 @@ public final class Fixtures {
     /** Login role of the tests that run as the service role {@code honua_worker}. */
     public static final String WORKER_LOGIN = "honua_it_worker";
 
+    /** Login role of the tests that run as the administrative role {@code honua_admin}. */
+    public static final String ADMIN_LOGIN = "honua_it_admin";
+
+    /** A pool whose connections log in as {@value #ADMIN_LOGIN}: customers, tiers, licenses, API keys (issue 12). */
+    public static HikariDataSource adminPool(HonuaDatabase db, int size) {
+        return rolePool(db, size, ADMIN_LOGIN, "honua_admin");
+    }
+
     /** A pool whose connections log in as {@value #APP_LOGIN}: tenant-scoped by row-level security. */
     public static HikariDataSource appPool(HonuaDatabase db, int size) {
         return rolePool(db, size, APP_LOGIN, "honua_app");
