@@ -39,7 +39,7 @@ BEGIN
     END IF;
     -- build_queue references customers with RESTRICT: remove the purged customers' builds first, on purpose.
     DELETE FROM public.build_queue q
-     USING customers c
+     USING public.customers c
      WHERE q.customer_id = c.customer_id
        AND c.deleted_at < now() - make_interval(days => p_retention_days);
     DELETE FROM public.customers WHERE deleted_at < now() - make_interval(days => p_retention_days);
