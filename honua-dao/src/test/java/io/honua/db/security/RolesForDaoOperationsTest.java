@@ -138,10 +138,11 @@ class RolesForDaoOperationsTest {
                 .containsExactly("1234ms", "77s", "33s");
         // every pooled connection, also inside a tenant transaction
         for (int i = 0; i < 4; i++) {
-            assertThat(limited.forTenant("anyone").inTransaction(tx -> tx.fetchValue("SELECT current_setting('lock_timeout')"))).isEqualTo("1234ms");
+            String lockTimeout = limited.forTenant("anyone").inTransaction(tx -> String.valueOf(tx.fetchValue("SELECT current_setting('lock_timeout')")));
+            assertThat(lockTimeout).isEqualTo("1234ms");
         }
         // the defaults through create(ds)
-        assertThat(HonuaDb.create(adminPool).dsl().fetchValue("SELECT current_setting('statement_timeout')")).isEqualTo("5min");
+        assertThat(String.valueOf(HonuaDb.create(adminPool).dsl().fetchValue("SELECT current_setting('statement_timeout')"))).isEqualTo("5min");
         // a statement of the library waiting behind someone else's lock gives up after lock_timeout (55P03)
         String t = tenant();
         admin.customers().create(NewCustomer.builder(t, "Locked").build());
