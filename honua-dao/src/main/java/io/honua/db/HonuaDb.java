@@ -62,6 +62,8 @@ public final class HonuaDb {
     private final Customers customers;
     private final AuditLog audit;
     private final SessionLimits sessionLimits;
+    private final DataSource givenDataSource;
+    private final DataSource givenAnalyticsDataSource;
 
     private HonuaDb(DataSource dataSource, QueueOptions queueOptions) {
         this(dataSource, queueOptions, dataSource, Optional.empty(), SessionLimits.DEFAULTS);
@@ -72,6 +74,8 @@ public final class HonuaDb {
         DataSource dataSource = SessionLimitedDataSource.wrap(primary, limits);
         DataSource analyticsDataSource = analytics == primary ? dataSource : SessionLimitedDataSource.wrap(analytics, limits);
         this.sessionLimits = limits;
+        this.givenDataSource = primary;
+        this.givenAnalyticsDataSource = analytics;
         this.dataSource = dataSource;
         this.slowQueryListener = slowQueryListener;
         this.dsl = context(dataSource, slowQueryListener);
@@ -171,9 +175,9 @@ public final class HonuaDb {
                 .withRenderCatalog(false);
     }
 
-    /** The primary data source as the library uses it: the given one, its sessions limited by {@link #sessionLimits()}. */
+    /** The primary data source as given (the library's own sessions on it run with {@link #sessionLimits()}). */
     public DataSource dataSource() {
-        return dataSource;
+        return givenDataSource;
     }
 
     /** The time limits of the library's sessions. */
@@ -207,7 +211,7 @@ public final class HonuaDb {
 
     /** The data source analytics read from: the replica given to the builder, else the primary. */
     public DataSource analyticsDataSource() {
-        return analyticsDataSource;
+        return givenAnalyticsDataSource;
     }
 
     /** The jOOQ context over {@link #analyticsDataSource()}, for your own read-only queries. */

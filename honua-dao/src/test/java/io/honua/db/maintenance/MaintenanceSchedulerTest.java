@@ -77,6 +77,8 @@ class MaintenanceSchedulerTest {
         admin.execute("CREATE FUNCTION maintenance_test_broken() RETURNS integer LANGUAGE plpgsql AS $$ "
                 + "BEGIN INSERT INTO maintenance_test_ticks DEFAULT VALUES; RAISE EXCEPTION 'broken on purpose'; END $$");
         admin.execute("GRANT SELECT, INSERT ON maintenance_test_ticks TO honua_worker");
+        // functions created later are executable by nobody until granted (V13, issue 12)
+        admin.execute("GRANT EXECUTE ON FUNCTION maintenance_test_tick(integer), maintenance_test_broken() TO honua_worker");
         admin.execute("GRANT USAGE ON SEQUENCE maintenance_test_ticks_id_seq TO honua_worker");
         for (int i = 0; i < INSTANCES; i++) {
             HikariDataSource pool = Fixtures.workerPool(db, 2);

@@ -159,10 +159,8 @@ class RolesForDaoOperationsTest {
         }
         // NONE leaves the server's setting alone
         HonuaDb untouched = HonuaDb.builder(Fixtures.appPool(db, 1)).sessionLimits(SessionLimits.NONE).build();
-        try (Connection c = untouched.dataSource().getConnection(); Statement s = c.createStatement();
-             ResultSet rs = s.executeQuery("SELECT current_setting('lock_timeout')")) {
-            rs.next();
-            assertThat(rs.getString(1)).isEqualTo("0");
+        try {
+            assertThat(String.valueOf(untouched.dsl().fetchValue("SELECT current_setting('lock_timeout')"))).isEqualTo("0");
         } finally {
             ((HikariDataSource) untouched.dataSource()).close();
         }

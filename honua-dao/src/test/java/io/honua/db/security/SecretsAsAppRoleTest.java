@@ -32,14 +32,17 @@ class SecretsAsAppRoleTest {
     @Test
     void everythingWorksAsTheAppRole() {
         try (HikariDataSource su = Fixtures.pool(db, 2); HikariDataSource app = Fixtures.appPool(db, 4);
-             HikariDataSource worker = Fixtures.workerPool(db, 2)) {
+             HikariDataSource worker = Fixtures.workerPool(db, 2); HikariDataSource adminRole = Fixtures.adminPool(db, 2)) {
             HonuaDb admin = HonuaDb.create(su);
             HonuaDb honua = HonuaDb.create(app);
             HonuaDb service = HonuaDb.create(worker);
+            HonuaDb adm = HonuaDb.create(adminRole);   // issue 12: licenses and API keys are created by honua_admin
             String a = Fixtures.newCustomer(admin);
             String b = Fixtures.newCustomer(admin);
             LocalKeyProvider keys = LocalKeyProvider.generate("k1").withGeneratedKey("k2");
-            IssuedLicense la = honua.licenses(keys).issue(NewLicense.builder(a, LicenseTier.STANDARD).maxBuildsPerMonth(2).maxRegistries(1).build());
+            assertThatThrownBy(() -> honua.licenses(keys).issue(NewLicense.builder(a, LicenseTier.ENTERPRISE).build()))
+                    .hasMessageContaining("permission denied");
+            IssuedLicense la = adm.licenses(keys).issue(NewLicense.builder(a, LicenseTier.STANDARD).maxBuildsPerMonth(2).maxRegistries(1).build());
             assertThat(honua.licenses(keys).verify(la.key()).valid()).isTrue();
             assertThat(honua.licenses(keys).revealKey(a, la.license().id())).isEqualTo(la.key());
             assertThat(honua.licenses(keys).quotaUsage(a)).isPresent();
@@ -52,7 +55,9 @@ class SecretsAsAppRoleTest {
             honua.forTenant(a).buildQueue().enqueue(NewBuild.builder(a).build());
             assertThatThrownBy(() -> honua.forTenant(a).buildQueue().enqueue(NewBuild.builder(a).build()))
                     .isInstanceOf(QuotaExceededException.class);
-            CreatedApiKey k = honua.apiKeys().create(new NewApiKey(a, "w", Set.of("x")));
+            assertThatThrownBy(() -> honua.apiKeys().create(new NewApiKey(a, "root", Set.of("admin:*"))))
+                    .hasMessageContaining("permission denied");
+            CreatedApiKey k = adm.apiKeys().create(new NewApiKey(a, "w", Set.of("x")));
             int auditBefore = admin.dsl().fetchCount(AUDIT_EVENTS, AUDIT_EVENTS.TENANT_ID.eq(a));
             for (int i = 0; i < 5; i++) {
                 assertThat(honua.apiKeys().verify(k.key()).valid()).isTrue();
@@ -62,10 +67,11 @@ class SecretsAsAppRoleTest {
             assertThat(admin.dsl().fetchCount(AUDIT_EVENTS, AUDIT_EVENTS.TENANT_ID.eq(a).and(AUDIT_EVENTS.ACTION.eq("api_keys.update"))))
                     .isEqualTo(1);
             assertThat(honua.apiKeys().list(b)).isEmpty();
-            // key rotation spans every tenant: the application role finds nothing to rotate, the service role everything
-            assertThat(honua.registryCredentials(keys).rotate("k2").reencrypted()).isZero();
+            // key rotation spans every tenant: refused to the application role (issue 12); the service role rotates
+            // credentials, the administrative role licenses
+            assertThatThrownBy(() -> honua.registryCredentials(keys).rotate("k2")).hasMessageContaining("permission denied");
             var r1 = service.registryCredentials(keys).rotate("k2");
-            var r2 = service.licenses(keys).rotate("k2");
+            var r2 = adm.licenses(keys).rotate("k2");
             assertThat(r1.reencrypted()).isEqualTo(1);
             assertThat(r2.reencrypted()).isEqualTo(1);
             assertThat(honua.registryCredentials(keys).reveal(a, ca.id()).secret()).isEqualTo("sa");
