@@ -20,7 +20,9 @@
 -- Lost wake-ups are impossible because every writer that can make a customer claimable (enqueue, requeue,
 -- dependency release, a finishing build of a capped customer) locks the customer's row (FOR KEY SHARE when it is
 -- ready, an upsert otherwise) in its own transaction, and a claimer only marks a row not ready while holding it
--- FOR UPDATE and judging from a snapshot taken after it got the lock.
+-- FOR UPDATE (which conflicts with FOR KEY SHARE) and judging from a snapshot taken after it got that lock. Claimers
+-- otherwise lock rows FOR NO KEY UPDATE SKIP LOCKED, which writers' FOR KEY SHARE does not conflict with: enqueues
+-- and completions never make claimers skip a customer, and never wait for them.
 
 -- ---------------------------------------------------------------------------------------------------------------------
 -- Triggers on build_queue and build_dependencies
@@ -188,8 +190,8 @@ END $function$;
 
 -- Makes customers ready that may have claimable builds now. p_slot_freed: a running build of theirs ended (a capped
 -- customer waiting for a slot becomes ready); otherwise builds became claimable (a customer at its cap stays waiting).
--- Ready rows are only share-locked (FOR KEY SHARE, until the end of the transaction: claimers skip them meanwhile and
--- cannot mark them not ready); the others are upserted. Rows are locked in customer order (no deadlock between
+-- Ready rows are only share-locked (FOR KEY SHARE, until the end of the transaction: claimers, which lock FOR NO KEY
+-- UPDATE, still serve them, but cannot take the exclusive lock needed to mark them not ready); the others are upserted. Rows are locked in customer order (no deadlock between
 -- writers). Cost: two statements for any number of customers.
 CREATE OR REPLACE FUNCTION public.build_queue_wake(p_customers text[], p_ranks bigint[], p_slot_freed boolean)
  RETURNS void
@@ -365,6 +367,7 @@ DECLARE
     v_floor     BIGINT;
     v_left      INTEGER := p_limit;
     v_got       INTEGER;
+    v_all       TEXT[] := '{}';
 BEGIN
     IF p_worker_id IS NULL OR length(p_worker_id) NOT BETWEEN 1 AND 200 THEN
         RAISE EXCEPTION 'worker id must be 1..200 characters' USING ERRCODE = '22023';
@@ -387,7 +390,7 @@ BEGIN
           FROM (SELECT w.customer_id FROM public.build_queue_runnable w
                  WHERE NOT w.ready AND w.wake_at <= now()
                  ORDER BY w.wake_at LIMIT 1000
-                   FOR UPDATE SKIP LOCKED) due
+                   FOR NO KEY UPDATE SKIP LOCKED) due
          WHERE r.customer_id = due.customer_id;
     END IF;
 
@@ -398,10 +401,13 @@ BEGIN
         SELECT array_agg(x.customer_id) INTO v_customers FROM (
             SELECT r.customer_id FROM public.build_queue_runnable r
              WHERE r.ready
+               -- not again a customer this claim found drained or at its cap
+               AND NOT (r.customer_id = ANY (v_all) AND (r.at_cap OR r.head_rank IS NULL))
              ORDER BY r.vtime, r.head_rank
              LIMIT v_left
-               FOR UPDATE SKIP LOCKED) x;
+               FOR NO KEY UPDATE SKIP LOCKED) x;
         EXIT WHEN v_customers IS NULL;
+        v_all := v_all || v_customers;
         -- 3. a new statement, so its snapshot is younger than the locks: every build that was claimed, enqueued or
         --    finished for these customers before the locks were taken is seen
         RETURN QUERY
@@ -476,20 +482,13 @@ BEGIN
                      AND q.id NOT IN (SELECT p.id FROM picked p WHERE p.customer_id = c.customer_id)
                    ORDER BY q.claim_rank LIMIT 1) nx ON TRUE
         ), state AS (
+            -- ready stays as it is: a customer found drained (head_rank NULL) or at its cap is retired below, under
+            -- an exclusive lock and after a fresh look
             UPDATE public.build_queue_runnable r
                SET vtime     = r.vtime + s.n * s.stride,
                    capped    = s.capped,
                    at_cap    = s.at_cap,
-                   head_rank = s.next_rank,
-                   ready     = s.next_rank IS NOT NULL AND NOT s.at_cap,
-                   wake_at   = CASE
-                                   WHEN s.at_cap THEN now() + interval '10 seconds'
-                                   WHEN s.next_rank IS NOT NULL THEN NULL
-                                   -- deferred builds (backoff, not_before): ready when the first is due
-                                   ELSE (SELECT min(q.not_before) FROM public.build_queue q
-                                          WHERE q.customer_id = s.customer_id AND q.status = 'queued'
-                                            AND q.pending_dependencies = 0 AND q.not_before > now())
-                               END
+                   head_rank = s.next_rank
               FROM settled s
              WHERE r.customer_id = s.customer_id
             RETURNING 1
@@ -497,10 +496,51 @@ BEGIN
         SELECT * FROM claimed ORDER BY claimed.claim_rank;
         GET DIAGNOSTICS v_got = ROW_COUNT;
         v_left := v_left - v_got;
-        IF v_left = 0 THEN
-            RETURN;
-        END IF;
+        EXIT WHEN v_left = 0;
     END LOOP;
+
+    -- 3. retire the customers found drained or at their cap. Writers that may have made them claimable hold a
+    --    FOR KEY SHARE lock until they commit (the lock claimers take above does not conflict with it, so they never
+    --    wait for each other): only rows no writer holds can be locked exclusively here, and the decision is made
+    --    again in a snapshot younger than that lock. A row this skips stays ready; the next claim looks again.
+    IF v_all <> '{}' THEN
+        SELECT array_agg(x.customer_id) INTO v_customers FROM (
+            SELECT r.customer_id FROM public.build_queue_runnable r
+             WHERE r.customer_id = ANY (v_all) AND r.ready AND (r.at_cap OR r.head_rank IS NULL)
+             ORDER BY r.customer_id
+               FOR UPDATE SKIP LOCKED) x;
+        IF v_customers IS NOT NULL THEN
+            UPDATE public.build_queue_runnable r
+               SET ready     = NOT (chk.at_cap OR chk.next_rank IS NULL),
+                   at_cap    = chk.at_cap,
+                   head_rank = chk.next_rank,
+                   wake_at   = CASE
+                                   WHEN chk.at_cap THEN now() + interval '10 seconds'   -- safety re-check
+                                   WHEN chk.next_rank IS NOT NULL THEN NULL
+                                   -- deferred builds (backoff, not_before): ready when the first is due
+                                   ELSE (SELECT min(q.not_before) FROM public.build_queue q
+                                          WHERE q.customer_id = chk.customer_id AND q.status = 'queued'
+                                            AND q.pending_dependencies = 0 AND q.not_before > now())
+                               END
+              FROM (SELECT c.customer_id,
+                           lic.cap IS NOT NULL AND run.n >= lic.cap AS at_cap,
+                           nx.claim_rank AS next_rank
+                      FROM unnest(v_customers) AS c(customer_id)
+                     CROSS JOIN LATERAL (
+                         SELECT max(l.max_concurrent_builds) AS cap FROM public.licenses l
+                          WHERE l.customer_id = c.customer_id AND l.status IN ('active', 'trial')
+                            AND (l.expires_at IS NULL OR l.expires_at > now())) lic
+                     CROSS JOIN LATERAL (
+                         SELECT count(*)::int AS n FROM public.build_queue q
+                          WHERE lic.cap IS NOT NULL AND q.customer_id = c.customer_id AND q.status = 'building') run
+                      LEFT JOIN LATERAL (
+                         SELECT q.claim_rank FROM public.build_queue q
+                          WHERE q.customer_id = c.customer_id AND q.status = 'queued' AND q.pending_dependencies = 0
+                            AND q.not_before <= now()
+                          ORDER BY q.claim_rank LIMIT 1) nx ON TRUE) chk
+             WHERE r.customer_id = chk.customer_id;
+        END IF;
+    END IF;
     IF v_left < p_limit THEN
         RETURN;
     END IF;
