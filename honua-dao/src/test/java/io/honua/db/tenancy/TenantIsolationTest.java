@@ -405,10 +405,12 @@ class TenantIsolationTest {
         // update_cache_stats: hit statistics of shared cache entries; the builds quota trigger counts every row of the
         // tenant; verify_*: a presented key is checked before any tenant is known; maintain_partitions: DDL for the
         // service role. V13 (issue 12): the registries quota trigger runs with the caller's rights (no side channel);
-        // the slot triggers and expire_licenses write state the application / worker may no longer write
+        // expire_licenses and the slot row of a new customer write state the worker / admin may no longer write.
+        // build_queue_runnable_after_*: the scheduler state of an enqueueing tenant starts at the virtual time of all
+        // tenants (read across tenants, nothing returned)
         assertThat(definers).containsExactlyInAnyOrder("update_cache_stats", "build_queue_license_quota",
                 "verify_license_key", "verify_api_key", "maintain_partitions", "expire_licenses",
-                "build_queue_after_update", "build_queue_slots_for_new_customer");
+                "build_queue_slots_for_new_customer", "build_queue_runnable_after_insert", "build_queue_runnable_after_update");
     }
 
     @Test
