@@ -73,9 +73,9 @@ class FunctionSecurityCatalogTest {
     void securityDefinerFunctionsAreFewAndNamed() {
         List<String> definers = admin().fetch("SELECT p.proname::text FROM pg_proc p WHERE " + OWN + " AND p.prosecdef ORDER BY 1")
                 .getValues(0, String.class);
-        assertThat(definers).containsExactlyInAnyOrder("build_queue_after_update", "build_queue_license_quota",
-                "build_queue_slots_for_new_customer", "expire_licenses", "maintain_partitions", "update_cache_stats",
-                "verify_api_key", "verify_license_key");
+        assertThat(definers).containsExactlyInAnyOrder("build_queue_license_quota", "build_queue_runnable_after_insert",
+                "build_queue_runnable_after_update", "build_queue_slots_for_new_customer", "expire_licenses",
+                "maintain_partitions", "update_cache_stats", "verify_api_key", "verify_license_key");
     }
 
     @Test
