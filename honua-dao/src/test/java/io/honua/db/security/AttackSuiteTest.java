@@ -144,7 +144,9 @@ class AttackSuiteTest {
                         + "license_key_encrypted, encryption_key_id) VALUES ('evil', 'enterprise', repeat('9', 64), '\\x00', 'k1')", Expect.DENIED),
                 new Attempt("reset own usage counter", Who.APP, "evil", "DELETE FROM license_build_usage", Expect.DENIED),
                 new Attempt("plant a usage counter", Who.APP, "evil", "INSERT INTO license_build_usage VALUES ('evil', current_quota_month(), 0)", Expect.DENIED),
-                new Attempt("free own concurrency slots", Who.APP, "evil", "UPDATE build_queue_slots SET running_builds = 0", Expect.DENIED),
+                new Attempt("jump the fair-share order", Who.APP, "evil", "UPDATE build_queue_runnable SET vtime = 0", Expect.DENIED),
+                new Attempt("raise own fair-share weight", Who.APP, "evil", "INSERT INTO build_queue_weights (customer_id, weight) VALUES ('evil', 1000)", Expect.DENIED),
+                new Attempt("raise own fair-share weight by function", Who.APP, "evil", "SELECT set_fair_share_weight('evil', 1000)", Expect.DENIED),
                 new Attempt("raise own tier", Who.APP, "evil", "UPDATE customers SET tier = 'enterprise' WHERE customer_id = 'evil'", Expect.DENIED),
                 new Attempt("create a tenant", Who.APP, "evil", "INSERT INTO customers (customer_id, name, tier) VALUES ('evil', 'x', 'enterprise')", Expect.DENIED),
                 new Attempt("create an admin:* API key", Who.APP, "evil", "INSERT INTO api_keys (customer_id, name, key_prefix, key_hash, scopes) "
