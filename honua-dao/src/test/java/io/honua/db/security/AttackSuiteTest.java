@@ -144,7 +144,8 @@ class AttackSuiteTest {
                         + "license_key_encrypted, encryption_key_id) VALUES ('evil', 'enterprise', repeat('9', 64), '\\x00', 'k1')", Expect.DENIED),
                 new Attempt("reset own usage counter", Who.APP, "evil", "DELETE FROM license_build_usage", Expect.DENIED),
                 new Attempt("plant a usage counter", Who.APP, "evil", "INSERT INTO license_build_usage VALUES ('evil', current_quota_month(), 0)", Expect.DENIED),
-                new Attempt("jump the fair-share order", Who.APP, "evil", "UPDATE build_queue_runnable SET vtime = 0", Expect.DENIED),
+                new Attempt("jump the fair-share order", Who.APP, "evil", "INSERT INTO build_queue_runnable (customer_id, vtime, head_rank, ready) "
+                        + "VALUES ('evil', 0, 0, true) ON CONFLICT (customer_id) DO UPDATE SET vtime = 0", Expect.DENIED),
                 new Attempt("raise own fair-share weight", Who.APP, "evil", "INSERT INTO build_queue_weights (customer_id, weight) VALUES ('evil', 1000)", Expect.DENIED),
                 new Attempt("raise own fair-share weight by function", Who.APP, "evil", "SELECT set_fair_share_weight('evil', 1000)", Expect.DENIED),
                 new Attempt("raise own tier", Who.APP, "evil", "UPDATE customers SET tier = 'enterprise' WHERE customer_id = 'evil'", Expect.DENIED),
