@@ -11,8 +11,8 @@
 -- every node it needs (dependencies: depth descending; dependents: depth ascending), so the order is topological.
 -- The walk remembers (build, depth) pairs (UNION), so it ends on any graph, a cyclic one too (cycles are refused on
 -- insert, HQ001), after at most p_max_depth + 1 steps; nodes first reached beyond p_max_depth come back with depth
--- p_max_depth + 1, which tells the caller that the graph was cut. At most p_limit rows; the root is not returned
--- unless it exists (empty result: unknown or invisible build).
+-- p_max_depth + 1 (after all others), which tells the caller that the graph was cut. At most p_limit rows, the root
+-- (depth 0) first; an empty result means an unknown (or invisible) build.
 CREATE OR REPLACE FUNCTION public.build_dependency_graph(p_build_id uuid, p_direction text, p_max_depth integer,
                                                          p_limit integer)
  RETURNS TABLE(build_id uuid, depth integer, status text, customer_id text)
@@ -37,13 +37,14 @@ BEGIN
                 SELECT e.depends_on_build_id, w.d + 1
                   FROM walk w
                   JOIN public.build_dependencies e ON e.build_id = w.id
-                 WHERE w.d <= p_max_depth
+                 WHERE w.d <= p_max_depth AND e.depends_on_build_id <> p_build_id
             )
             SELECT w.id, pg_catalog.max(w.d)::integer, q.status, q.customer_id
               FROM walk w
               JOIN public.build_queue q ON q.id = w.id
              GROUP BY w.id, q.status, q.customer_id
-             ORDER BY 2 DESC, 1
+             ORDER BY CASE WHEN pg_catalog.max(w.d) = 0 THEN 0 WHEN pg_catalog.max(w.d) > p_max_depth THEN 2 ELSE 1 END,
+                      2 DESC, 1
              LIMIT p_limit;
     ELSE
         RETURN QUERY
@@ -53,7 +54,7 @@ BEGIN
                 SELECT e.build_id, w.d + 1
                   FROM walk w
                   JOIN public.build_dependencies e ON e.depends_on_build_id = w.id
-                 WHERE w.d <= p_max_depth
+                 WHERE w.d <= p_max_depth AND e.build_id <> p_build_id
             )
             SELECT w.id, pg_catalog.max(w.d)::integer, q.status, q.customer_id
               FROM walk w
@@ -63,6 +64,6 @@ BEGIN
              LIMIT p_limit;
     END IF;
 END $function$;
-COMMENT ON FUNCTION public.build_dependency_graph(uuid, text, integer, integer) IS 'Transitive dependencies or dependents of a build with their longest-path depth (root 0) and status, in topological order (a build after everything it needs), at most p_limit rows; depth p_max_depth + 1 marks a cut. Caller''s rights.';
+COMMENT ON FUNCTION public.build_dependency_graph(uuid, text, integer, integer) IS 'Transitive dependencies or dependents of a build with their longest-path depth (root 0) and status, in topological order (a build after everything it needs), root first, at most p_limit rows; depth p_max_depth + 1 marks a cut. Caller''s rights.';
 REVOKE EXECUTE ON FUNCTION public.build_dependency_graph(uuid, text, integer, integer) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION public.build_dependency_graph(uuid, text, integer, integer) TO honua_app, honua_worker;
