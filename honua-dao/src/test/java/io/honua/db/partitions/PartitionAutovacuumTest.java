@@ -27,7 +27,7 @@ class PartitionAutovacuumTest {
                 + "AND reloptions @> ARRAY['autovacuum_vacuum_scale_factor=0.05']").fetch(0, String.class)).hasSize(4);
 
         OffsetDateTime now = OffsetDateTime.of(2031, 3, 14, 12, 0, 0, 0, ZoneOffset.UTC);
-        List<String> created = dsl.resultQuery("SELECT partition_name FROM maintain_partitions(?) WHERE action = 'created'", now)
+        List<String> created = dsl.resultQuery("SELECT partition_name FROM maintain_partitions(?::timestamptz) WHERE action = 'created'", now)
                 .fetch(0, String.class);
         assertThat(created).contains("build_access_log_y2031m03", "build_events_y2031m03", "conversation_messages_y2031m03",
                 "build_metrics_y2031m03d14", "build_metrics_y2031m03d21");
