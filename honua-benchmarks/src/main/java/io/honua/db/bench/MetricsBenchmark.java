@@ -89,7 +89,7 @@ public class MetricsBenchmark {
         try (Connection c = ds.getConnection();
              PreparedStatement ps = c.prepareStatement(
                      "INSERT INTO build_metrics (build_id, metric_name, metric_value, labels, metric_timestamp) "
-                             + "SELECT b, 'cpu', random() * 100, jsonb_build_object('host', 'h' || (g % 4)), ? - g * interval '30 seconds' "
+                             + "SELECT b, 'cpu', random() * 100, jsonb_build_object('host', 'h' || (g % 4)), ?::timestamptz - g * interval '30 seconds' "
                              + "FROM unnest(?::uuid[]) b, generate_series(1, ?) g")) {
             ps.setTimestamp(1, Timestamp.from(now));
             ps.setArray(2, c.createArrayOf("uuid", builds.subList(0, BUILDS).toArray()));
