@@ -33,7 +33,7 @@ import org.openjdk.jmh.annotations.TearDown;
 /**
  * Build metrics beside raw JDBC running the same SQL on the same pool:
  * <ul>
- *   <li>{@code metricsrecord}: a batch of {@code batch} labelled samples of one build
+ *   <li>{@code metricsrecord}: a batch of {@code samplesPerBatch} labelled samples of one build
  *       ({@code record_build_metrics} with arrays, one statement);</li>
  *   <li>{@code metricsseries}: one metric of one build over the last 24 h in 5-minute buckets (avg/min/max/p95 per
  *       bucket, {@code build_metric_series}) out of {@value #SERIES_SAMPLES} samples of that build among
@@ -49,8 +49,9 @@ public class MetricsBenchmark {
     static final int SERIES_SAMPLES = 2_880;   // one every 30 s for 24 h, per build
     static final String CUSTOMER = "bench-metrics";
 
+    /** Samples per recorded batch (not named "batch": the report would multiply the series' ops/s by it too). */
     @Param({"100"})
-    public int batch;
+    public int samplesPerBatch;
 
     private HikariDataSource ds;
     private BuildMetrics metrics;
@@ -98,11 +99,11 @@ public class MetricsBenchmark {
         }
         BenchState.exec(ds, "SELECT count(*) FROM maintain_partitions()");   // daily partitions, strays moved out of DEFAULT
         BenchState.exec(ds, "VACUUM ANALYZE build_metrics");
-        samples = new ArrayList<>(batch);
-        names = new String[batch];
-        values = new Double[batch];
-        labels = new String[batch];
-        for (int i = 0; i < batch; i++) {
+        samples = new ArrayList<>(samplesPerBatch);
+        names = new String[samplesPerBatch];
+        values = new Double[samplesPerBatch];
+        labels = new String[samplesPerBatch];
+        for (int i = 0; i < samplesPerBatch; i++) {
             String name = "bench." + (i % 5);
             double value = i * 1.5;
             samples.add(new MetricSample(name, value, Map.of("host", "h" + (i % 4), "stage", "test"), now));
@@ -129,8 +130,8 @@ public class MetricsBenchmark {
 
     @Benchmark
     public int metricsrecord_jdbc() throws SQLException {
-        Long[] at = new Long[batch];
-        for (int i = 0; i < batch; i++) {
+        Long[] at = new Long[samplesPerBatch];
+        for (int i = 0; i < samplesPerBatch; i++) {
             at[i] = samples.get(i).at().toEpochMilli();
         }
         try (Connection c = ds.getConnection();

@@ -16,7 +16,8 @@ import java.util.Optional;
  * @param reasons         why DOWN, one sentence per failed check; empty when UP
  * @param serverVersion   {@code server_version} of the server, when it answered
  * @param schemaVersion   newest successfully applied versioned migration ({@code flyway_schema_history}), when known
- * @param expectedSchemaVersion newest versioned migration shipped on the class path ({@code db/migration/V*.sql})
+ * @param expectedSchemaVersion newest versioned migration shipped on the class path ({@code db/migration/V*.sql});
+ *                        empty when the class path cannot be listed (then DOWN)
  * @param failedMigrations migrations recorded as failed in {@code flyway_schema_history} (0 when unknown)
  * @param standby         the server is a standby in recovery (read-only), when it answered
  * @param pool            the pool's counters when the data source is a HikariCP pool
@@ -24,7 +25,7 @@ import java.util.Optional;
  * @param checkedAt       when the check started
  */
 public record Health(Status status, List<String> reasons, Optional<String> serverVersion, Optional<String> schemaVersion,
-                     String expectedSchemaVersion, int failedMigrations, Optional<Boolean> standby,
+                     Optional<String> expectedSchemaVersion, int failedMigrations, Optional<Boolean> standby,
                      Optional<PoolState> pool, Optional<Duration> roundTrip, Instant checkedAt) {
 
     /** Readiness verdict. */

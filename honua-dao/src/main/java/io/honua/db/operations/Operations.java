@@ -54,7 +54,7 @@ public final class Operations {
 
     private final DataSource dataSource;
     private final DSLContext dsl;
-    private final String expectedSchemaVersion;
+    private final Optional<String> expectedSchemaVersion;
 
     public Operations(DataSource dataSource, DSLContext dsl) {
         this.dataSource = Objects.requireNonNull(dataSource, "dataSource");
@@ -107,7 +107,7 @@ public final class Operations {
             roundTrip = Duration.ofNanos(System.nanoTime() - start);
         } catch (DataAccessException e) {
             reasons.add(UNDEFINED_FUNCTION.equals(e.sqlState())
-                    ? "schema not migrated: honua_health() is missing (expected schema version " + expectedSchemaVersion + ")"
+                    ? "schema not migrated: honua_health() is missing (expected schema version " + expected() + ")"
                     : "database unavailable: " + SqlErrors.serverMessage(e));
             return down(reasons, pool, checkedAt);
         } catch (RuntimeException e) {
@@ -121,18 +121,18 @@ public final class Operations {
         Optional<String> applied = Optional.ofNullable(row.getSchemaVersion());
         int failed = row.getFailedMigrations() == null ? 0 : row.getFailedMigrations();
         if (applied.isEmpty()) {
-            reasons.add("no versioned migration applied (expected schema version " + expectedSchemaVersion + ")");
-        } else if (ShippedMigrations.compare(applied.get(), expectedSchemaVersion) < 0) {
-            reasons.add("schema behind: at version " + applied.get() + ", this library needs " + expectedSchemaVersion);
+            reasons.add("no versioned migration applied (expected schema version " + expected() + ")");
+        } else if (expectedSchemaVersion.isEmpty()) {
+            reasons.add("cannot tell the expected schema version: no db/migration/V*.sql readable on the class path");
+        } else if (ShippedMigrations.compare(applied.get(), expectedSchemaVersion.get()) < 0) {
+            reasons.add("schema behind: at version " + applied.get() + ", this library needs " + expectedSchemaVersion.get());
         }
         if (failed > 0) {
             reasons.add(failed + " failed migration(s) recorded in flyway_schema_history");
         }
-        // the pool may have run dry while the statement ran
-        Optional<PoolState> after = pool.isPresent() ? HikariPools.state(dataSource) : pool;
         return new Health(reasons.isEmpty() ? Health.Status.UP : Health.Status.DOWN, reasons,
                 Optional.ofNullable(row.getServerVersion()), applied, expectedSchemaVersion, failed,
-                Optional.ofNullable(row.getInRecovery()), after.isPresent() ? after : pool, Optional.of(roundTrip), checkedAt);
+                Optional.ofNullable(row.getInRecovery()), pool, Optional.of(roundTrip), checkedAt);
     }
 
     private Health down(List<String> reasons, Optional<PoolState> pool, Instant checkedAt) {
@@ -140,9 +140,16 @@ public final class Operations {
                 Optional.empty(), pool, Optional.empty(), checkedAt);
     }
 
-    /** The newest versioned migration shipped on the class path: the schema version {@link #health()} expects. */
-    public String expectedSchemaVersion() {
+    /**
+     * The newest versioned migration shipped on the class path ({@code db/migration/V*.sql} of honua-schema): the
+     * schema version {@link #health()} expects; empty when the class path cannot be listed.
+     */
+    public Optional<String> expectedSchemaVersion() {
         return expectedSchemaVersion;
+    }
+
+    private String expected() {
+        return expectedSchemaVersion.orElse("unknown");
     }
 
     // ---- sizes --------------------------------------------------------------------------------------------------

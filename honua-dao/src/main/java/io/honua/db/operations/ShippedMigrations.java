@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.Enumeration;
 import java.util.List;
+import java.util.Optional;
 import java.util.jar.JarEntry;
 import java.util.jar.JarFile;
 import java.util.regex.Matcher;
@@ -26,8 +27,26 @@ final class ShippedMigrations {
     private ShippedMigrations() {
     }
 
-    /** The newest shipped version, as Flyway writes it in {@code flyway_schema_history} ("15", "1.2"). */
-    static String latest() {
+    private static volatile Optional<String> latest;
+
+    /**
+     * The newest shipped version, as Flyway writes it in {@code flyway_schema_history} ("15", "1.2"); read once per
+     * class loader. Empty when the class path cannot be listed (then {@code health()} says so).
+     */
+    static Optional<String> latest() {
+        Optional<String> l = latest;
+        if (l == null) {
+            try {
+                l = Optional.of(scan());
+            } catch (RuntimeException e) {
+                l = Optional.empty();
+            }
+            latest = l;
+        }
+        return l;
+    }
+
+    private static String scan() {
         List<String> versions = new ArrayList<>();
         try {
             Enumeration<URL> roots = HonuaMigrations.class.getClassLoader().getResources(FOLDER);

@@ -63,7 +63,7 @@ class OperationsTest {
         String newest = admin.resultQuery("SELECT version FROM flyway_schema_history WHERE version IS NOT NULL "
                 + "ORDER BY string_to_array(version, '.')::numeric[] DESC LIMIT 1").fetchOne(0, String.class);
         assertThat(h.schemaVersion()).contains(newest);
-        assertThat(h.expectedSchemaVersion()).isEqualTo(newest);
+        assertThat(h.expectedSchemaVersion()).contains(newest);
         assertThat(h.serverVersion()).hasValueSatisfying(v -> assertThat(v).startsWith(
                 admin.resultQuery("SHOW server_version").fetchOne(0, String.class)));
         assertThat(h.standby()).contains(false);
@@ -126,7 +126,7 @@ class OperationsTest {
 
     @Test
     void schemaBehindAndFailedMigrationsAreDown() {
-        String newest = owner.operations().expectedSchemaVersion();
+        String newest = owner.operations().expectedSchemaVersion().orElseThrow();
         // as if the newest migration had not run: take its history row away, then put it back
         var row = admin.resultQuery("SELECT installed_rank FROM flyway_schema_history WHERE version = ?", newest).fetchOne(0, Integer.class);
         admin.execute("UPDATE flyway_schema_history SET version = NULL WHERE installed_rank = ?", row);
@@ -160,6 +160,14 @@ class OperationsTest {
         } finally {
             admin.execute("ALTER FUNCTION honua_health_away() RENAME TO honua_health");
         }
+    }
+
+    @Test
+    void versionsCompareNumerically() {
+        assertThat(ShippedMigrations.compare("9", "12")).isNegative();
+        assertThat(ShippedMigrations.compare("12", "12.0")).isZero();
+        assertThat(ShippedMigrations.compare("12.1", "12")).isPositive();
+        assertThat(ShippedMigrations.compare("15", "2.9")).isPositive();
     }
 
     @Test
