@@ -7,7 +7,8 @@
 -- privileges of these functions are set right after each of them: a versioned migration cannot grant on a function
 -- that the repeatable migrations have not created yet (a fresh database runs every V* first).
 --
--- Visibility: every function but honua_health() runs with the caller's rights. PostgreSQL shows the state, query and
+-- Visibility: every function runs with the caller's rights (honua_health() reads flyway_schema_history, on which V15
+-- grants SELECT to honua_app and honua_worker). PostgreSQL shows the state, query and
 -- timings of another role's session (pg_stat_activity) only to members of that role or of pg_read_all_stats; the
 -- statistics views (pg_stat_user_tables, pg_stat_user_indexes) and sizes are readable by every role that may connect.
 
@@ -16,7 +17,6 @@ CREATE OR REPLACE FUNCTION public.honua_health()
                in_recovery boolean)
  LANGUAGE sql
  STABLE
- SECURITY DEFINER
  SET search_path = pg_catalog, public, pg_temp
 AS $function$
     SELECT pg_catalog.current_setting('server_version'),
@@ -29,7 +29,7 @@ AS $function$
            (SELECT pg_catalog.count(*)::integer FROM public.flyway_schema_history h WHERE NOT h.success),
            pg_catalog.pg_is_in_recovery();
 $function$;
-COMMENT ON FUNCTION public.honua_health() IS 'Readiness facts in one row: server version, newest successfully applied versioned migration (flyway_schema_history), number of failed migrations, whether the server is a standby. Owner rights: reveals migration versions only.';
+COMMENT ON FUNCTION public.honua_health() IS 'Readiness facts in one row: server version, newest successfully applied versioned migration (flyway_schema_history), number of failed migrations, whether the server is a standby. Caller''s rights.';
 REVOKE EXECUTE ON FUNCTION public.honua_health() FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION public.honua_health() TO honua_app, honua_worker;
 

@@ -5,6 +5,7 @@
 --   * the seed's autovacuum setting (autovacuum_vacuum_scale_factor = 0.05) on build_metrics' DEFAULT partition too,
 --     and on every partition that maintain_partitions() created before: a partition takes the storage parameters of
 --     its table's DEFAULT partition (R__partitions.sql does the same for partitions it creates from now on)
+--   * SELECT on Flyway's history for both roles: honua_health() (readiness, caller's rights) reads the applied version
 -- The functions of these capabilities live in R__metrics.sql, R__operations.sql and R__dependencies.sql, with their
 -- grants (they do not exist yet when this versioned migration runs on a fresh database).
 -- =====================================================================================================================
@@ -37,3 +38,6 @@ BEGIN
         EXECUTE format('ALTER TABLE %s SET (%s)', v_part, v_options);
     END LOOP;
 END $$;
+
+-- Readiness checks (honua_health(), caller's rights) read the applied migrations; reading is all the roles need.
+GRANT SELECT ON flyway_schema_history TO honua_app, honua_worker;

@@ -35,9 +35,9 @@ import org.jooq.types.YearToSecond;
  * connection usage. Obtained from {@code HonuaDb.operations()}; thread-safe; every method is one statement.
  *
  * <p><b>Who may call it.</b> {@link #health()} may be called by {@code honua_app} and {@code honua_worker} (the SQL
- * function {@code honua_health()} runs with its owner's rights and reveals migration versions only). Everything else
- * is granted to {@code honua_worker} only (and the schema owner) and runs with the caller's rights, so what it shows
- * is what PostgreSQL shows that role: sizes and table/index statistics of every table, and the xmin of every session;
+ * function {@code honua_health()} reads {@code flyway_schema_history}, on which both roles hold SELECT). Everything
+ * else is granted to {@code honua_worker} only (and the schema owner). All of it runs with the caller's rights, so
+ * what it shows is what PostgreSQL shows that role: sizes and table/index statistics of every table, and the xmin of every session;
  * but the state, query and timings of another role's session only when the caller is a member of that role or of
  * {@code pg_read_all_stats}. Without that membership, other roles' sessions are missing from {@link #sessions} and
  * counted as {@code unknown} by {@link #connectionUsage()}. Grant {@code pg_read_all_stats} to the login role of your
@@ -75,6 +75,9 @@ public final class Operations {
      * a HikariCP pool — has a free connection. One statement, one round trip ({@code honua_health()}); when the pool
      * is exhausted, no statement at all (the check would only queue behind the work). Never throws for an unhealthy
      * database: connection refused, timeouts, a missing schema and the like come back as DOWN with the reason.
+     *
+     * Borrowing the connection is bounded by the pool's own timeout (HikariCP's {@code connectionTimeout}, the driver's
+     * {@code connectTimeout}), not by {@code timeout}.
      *
      * @param timeout limit of the statement (whole seconds, at least 1)
      */
