@@ -111,6 +111,12 @@ public class MetricsBenchmark {
             values[i] = value;
             labels[i] = "{\"host\":\"h" + (i % 4) + "\",\"stage\":\"test\"}";
         }
+        // both sides must do the same work: the same buckets, a full day of them
+        List<MetricBucket> lib = metricsseries_lib();
+        List<MetricBucket> jdbc = metricsseries_jdbc();
+        if (!lib.equals(jdbc) || lib.size() != 288) {
+            throw new IllegalStateException("series differ or incomplete: lib " + lib.size() + " buckets, jdbc " + jdbc.size());
+        }
     }
 
     @Setup(Level.Iteration)
