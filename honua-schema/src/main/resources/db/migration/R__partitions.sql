@@ -115,10 +115,10 @@ BEGIN
             -- the seed's autovacuum settings: a new partition takes the storage parameters of the DEFAULT partition
             SELECT string_agg(format('%I = %L', o.option_name, o.option_value), ', ')
               INTO v_options
-              FROM pg_class d, pg_options_to_table(d.reloptions) o
+              FROM pg_catalog.pg_class d, pg_catalog.pg_options_to_table(d.reloptions) o
              WHERE d.oid = v_default;
             IF v_options IS NOT NULL THEN
-                EXECUTE format('ALTER TABLE %I SET (%s)', v_name, v_options);
+                EXECUTE format('ALTER TABLE public.%I SET (%s)', v_name, v_options);
             END IF;
             v_rows := 0;
             IF v_default IS NOT NULL THEN
