@@ -58,6 +58,7 @@ DECLARE
     v_needed   TIMESTAMPTZ[];
     v_work     BOOLEAN;
     v_part     RECORD;
+    v_options  TEXT;
 BEGIN
     -- One maintenance run at a time, whoever calls it (scheduler, API, psql): the lock row of this job, which only
     -- the owner and the service role can reach (not an advisory key any role could hold); released at commit.
@@ -115,6 +116,14 @@ BEGIN
             -- counters), then attach it; ATTACH adds the indexes, FKs and row triggers of the parent.
             EXECUTE format('CREATE TABLE public.%I (LIKE %s INCLUDING DEFAULTS INCLUDING CONSTRAINTS INCLUDING STORAGE)',
                            v_name, v_parent);
+            -- the seed's autovacuum settings: a new partition takes the storage parameters of the DEFAULT partition
+            SELECT string_agg(format('%I = %L', o.option_name, o.option_value), ', ')
+              INTO v_options
+              FROM pg_catalog.pg_class d, pg_catalog.pg_options_to_table(d.reloptions) o
+             WHERE d.oid = v_default;
+            IF v_options IS NOT NULL THEN
+                EXECUTE format('ALTER TABLE public.%I SET (%s)', v_name, v_options);
+            END IF;
             v_rows := 0;
             IF v_default IS NOT NULL THEN
                 EXECUTE format('LOCK TABLE %s IN ACCESS EXCLUSIVE MODE', v_default);

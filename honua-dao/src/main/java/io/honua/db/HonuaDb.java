@@ -12,8 +12,11 @@ import io.honua.db.intake.Intake;
 import io.honua.db.licensing.Licenses;
 import io.honua.db.maintenance.MaintenanceOptions;
 import io.honua.db.maintenance.MaintenanceScheduler;
+import io.honua.db.metrics.BuildMetrics;
 import io.honua.db.observability.SlowQueryListener;
+import io.honua.db.operations.Operations;
 import io.honua.db.partitions.PartitionMaintenance;
+import io.honua.db.queue.BuildDependencies;
 import io.honua.db.queue.BuildQueue;
 import io.honua.db.queue.QueueOptions;
 import io.honua.db.tenancy.Customers;
@@ -64,6 +67,9 @@ public final class HonuaDb {
     private final SessionLimits sessionLimits;
     private final DataSource givenDataSource;
     private final DataSource givenAnalyticsDataSource;
+    private final BuildMetrics buildMetrics;
+    private final BuildDependencies buildDependencies;
+    private final Operations operations;
 
     private HonuaDb(DataSource dataSource, QueueOptions queueOptions) {
         this(dataSource, queueOptions, dataSource, Optional.empty(), SessionLimits.DEFAULTS);
@@ -89,6 +95,9 @@ public final class HonuaDb {
         this.queueOptions = queueOptions;
         this.customers = new Customers(dsl);
         this.audit = new AuditLog(dsl);
+        this.buildMetrics = new BuildMetrics(dsl);
+        this.buildDependencies = new BuildDependencies(dsl);
+        this.operations = new Operations(dataSource, dsl);
     }
 
     private static DSLContext context(DataSource dataSource, Optional<SlowQueryListener> listener) {
@@ -265,5 +274,20 @@ public final class HonuaDb {
     /** API keys for workers and services (see {@link ApiKeys}). */
     public ApiKeys apiKeys() {
         return new ApiKeys(dsl);
+    }
+
+    /** Build metrics: batch recording and bucketed series of {@code build_metrics} (see {@link BuildMetrics}). */
+    public BuildMetrics buildMetrics() {
+        return buildMetrics;
+    }
+
+    /** The transitive dependency graph of a build, in topological order (see {@link BuildDependencies}). */
+    public BuildDependencies buildDependencies() {
+        return buildDependencies;
+    }
+
+    /** Readiness ({@link Operations#health()}) and the database's operations view; see {@link Operations} for roles. */
+    public Operations operations() {
+        return operations;
     }
 }

@@ -34,7 +34,7 @@ import org.postgresql.ds.PGSimpleDataSource;
  * ratio), and writes {@code results.json} (JMH), {@code results.csv} and {@code ratios.svg} to the output directory.
  *
  * <pre>
- *   BenchMain [full|ci|cache|analytics|intake|scale] [outputDir]
+ *   BenchMain [full|ci|cache|analytics|intake|metrics|scale] [outputDir]
  * </pre>
  * {@code ci} is the short regression run: it compares each ratio with {@code thresholds.properties} and exits with
  * status 1 naming every ratio below its threshold.
@@ -85,12 +85,14 @@ public final class BenchMain {
                     results.addAll(cacheRun(jvm));
                     results.addAll(run(base(jvm, 3, 5, 2).include(AnalyticsBenchmark.class.getSimpleName())));
                     results.addAll(run(base(jvm, 3, 5, 2).include(AppendBenchmark.class.getSimpleName())));
+                    results.addAll(run(base(jvm, 3, 5, 2).include(MetricsBenchmark.class.getSimpleName())));
                 }
                 case "cache" -> results.addAll(cacheRun(jvm));
                 case "analytics" -> results.addAll(run(base(jvm, 3, 5, 2).include(AnalyticsBenchmark.class.getSimpleName())));
                 case "scale" -> results.addAll(ScaleRun.run(o, ds, jvm, out));
                 case "intake" -> results.addAll(run(base(jvm, 3, 5, 2).include(AppendBenchmark.class.getSimpleName())));
-                default -> throw new IllegalArgumentException("profile must be full, ci, cache, analytics, intake or scale: " + profile);
+                case "metrics" -> results.addAll(run(base(jvm, 3, 5, 2).include(MetricsBenchmark.class.getSimpleName())));
+                default -> throw new IllegalArgumentException("profile must be full, ci, cache, analytics, intake, metrics or scale: " + profile);
             }
             ResultFormatFactory.getInstance(ResultFormatType.JSON, out.resolve("results-" + profile + ".json").toString()).writeOut(results);
             List<Line> lines = lines(results);

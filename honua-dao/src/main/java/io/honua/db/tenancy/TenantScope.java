@@ -5,6 +5,8 @@ import io.honua.db.cache.BuildCache;
 import io.honua.db.core.Checks;
 import io.honua.db.core.Transactions;
 import io.honua.db.intake.Intake;
+import io.honua.db.metrics.BuildMetrics;
+import io.honua.db.queue.BuildDependencies;
 import io.honua.db.queue.BuildQueue;
 import io.honua.db.queue.QueueOptions;
 import java.util.Optional;
@@ -66,6 +68,16 @@ public final class TenantScope {
      */
     public BuildQueue buildQueue() {
         return new BuildQueue(tenantDsl(), queueOptions);
+    }
+
+    /** Build metrics of this tenant's builds: another tenant's build is unknown under {@code honua_app}. */
+    public BuildMetrics buildMetrics() {
+        return new BuildMetrics(tenantDsl());
+    }
+
+    /** Dependency graphs over this tenant's builds (under {@code honua_app} other tenants' builds are not walked). */
+    public BuildDependencies buildDependencies() {
+        return new BuildDependencies(tenantDsl());
     }
 
     /**
