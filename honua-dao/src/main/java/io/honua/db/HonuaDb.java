@@ -97,7 +97,7 @@ public final class HonuaDb {
         this.audit = new AuditLog(dsl);
         this.buildMetrics = new BuildMetrics(dsl);
         this.buildDependencies = new BuildDependencies(dsl);
-        this.operations = new Operations(dataSource, dsl);
+        this.operations = new Operations(primary, dsl);   // the pool as given: health reads its state
     }
 
     private static DSLContext context(DataSource dataSource, Optional<SlowQueryListener> listener) {
