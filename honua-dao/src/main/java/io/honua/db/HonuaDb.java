@@ -17,10 +17,13 @@ import io.honua.db.queue.QueueOptions;
 import io.honua.db.tenancy.Customers;
 import io.honua.db.tenancy.TenantScope;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import javax.sql.DataSource;
 import org.jooq.DSLContext;
+import org.jooq.ExecuteListener;
 import org.jooq.SQLDialect;
 import org.jooq.conf.Settings;
 import org.jooq.impl.DSL;
@@ -57,18 +60,21 @@ public final class HonuaDb {
     private final AuditLog audit;
 
     private HonuaDb(DataSource dataSource, QueueOptions queueOptions) {
-        this(dataSource, queueOptions, dataSource, Optional.empty());
+        this(dataSource, queueOptions, dataSource, Optional.empty(), List.of());
     }
 
     private HonuaDb(DataSource dataSource, QueueOptions queueOptions, DataSource analyticsDataSource,
-                    Optional<SlowQueryListener> slowQueryListener) {
+                    Optional<SlowQueryListener> slowQueryListener, List<ExecuteListener> executeListeners) {
         this.dataSource = dataSource;
         this.slowQueryListener = slowQueryListener;
-        this.dsl = context(dataSource, slowQueryListener);
+        List<ExecuteListener> listeners = new ArrayList<>();
+        slowQueryListener.ifPresent(listeners::add);
+        listeners.addAll(executeListeners);
+        this.dsl = context(dataSource, listeners);
         this.buildQueue = new BuildQueue(dsl, queueOptions);
         this.buildCache = new BuildCache(dsl);
         this.analyticsDataSource = analyticsDataSource;
-        this.analyticsDsl = analyticsDataSource == dataSource ? dsl : context(analyticsDataSource, slowQueryListener);
+        this.analyticsDsl = analyticsDataSource == dataSource ? dsl : context(analyticsDataSource, listeners);
         this.analytics = new Analytics(analyticsDsl);
         this.partitions = new PartitionMaintenance(dsl);
         this.intake = new Intake(dsl, buildQueue);
@@ -77,12 +83,12 @@ public final class HonuaDb {
         this.audit = new AuditLog(dsl);
     }
 
-    private static DSLContext context(DataSource dataSource, Optional<SlowQueryListener> listener) {
-        if (listener.isEmpty()) {
+    private static DSLContext context(DataSource dataSource, List<ExecuteListener> listeners) {
+        if (listeners.isEmpty()) {
             return DSL.using(dataSource, SQLDialect.POSTGRES, settings());
         }
         return DSL.using(new DefaultConfiguration().set(dataSource).set(SQLDialect.POSTGRES).set(settings())
-                .set(listener.get()));
+                .set(listeners.toArray(ExecuteListener[]::new)));
     }
 
     /** Starts a builder over the primary (read-write) data source. */
@@ -97,6 +103,7 @@ public final class HonuaDb {
         private DataSource analyticsDataSource;
         private QueueOptions queueOptions = QueueOptions.DEFAULTS;
         private Duration slowQueryThreshold;
+        private final List<ExecuteListener> executeListeners = new ArrayList<>();
 
         private Builder(DataSource primary) {
             this.primary = primary;
@@ -127,9 +134,18 @@ public final class HonuaDb {
             return this;
         }
 
+        /**
+         * Adds a jOOQ listener that sees every statement of this {@link HonuaDb} (primary and analytics), after the
+         * slow-query listener; e.g. the meters of {@code honua-micrometer}. Call once per listener.
+         */
+        public Builder executeListener(ExecuteListener listener) {
+            executeListeners.add(Objects.requireNonNull(listener, "listener"));
+            return this;
+        }
+
         public HonuaDb build() {
             return new HonuaDb(primary, queueOptions, analyticsDataSource,
-                    Optional.ofNullable(slowQueryThreshold).map(SlowQueryListener::new));
+                    Optional.ofNullable(slowQueryThreshold).map(SlowQueryListener::new), List.copyOf(executeListeners));
         }
     }
 
