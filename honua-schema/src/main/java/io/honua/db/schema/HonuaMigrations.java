@@ -36,8 +36,8 @@ import org.flywaydb.core.api.output.ValidateResult;
  * is left untouched. The schema is never cleaned or dropped by this class.
  *
  * <p>Quiet: the connections Flyway uses run with {@code client_min_messages = warning} (reset before they go back to
- * the pool), so the notices of {@code DROP ... IF EXISTS} do not reach the log; Flyway logs one line per applied
- * migration, and warnings and errors as before.
+ * the pool), so the notices of {@code DROP ... IF EXISTS} do not reach the log, nor do result tables of the migrations'
+ * {@code SELECT}s; Flyway logs one line per applied migration, a few header lines, and warnings and errors as before.
  */
 public final class HonuaMigrations {
 
@@ -57,6 +57,7 @@ public final class HonuaMigrations {
         this.dataSource = dataSource;
         this.flyway = Flyway.configure(HonuaMigrations.class.getClassLoader())
                 .dataSource(QuietConnections.of(dataSource))
+                .outputQueryResults(false) // no result tables of the migrations' SELECTs in the log
                 .locations(locations)
                 .failOnMissingLocations(true)
                 .cleanDisabled(true)

@@ -30,6 +30,7 @@ import org.springframework.boot.health.actuate.endpoint.HealthEndpoint;
 import org.springframework.boot.health.actuate.endpoint.IndicatedHealthDescriptor;
 import org.springframework.boot.health.autoconfigure.actuate.endpoint.HealthEndpointAutoConfiguration;
 import org.springframework.boot.health.autoconfigure.contributor.HealthContributorAutoConfiguration;
+import org.springframework.boot.health.autoconfigure.registry.HealthContributorRegistryAutoConfiguration;
 import org.springframework.boot.health.contributor.Status;
 import org.springframework.boot.jdbc.autoconfigure.DataSourceAutoConfiguration;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
@@ -45,7 +46,8 @@ class HonuaAutoConfigurationTest {
     static ApplicationContextRunner runner(TestDatabase db) {
         return new ApplicationContextRunner()
                 .withConfiguration(AutoConfigurations.of(DataSourceAutoConfiguration.class, HonuaAutoConfiguration.class,
-                        HealthContributorAutoConfiguration.class, HealthEndpointAutoConfiguration.class))
+                        HealthContributorAutoConfiguration.class, HealthContributorRegistryAutoConfiguration.class,
+                        HealthEndpointAutoConfiguration.class))
                 .withPropertyValues(
                         "spring.datasource.url=" + db.jdbcUrl(),
                         "spring.datasource.username=" + db.user(),

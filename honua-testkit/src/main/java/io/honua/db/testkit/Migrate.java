@@ -20,6 +20,7 @@ final class Migrate {
                 .locations(locations)
                 .failOnMissingLocations(true)
                 .callbacks(new Quiet())
+                .outputQueryResults(false)
                 .load()
                 .migrate()
                 .migrationsExecuted;
