@@ -55,6 +55,7 @@ class HonuaAutoConfigurationTest {
                         "spring.datasource.hikari.maximum-pool-size=8",
                         "management.endpoint.health.show-details=always",
                         "honua.worker.id=spring-worker",
+                        "honua.worker.lease=3s", // heartbeats every second: close() does not wait long for the heartbeat thread
                         "honua.worker.concurrency=4",
                         "honua.worker.batch-size=2",
                         "honua.worker.poll-interval=200ms",
