@@ -22,10 +22,13 @@ import io.honua.db.queue.QueueOptions;
 import io.honua.db.tenancy.Customers;
 import io.honua.db.tenancy.TenantScope;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import javax.sql.DataSource;
 import org.jooq.DSLContext;
+import org.jooq.ExecuteListener;
 import org.jooq.SQLDialect;
 import org.jooq.conf.Settings;
 import org.jooq.impl.DSL;
@@ -72,11 +75,11 @@ public final class HonuaDb {
     private final Operations operations;
 
     private HonuaDb(DataSource dataSource, QueueOptions queueOptions) {
-        this(dataSource, queueOptions, dataSource, Optional.empty(), SessionLimits.DEFAULTS);
+        this(dataSource, queueOptions, dataSource, Optional.empty(), SessionLimits.DEFAULTS, List.of());
     }
 
     private HonuaDb(DataSource primary, QueueOptions queueOptions, DataSource analytics,
-                    Optional<SlowQueryListener> slowQueryListener, SessionLimits limits) {
+                    Optional<SlowQueryListener> slowQueryListener, SessionLimits limits, List<ExecuteListener> executeListeners) {
         DataSource dataSource = SessionLimitedDataSource.wrap(primary, limits);
         DataSource analyticsDataSource = analytics == primary ? dataSource : SessionLimitedDataSource.wrap(analytics, limits);
         this.sessionLimits = limits;
@@ -84,11 +87,14 @@ public final class HonuaDb {
         this.givenAnalyticsDataSource = analytics;
         this.dataSource = dataSource;
         this.slowQueryListener = slowQueryListener;
-        this.dsl = context(dataSource, slowQueryListener);
+        List<ExecuteListener> listeners = new ArrayList<>();
+        slowQueryListener.ifPresent(listeners::add);
+        listeners.addAll(executeListeners);
+        this.dsl = context(dataSource, listeners);
         this.buildQueue = new BuildQueue(dsl, queueOptions);
         this.buildCache = new BuildCache(dsl);
         this.analyticsDataSource = analyticsDataSource;
-        this.analyticsDsl = analyticsDataSource == dataSource ? dsl : context(analyticsDataSource, slowQueryListener);
+        this.analyticsDsl = analyticsDataSource == dataSource ? dsl : context(analyticsDataSource, listeners);
         this.analytics = new Analytics(analyticsDsl);
         this.partitions = new PartitionMaintenance(dsl);
         this.intake = new Intake(dsl, buildQueue);
@@ -100,12 +106,12 @@ public final class HonuaDb {
         this.operations = new Operations(primary, dsl);   // the pool as given: health reads its state
     }
 
-    private static DSLContext context(DataSource dataSource, Optional<SlowQueryListener> listener) {
-        if (listener.isEmpty()) {
+    private static DSLContext context(DataSource dataSource, List<ExecuteListener> listeners) {
+        if (listeners.isEmpty()) {
             return DSL.using(dataSource, SQLDialect.POSTGRES, settings());
         }
         return DSL.using(new DefaultConfiguration().set(dataSource).set(SQLDialect.POSTGRES).set(settings())
-                .set(listener.get()));
+                .set(listeners.toArray(ExecuteListener[]::new)));
     }
 
     /** Starts a builder over the primary (read-write) data source. */
@@ -121,6 +127,7 @@ public final class HonuaDb {
         private QueueOptions queueOptions = QueueOptions.DEFAULTS;
         private Duration slowQueryThreshold;
         private SessionLimits sessionLimits = SessionLimits.DEFAULTS;
+        private final List<ExecuteListener> executeListeners = new ArrayList<>();
 
         private Builder(DataSource primary) {
             this.primary = primary;
@@ -161,9 +168,19 @@ public final class HonuaDb {
             return this;
         }
 
+        /**
+         * Adds a jOOQ listener that sees every statement of this {@link HonuaDb} (primary and analytics), after the
+         * slow-query listener; e.g. the meters of {@code honua-micrometer}. Call once per listener.
+         */
+        public Builder executeListener(ExecuteListener listener) {
+            executeListeners.add(Objects.requireNonNull(listener, "listener"));
+            return this;
+        }
+
         public HonuaDb build() {
             return new HonuaDb(primary, queueOptions, analyticsDataSource,
-                    Optional.ofNullable(slowQueryThreshold).map(SlowQueryListener::new), sessionLimits);
+                    Optional.ofNullable(slowQueryThreshold).map(SlowQueryListener::new), sessionLimits,
+                    List.copyOf(executeListeners));
         }
     }
 

@@ -3,7 +3,7 @@ package io.honua.db.licensing;
 import io.honua.db.core.InvalidRequestException;
 import java.util.Locale;
 
-/** License tiers, lowest first (the seed's free < standard < professional < enterprise). */
+/** License tiers, lowest first (the seed's {@code free < standard < professional < enterprise}). */
 public enum LicenseTier {
     FREE, STANDARD, PROFESSIONAL, ENTERPRISE;
 

@@ -34,6 +34,10 @@ import org.flywaydb.core.api.output.ValidateResult;
  * Flyway serialises on a lock) applies nothing. Before anything is applied, every already applied migration is
  * compared with the copy shipped in this jar; a difference raises {@link ChecksumMismatchException} and the database
  * is left untouched. The schema is never cleaned or dropped by this class.
+ *
+ * <p>Quiet: the connections Flyway uses run with {@code client_min_messages = warning} (reset before they go back to
+ * the pool), so the notices of {@code DROP ... IF EXISTS} do not reach the log, nor do result tables of the migrations'
+ * {@code SELECT}s; Flyway logs one line per applied migration, a few header lines, and warnings and errors as before.
  */
 public final class HonuaMigrations {
 
@@ -52,7 +56,8 @@ public final class HonuaMigrations {
     private HonuaMigrations(DataSource dataSource, String... locations) {
         this.dataSource = dataSource;
         this.flyway = Flyway.configure(HonuaMigrations.class.getClassLoader())
-                .dataSource(dataSource)
+                .dataSource(QuietConnections.of(dataSource))
+                .outputQueryResults(false) // no result tables of the migrations' SELECTs in the log
                 .locations(locations)
                 .failOnMissingLocations(true)
                 .cleanDisabled(true)
