@@ -30,20 +30,23 @@ public final class QueueTimings implements ExecuteListener {
     public static final String TIMER = "honua.queue.operation";
 
     /** SQL function of the queue → operation tag. The worker's calls are claim, heartbeat, progress, complete, fail, release. */
-    static final Map<String, String> OPERATIONS = Map.of(
-            "claim_builds", "claim",
-            "heartbeat_build", "heartbeat",
-            "update_build_progress", "progress",
-            "complete_build_with_result", "complete",
-            "complete_build", "complete",
-            "fail_build", "fail",
-            "release_build", "release",
-            "enqueue_builds", "enqueue",
-            "cancel_build", "cancel",
-            "handle_build_timeouts", "recover");
+    static final Map<String, String> OPERATIONS = Map.ofEntries(
+            Map.entry("claim_builds", "claim"),
+            Map.entry("heartbeat_builds", "heartbeat"),
+            Map.entry("complete_builds", "complete"),
+            Map.entry("fail_builds", "fail"),
+            Map.entry("heartbeat_build", "heartbeat"),
+            Map.entry("update_build_progress", "progress"),
+            Map.entry("complete_build_with_result", "complete"),
+            Map.entry("complete_build", "complete"),
+            Map.entry("fail_build", "fail"),
+            Map.entry("release_build", "release"),
+            Map.entry("enqueue_builds", "enqueue"),
+            Map.entry("cancel_build", "cancel"),
+            Map.entry("handle_build_timeouts", "recover"));
 
     private static final Pattern CALL = Pattern.compile(
-            "\\b(claim_builds|heartbeat_build|update_build_progress|complete_build_with_result|complete_build|fail_build"
+            "\\b(claim_builds|heartbeat_builds|complete_builds|fail_builds|heartbeat_build|update_build_progress|complete_build_with_result|complete_build|fail_build"
                     + "|release_build|enqueue_builds|cancel_build|handle_build_timeouts)\"?\\s*\\(");
     private static final String START = QueueTimings.class.getName() + ".start";
 
