@@ -129,7 +129,7 @@ public final class BuildQueue {
     public List<Build> enqueueAll(DSLContext tx, List<NewBuild> builds) {
         Checks.notNull(tx, "tx");
         checkBatch(builds);
-        return call(() -> insert(tx, builds));
+        return callInCallerTx(() -> insert(tx, builds));
     }
 
     private static void checkBatch(List<NewBuild> builds) {
@@ -674,12 +674,45 @@ public final class BuildQueue {
                 + (holder == null ? "" : ", held by " + holder) + ")");
     }
 
+    /**
+     * Runs one operation of its own transaction. A statement that started while a migration changed the shape of
+     * {@code build_queue} (its row type was fixed before the change, the function body planned after it) fails without
+     * changing anything; it is run once more. Operations in a caller's transaction go through {@link #callInCallerTx}.
+     */
     private static <T> T call(Supplier<T> action) {
+        try {
+            return action.get();
+        } catch (DataAccessException e) {
+            if (!rowTypeChangedUnderStatement(e)) {
+                throw translate(e);
+            }
+            try {
+                return action.get();
+            } catch (DataAccessException again) {
+                throw translate(again);
+            }
+        }
+    }
+
+    /** Same as {@link #call} without the second attempt: the caller's transaction is aborted by the failure. */
+    private static <T> T callInCallerTx(Supplier<T> action) {
         try {
             return action.get();
         } catch (DataAccessException e) {
             throw translate(e);
         }
+    }
+
+    /** 42804 "structure of query does not match function result type", 42P13 "return type mismatch", 0A000 "cached plan must not change result type". */
+    static boolean rowTypeChangedUnderStatement(DataAccessException e) {
+        String state = e.sqlState() == null ? "" : e.sqlState();
+        String message = SqlErrors.serverMessage(e);
+        return switch (state) {
+            case "42804" -> message.contains("does not match function result type");
+            case "42P13" -> message.contains("return type mismatch");
+            case "0A000" -> message.contains("cached plan must not change result type");
+            default -> false;
+        };
     }
 
     /**

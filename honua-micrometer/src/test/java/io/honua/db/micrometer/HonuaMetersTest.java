@@ -148,13 +148,14 @@ class HonuaMetersTest {
             Timer heartbeat = registry.get(QueueTimings.TIMER).tags("operation", "heartbeat", "outcome", "success").timer();
             Timer progress = registry.get(QueueTimings.TIMER).tags("operation", "progress", "outcome", "success").timer();
             assertThat(claim.count()).isGreaterThanOrEqualTo(n / 3);
-            assertThat(complete.count()).isEqualTo(n);
+            // the worker writes completions in batches (completeAll: one statement, one timing, per batch)
+            assertThat(complete.count()).isBetween(1L, (long) n);
             assertThat(progress.count()).isEqualTo(n + failed);
             assertThat(heartbeat.count()).isPositive();
             assertThat(complete.totalTime(TimeUnit.NANOSECONDS)).isPositive();
             if (failed > 0) {
                 assertThat(registry.get(QueueTimings.TIMER).tags("operation", "fail", "outcome", "success").timer().count())
-                        .isEqualTo(failed);
+                        .isBetween(1L, failed);
             }
             assertThat(registry.get(QueueTimings.TIMER).tags("operation", "enqueue").timer().count()).isPositive();
         }
