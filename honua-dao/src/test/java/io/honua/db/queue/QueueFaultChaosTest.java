@@ -84,8 +84,11 @@ class QueueFaultChaosTest {
         DSLContext dsl = honua.dsl();
         List<String> customers = new ArrayList<>(CUSTOMERS);
         Map<String, Integer> caps = new HashMap<>();
+        dsl.execute("INSERT INTO customers (customer_id, name, tier, subscription_status) "
+                + "SELECT 'chaos-' || lpad(g::text, 4, '0'), 'Chaos ' || g, 'professional', 'active' FROM generate_series(0, {0}) g",
+                DSL.val(CUSTOMERS - 1));
         for (int i = 0; i < CUSTOMERS; i++) {
-            String c = Fixtures.customer(dsl, String.format("chaos-%04d", i));
+            String c = String.format("chaos-%04d", i);
             customers.add(c);
             if (i % (CUSTOMERS / CAPPED) == 0) {
                 int cap = 1 + i % 3;
