@@ -1,20 +1,44 @@
--- The build queue: enqueue, claim, leases, completion, failure, retry, dependencies, events (seed functions included).
+-- The build queue: enqueue, claim, leases, completion, failure, retry, dependencies, events, fair share (seed
+-- functions included).
 --
 -- Repeatable migration: the current body of every function of this capability lives here and only here.
 -- Flyway re-runs this file after the versioned migrations whenever it changes, so it must stay re-runnable
--- (CREATE OR REPLACE; a changed signature is dropped by a versioned migration first). Grants are in the versioned
--- migrations.
+-- (CREATE OR REPLACE; a changed signature is dropped by a versioned migration first). Grants of functions that
+-- existed before V14 are in the versioned migrations; functions first created here get theirs right after their
+-- CREATE (they do not exist when the versioned migrations run), idempotently.
+--
+-- Scheduling (V14, issue 11). build_queue_runnable holds one row per customer with queued builds:
+--   ready      the customer may have claimable builds now; claimers take ready rows in (vtime, head_rank) order with
+--              FOR UPDATE SKIP LOCKED, so a claim touches O(n) customers for n builds and never waits for another.
+--   vtime      fair-share virtual time: each claimed build advances it by 10^9 / weight (stride scheduling), so
+--              backlogged customers get claims in proportion to their weights; equal weights are round robin.
+--   head_rank  claim_rank of the customer's best claimable build: among equal vtimes the better build goes first,
+--              so aging still lets an old low-priority build overtake fresh high-priority ones.
+--   at_cap     not ready because its running builds reached the license cap; a finishing build makes it ready.
+--   capped     it had a cap at its last claim: only then do finishing builds touch the row.
+--   wake_at    a not-ready row becomes ready at this instant (deferred builds; a 10 s re-check of capped ones).
+-- Lost wake-ups are impossible because every writer that can make a customer claimable (enqueue, requeue,
+-- dependency release, a finishing build of a capped customer) locks the customer's row (FOR KEY SHARE when it is
+-- ready, an upsert otherwise) in its own transaction, and a claimer only marks a row not ready while holding it
+-- FOR UPDATE (which conflicts with FOR KEY SHARE) and judging from a snapshot taken after it got that lock. Claimers
+-- otherwise lock rows FOR NO KEY UPDATE SKIP LOCKED, which writers' FOR KEY SHARE does not conflict with: enqueues
+-- and completions never make claimers skip a customer, and never wait for them.
+
+-- ---------------------------------------------------------------------------------------------------------------------
+-- Triggers on build_queue and build_dependencies
+-- ---------------------------------------------------------------------------------------------------------------------
 
 CREATE OR REPLACE FUNCTION public.build_dependencies_before_insert()
  RETURNS trigger
  LANGUAGE plpgsql
+ SET search_path = pg_catalog, public, pg_temp
 AS $function$
 DECLARE
     v_status TEXT;
 BEGIN
     -- Serialise edge inserts so that two concurrent inserts cannot close a cycle together.
-    PERFORM pg_advisory_xact_lock(hashtext('honua.build_dependencies'));
-    SELECT status INTO v_status FROM build_queue WHERE id = NEW.build_id;
+    PERFORM pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('honua.build_dependencies'));
+    SELECT q.status INTO v_status FROM public.build_queue q WHERE q.id = NEW.build_id;
     IF v_status IS DISTINCT FROM 'queued' THEN
         RAISE EXCEPTION 'build % is %, dependencies can only be added to queued builds', NEW.build_id, coalesce(v_status, 'unknown')
             USING ERRCODE = 'HQ002';
@@ -23,7 +47,7 @@ BEGIN
         WITH RECURSIVE upstream(id) AS (
             SELECT NEW.depends_on_build_id
             UNION
-            SELECT d.depends_on_build_id FROM build_dependencies d JOIN upstream u ON d.build_id = u.id
+            SELECT d.depends_on_build_id FROM public.build_dependencies d JOIN upstream u ON d.build_id = u.id
         )
         SELECT 1 FROM upstream WHERE id = NEW.build_id
     ) THEN
@@ -31,40 +55,67 @@ BEGIN
             USING ERRCODE = 'HQ001';
     END IF;
     -- FOR SHARE: the dependency cannot complete between this check and the counter update.
-    SELECT status INTO v_status FROM build_queue WHERE id = NEW.depends_on_build_id FOR SHARE;
+    SELECT q.status INTO v_status FROM public.build_queue q WHERE q.id = NEW.depends_on_build_id FOR SHARE;
     IF v_status IS DISTINCT FROM 'completed' THEN
-        UPDATE build_queue SET pending_dependencies = pending_dependencies + 1 WHERE id = NEW.build_id;
+        UPDATE public.build_queue SET pending_dependencies = pending_dependencies + 1 WHERE id = NEW.build_id;
     END IF;
     RETURN NEW;
 END $function$;
 
+-- Wakes idle workers (LISTEN honua_build_queue): at most one notification per transaction, none when the setting
+-- honua.queue_notify is 'off' (per database, role, session or transaction, or enqueue_builds(..., p_notify => false)).
+CREATE OR REPLACE FUNCTION public.build_queue_notify()
+ RETURNS void
+ LANGUAGE plpgsql
+ SET search_path = pg_catalog, public, pg_temp
+AS $function$
+BEGIN
+    IF coalesce(current_setting('honua.queue_notify', true), '') <> 'off'
+       AND coalesce(current_setting('honua.queue_notified', true), '') <> 'on' THEN
+        PERFORM pg_notify('honua_build_queue', 'queued');
+        PERFORM set_config('honua.queue_notified', 'on', true);   -- until the end of this transaction
+    END IF;
+END $function$;
+COMMENT ON FUNCTION public.build_queue_notify() IS 'NOTIFY honua_build_queue once per transaction unless honua.queue_notify = off (used by the queue triggers).';
+REVOKE EXECUTE ON FUNCTION public.build_queue_notify() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION public.build_queue_notify() TO honua_app, honua_worker;
+
 CREATE OR REPLACE FUNCTION public.build_queue_after_insert()
  RETURNS trigger
  LANGUAGE plpgsql
+ SET search_path = pg_catalog, public, pg_temp
 AS $function$
 BEGIN
-    INSERT INTO build_events (build_id, event_type, seq, event_data, trace_id, correlation_id)
+    INSERT INTO public.build_events (build_id, event_type, seq, event_data, trace_id, correlation_id)
     SELECT n.id, 'queued', n.event_seq,
            jsonb_strip_nulls(jsonb_build_object('priority', n.priority, 'not_before', n.not_before)),
            n.trace_id, n.correlation_id
       FROM new_rows n;
-    PERFORM pg_notify('honua_build_queue', 'queued');
+    PERFORM public.build_queue_notify();
     RETURN NULL;
 END $function$;
 
 CREATE OR REPLACE FUNCTION public.build_queue_after_update()
  RETURNS trigger
  LANGUAGE plpgsql
+ SET search_path = pg_catalog, public, pg_temp
 AS $function$
 DECLARE
-    v_requeued BOOLEAN;
+    v_wake BOOLEAN;
 BEGIN
-    -- statement-level triggers also fire for statements that changed nothing
-    IF NOT EXISTS (SELECT 1 FROM new_rows) THEN
+    -- one pass over the changed rows decides what is to do (heartbeats and progress change no status: nothing)
+    SELECT bool_or((n.status = 'queued' AND o.status IS DISTINCT FROM 'queued')
+                   OR (n.pending_dependencies = 0 AND o.pending_dependencies > 0)
+                   OR (o.status = 'building' AND n.status <> 'building'))
+      INTO v_wake
+      FROM new_rows n JOIN old_rows o ON o.id = n.id
+     WHERE n.status IS DISTINCT FROM o.status OR n.pending_dependencies <> o.pending_dependencies;
+    IF v_wake IS NULL THEN
         RETURN NULL;
     END IF;
+
     -- 1. one event per status change, numbered by the row's event_seq
-    INSERT INTO build_events (build_id, event_type, seq, event_data, trace_id, correlation_id)
+    INSERT INTO public.build_events (build_id, event_type, seq, event_data, trace_id, correlation_id)
     SELECT n.id,
            CASE
                WHEN n.status = 'building' THEN 'claimed'
@@ -88,41 +139,19 @@ BEGIN
       FROM new_rows n JOIN old_rows o ON o.id = n.id
      WHERE n.status IS DISTINCT FROM o.status;
 
-    -- 2. running counters, rows locked in key order (claimers lock in the same order: no deadlock)
-    WITH delta AS (
-        SELECT customer_id, sum(d)::int AS d FROM (
-            SELECT n.customer_id, 1 AS d FROM new_rows n JOIN old_rows o ON o.id = n.id
-             WHERE n.status = 'building' AND o.status IS DISTINCT FROM 'building'
-            UNION ALL
-            SELECT o.customer_id, -1 FROM new_rows n JOIN old_rows o ON o.id = n.id
-             WHERE o.status = 'building' AND n.status IS DISTINCT FROM 'building'
-        ) x GROUP BY customer_id HAVING sum(d) <> 0
-    ), locked AS (
-        SELECT s.customer_id FROM build_queue_slots s WHERE s.customer_id IN (SELECT customer_id FROM delta)
-         ORDER BY s.customer_id FOR UPDATE
-    )
-    UPDATE build_queue_slots s SET running_builds = s.running_builds + delta.d
-      FROM delta, locked
-     WHERE s.customer_id = delta.customer_id AND locked.customer_id = delta.customer_id;
-
-    -- 3. a completed build releases its dependents
-    UPDATE build_queue b
+    -- 2. a completed build releases its dependents (one statement for the whole batch)
+    UPDATE public.build_queue b
        SET pending_dependencies = b.pending_dependencies - x.k
       FROM (SELECT d.build_id, count(*)::int AS k
               FROM new_rows n JOIN old_rows o ON o.id = n.id
-              JOIN build_dependencies d ON d.depends_on_build_id = n.id
+              JOIN public.build_dependencies d ON d.depends_on_build_id = n.id
              WHERE n.status = 'completed' AND o.status IS DISTINCT FROM 'completed'
              GROUP BY d.build_id) x
      WHERE b.id = x.build_id;
 
-    -- 4. wake idle workers when something became claimable
-    SELECT EXISTS (SELECT 1 FROM new_rows n JOIN old_rows o ON o.id = n.id
-                    WHERE (n.status = 'queued' AND o.status IS DISTINCT FROM 'queued')
-                       OR (n.pending_dependencies = 0 AND o.pending_dependencies > 0)
-                       OR (o.status = 'building' AND n.status <> 'building'))
-      INTO v_requeued;
-    IF v_requeued THEN
-        PERFORM pg_notify('honua_build_queue', 'queued');
+    -- 3. wake idle workers when something became claimable or a running build ended
+    IF v_wake THEN
+        PERFORM public.build_queue_notify();
     END IF;
     RETURN NULL;
 END $function$;
@@ -130,6 +159,7 @@ END $function$;
 CREATE OR REPLACE FUNCTION public.build_queue_before_write()
  RETURNS trigger
  LANGUAGE plpgsql
+ SET search_path = pg_catalog, public, pg_temp
 AS $function$
 BEGIN
     IF TG_OP = 'INSERT' THEN
@@ -146,28 +176,198 @@ END $function$;
 CREATE OR REPLACE FUNCTION public.build_queue_slots_for_new_customer()
  RETURNS trigger
  LANGUAGE plpgsql
+ SET search_path = pg_catalog, public, pg_temp
 AS $function$
 BEGIN
-    INSERT INTO build_queue_slots (customer_id) VALUES (NEW.customer_id) ON CONFLICT DO NOTHING;
+    INSERT INTO public.build_queue_slots (customer_id) VALUES (NEW.customer_id) ON CONFLICT DO NOTHING;
     RETURN NULL;
 END $function$;
 
-CREATE OR REPLACE FUNCTION public.cancel_build(p_build_id uuid, p_reason text DEFAULT NULL::text)
- RETURNS SETOF build_queue
- LANGUAGE sql
+-- ---------------------------------------------------------------------------------------------------------------------
+-- Runnable customers: wake-up (owner rights: an enqueue by honua_app maintains rows it may not write itself; these
+-- functions read nothing but their arguments and the runnable rows, and return nothing)
+-- ---------------------------------------------------------------------------------------------------------------------
+
+-- Makes customers ready that may have claimable builds now. p_slot_freed: a running build of theirs ended (a capped
+-- customer waiting for a slot becomes ready); otherwise builds became claimable (a customer at its cap stays waiting).
+-- Ready rows are only share-locked (FOR KEY SHARE, until the end of the transaction: claimers, which lock FOR NO KEY
+-- UPDATE, still serve them, but cannot take the exclusive lock needed to mark them not ready); the others are upserted. Rows are locked in customer order (no deadlock between
+-- writers). Cost: two statements for any number of customers.
+CREATE OR REPLACE FUNCTION public.build_queue_wake(p_customers text[], p_ranks bigint[], p_slot_freed boolean)
+ RETURNS void
+ LANGUAGE plpgsql
+ SET search_path = pg_catalog, public, pg_temp
 AS $function$
-    UPDATE build_queue
-       SET status = 'cancelled', completed_at = now(), lease_expires_at = NULL,
-           last_error = coalesce(p_reason, last_error)
-     WHERE id = p_build_id AND status IN ('queued', 'building')
-    RETURNING *;
+DECLARE
+    v_locked TEXT[];
+    v_floor  BIGINT;
+BEGIN
+    SELECT coalesce(array_agg(x.customer_id), '{}') INTO v_locked FROM (
+        SELECT r.customer_id FROM public.build_queue_runnable r
+         WHERE r.customer_id = ANY (p_customers) AND r.ready
+         ORDER BY r.customer_id
+           FOR KEY SHARE) x;
+    IF cardinality(v_locked) >= cardinality(p_customers) THEN
+        RETURN;
+    END IF;
+    -- a customer becoming ready starts at the current virtual time: no credit for the time it had nothing to run
+    v_floor := (SELECT r.vtime FROM public.build_queue_runnable r WHERE r.ready ORDER BY r.vtime, r.head_rank LIMIT 1);
+    INSERT INTO public.build_queue_runnable AS r (customer_id, vtime, head_rank, ready, at_cap, capped)
+    SELECT c.customer_id, coalesce(v_floor, 0), c.head_rank, true, false, true
+      FROM unnest(p_customers, p_ranks) AS c(customer_id, head_rank)
+     WHERE c.customer_id <> ALL (v_locked)
+     ORDER BY c.customer_id
+        ON CONFLICT (customer_id) DO UPDATE
+       SET ready     = r.ready OR CASE WHEN p_slot_freed THEN r.at_cap ELSE NOT r.at_cap END,
+           at_cap    = r.at_cap AND NOT p_slot_freed,
+           wake_at   = CASE WHEN r.ready OR CASE WHEN p_slot_freed THEN r.at_cap ELSE NOT r.at_cap END
+                            THEN NULL ELSE r.wake_at END,
+           vtime     = CASE WHEN NOT r.ready AND CASE WHEN p_slot_freed THEN r.at_cap ELSE NOT r.at_cap END
+                            THEN greatest(r.vtime, EXCLUDED.vtime) ELSE r.vtime END,
+           head_rank = least(r.head_rank, EXCLUDED.head_rank);
+END $function$;
+COMMENT ON FUNCTION public.build_queue_wake(text[],bigint[],boolean) IS 'Internal (queue triggers): marks customers ready that may have claimable builds.';
+REVOKE EXECUTE ON FUNCTION public.build_queue_wake(text[],bigint[],boolean) FROM PUBLIC;
+
+CREATE OR REPLACE FUNCTION public.build_queue_runnable_after_insert()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path = pg_catalog, public, pg_temp
+AS $function$
+DECLARE
+    v_customers TEXT[];
+    v_ranks     BIGINT[];
+BEGIN
+    SELECT array_agg(x.customer_id ORDER BY x.customer_id), array_agg(x.head_rank ORDER BY x.customer_id)
+      INTO v_customers, v_ranks
+      FROM (SELECT n.customer_id, min(n.claim_rank) AS head_rank FROM new_rows n
+             WHERE n.status = 'queued' AND n.pending_dependencies = 0 GROUP BY n.customer_id) x;
+    IF v_customers IS NOT NULL THEN
+        PERFORM public.build_queue_wake(v_customers, v_ranks, false);
+    END IF;
+    RETURN NULL;
+END $function$;
+REVOKE EXECUTE ON FUNCTION public.build_queue_runnable_after_insert() FROM PUBLIC;
+
+CREATE OR REPLACE FUNCTION public.build_queue_runnable_after_update()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path = pg_catalog, public, pg_temp
+AS $function$
+DECLARE
+    v_customers TEXT[];
+    v_ranks     BIGINT[];
+BEGIN
+    -- builds that became claimable: enqueued again (retry, requeue, release) or released by their last dependency
+    SELECT array_agg(x.customer_id ORDER BY x.customer_id), array_agg(x.head_rank ORDER BY x.customer_id)
+      INTO v_customers, v_ranks
+      FROM (SELECT n.customer_id, min(n.claim_rank) AS head_rank
+              FROM new_rows n JOIN old_rows o ON o.id = n.id
+             WHERE n.status = 'queued' AND n.pending_dependencies = 0
+               AND (o.status <> 'queued' OR o.pending_dependencies > 0 OR n.not_before < o.not_before)
+             GROUP BY n.customer_id) x;
+    IF v_customers IS NOT NULL THEN
+        PERFORM public.build_queue_wake(v_customers, v_ranks, false);
+    END IF;
+    -- running builds that ended: only customers that had a cap at their last claim wait for a free slot
+    SELECT array_agg(DISTINCT o.customer_id ORDER BY o.customer_id)
+      INTO v_customers
+      FROM new_rows n JOIN old_rows o ON o.id = n.id
+     WHERE o.status = 'building' AND n.status <> 'building'
+       AND EXISTS (SELECT 1 FROM public.build_queue_runnable r WHERE r.customer_id = o.customer_id AND r.capped);
+    IF v_customers IS NOT NULL THEN
+        PERFORM public.build_queue_wake(v_customers, array_fill(NULL::bigint, ARRAY[cardinality(v_customers)]), true);
+    END IF;
+    RETURN NULL;
+END $function$;
+REVOKE EXECUTE ON FUNCTION public.build_queue_runnable_after_update() FROM PUBLIC;
+
+-- A runnable row's virtual time never goes back (a tenant cannot buy itself a larger share by writing its own row).
+CREATE OR REPLACE FUNCTION public.build_queue_runnable_vtime_guard()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SET search_path = pg_catalog, public, pg_temp
+AS $function$
+BEGIN
+    RAISE EXCEPTION 'the virtual time of customer % cannot decrease (% -> %)', NEW.customer_id, OLD.vtime, NEW.vtime
+        USING ERRCODE = '42501';
+END $function$;
+REVOKE EXECUTE ON FUNCTION public.build_queue_runnable_vtime_guard() FROM PUBLIC;
+
+DROP TRIGGER IF EXISTS trg_build_queue_runnable_insert ON public.build_queue;
+CREATE TRIGGER trg_build_queue_runnable_insert AFTER INSERT ON public.build_queue
+    REFERENCING NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION public.build_queue_runnable_after_insert();
+DROP TRIGGER IF EXISTS trg_build_queue_runnable_update ON public.build_queue;
+CREATE TRIGGER trg_build_queue_runnable_update AFTER UPDATE ON public.build_queue
+    REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION public.build_queue_runnable_after_update();
+DROP TRIGGER IF EXISTS trg_build_queue_runnable_vtime ON public.build_queue_runnable;
+CREATE TRIGGER trg_build_queue_runnable_vtime BEFORE UPDATE OF vtime ON public.build_queue_runnable
+    FOR EACH ROW WHEN (NEW.vtime < OLD.vtime) EXECUTE FUNCTION public.build_queue_runnable_vtime_guard();
+
+-- ---------------------------------------------------------------------------------------------------------------------
+-- Fair-share weights
+-- ---------------------------------------------------------------------------------------------------------------------
+
+CREATE OR REPLACE FUNCTION public.fair_share_weight(p_customer_id text)
+ RETURNS integer
+ LANGUAGE sql
+ STABLE
+ SET search_path = pg_catalog, public, pg_temp
+AS $function$
+    SELECT coalesce(
+        (SELECT w.weight FROM public.build_queue_weights w WHERE w.customer_id = p_customer_id),
+        (SELECT max(CASE l.tier WHEN 'enterprise' THEN 8 WHEN 'professional' THEN 4 WHEN 'standard' THEN 2 ELSE 1 END)
+           FROM public.licenses l
+          WHERE l.customer_id = p_customer_id AND l.status IN ('active', 'trial')
+            AND (l.expires_at IS NULL OR l.expires_at > now())),
+        1);
 $function$;
-COMMENT ON FUNCTION public.cancel_build(uuid,text) IS 'Cancels a queued or running build; the worker of a running build learns it at its next heartbeat.';
+COMMENT ON FUNCTION public.fair_share_weight(text) IS 'Effective fair-share weight of a customer: its override (build_queue_weights), else by the highest tier of its valid licenses (free 1, standard 2, professional 4, enterprise 8), else 1.';
+REVOKE EXECUTE ON FUNCTION public.fair_share_weight(text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION public.fair_share_weight(text) TO honua_app, honua_worker, honua_admin;
+
+CREATE OR REPLACE FUNCTION public.set_fair_share_weight(p_customer_id text, p_weight integer)
+ RETURNS void
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path = pg_catalog, public, pg_temp
+AS $function$
+BEGIN
+    IF p_customer_id IS NULL THEN
+        RAISE EXCEPTION 'customer id is required' USING ERRCODE = '22023';
+    END IF;
+    IF p_weight IS NULL THEN
+        DELETE FROM public.build_queue_weights WHERE customer_id = p_customer_id;
+    ELSIF p_weight NOT BETWEEN 1 AND 1000 THEN
+        RAISE EXCEPTION 'fair-share weight must be 1..1000, got %', p_weight USING ERRCODE = '22023';
+    ELSE
+        INSERT INTO public.build_queue_weights (customer_id, weight) VALUES (p_customer_id, p_weight)
+            ON CONFLICT (customer_id) DO UPDATE SET weight = EXCLUDED.weight, updated_at = now();
+    END IF;
+END $function$;
+COMMENT ON FUNCTION public.set_fair_share_weight(text,integer) IS 'Sets (1..1000) or, with NULL, removes a customer''s fair-share weight override. Administrative: honua_admin.';
+REVOKE EXECUTE ON FUNCTION public.set_fair_share_weight(text,integer) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION public.set_fair_share_weight(text,integer) TO honua_admin;
+
+-- ---------------------------------------------------------------------------------------------------------------------
+-- Claiming
+-- ---------------------------------------------------------------------------------------------------------------------
 
 CREATE OR REPLACE FUNCTION public.claim_builds(p_worker_id text, p_limit integer, p_lease_seconds integer DEFAULT 60)
- RETURNS SETOF build_queue
+ RETURNS SETOF public.build_queue
  LANGUAGE plpgsql
+ SET search_path = pg_catalog, public, pg_temp
 AS $function$
+DECLARE
+    v_customers TEXT[];
+    v_floor     BIGINT;
+    v_left      INTEGER := p_limit;
+    v_got       INTEGER;
+    v_all       TEXT[] := '{}';
 BEGIN
     IF p_worker_id IS NULL OR length(p_worker_id) NOT BETWEEN 1 AND 200 THEN
         RAISE EXCEPTION 'worker id must be 1..200 characters' USING ERRCODE = '22023';
@@ -181,111 +381,235 @@ BEGIN
     IF p_limit = 0 THEN
         RETURN;
     END IF;
+
+    -- 1. customers whose deferred builds are due (or whose cap is to be re-checked) become ready
+    IF EXISTS (SELECT 1 FROM public.build_queue_runnable w WHERE NOT w.ready AND w.wake_at <= now()) THEN
+        v_floor := (SELECT r.vtime FROM public.build_queue_runnable r WHERE r.ready ORDER BY r.vtime, r.head_rank LIMIT 1);
+        UPDATE public.build_queue_runnable r
+           SET ready = true, at_cap = false, wake_at = NULL, vtime = greatest(r.vtime, coalesce(v_floor, r.vtime))
+          FROM (SELECT w.customer_id FROM public.build_queue_runnable w
+                 WHERE NOT w.ready AND w.wake_at <= now()
+                 ORDER BY w.wake_at LIMIT 1000
+                   FOR NO KEY UPDATE SKIP LOCKED) due
+         WHERE r.customer_id = due.customer_id;
+    END IF;
+
+    -- 2. the next customers in fair-share order, locked; those another claimer or a writer holds are skipped. A round
+    --    that finds customers whose builds are gone (deleted, cancelled, taken) marks them not ready and another
+    --    round fills the claim (a few rounds at most: each one retires the stale customers it met).
+    FOR v_round IN 1..4 LOOP
+        SELECT array_agg(x.customer_id) INTO v_customers FROM (
+            SELECT r.customer_id FROM public.build_queue_runnable r
+             WHERE r.ready
+               -- not again a customer this claim found drained or at its cap
+               AND NOT (r.customer_id = ANY (v_all) AND (r.at_cap OR r.head_rank IS NULL))
+             ORDER BY r.vtime, r.head_rank
+             LIMIT v_left
+               FOR NO KEY UPDATE SKIP LOCKED) x;
+        EXIT WHEN v_customers IS NULL;
+        v_all := v_all || v_customers;
+        -- 3. a new statement, so its snapshot is younger than the locks: every build that was claimed, enqueued or
+        --    finished for these customers before the locks were taken is seen
+        RETURN QUERY
+        WITH cand AS (
+            SELECT r.customer_id, r.vtime, r.head_rank,
+                   1000000000::bigint / coalesce(w.weight, lic.tier_weight, 1) AS stride,
+                   lic.cap,
+                   CASE WHEN lic.cap IS NULL THEN v_left ELSE greatest(lic.cap - run.n, 0) END AS free
+              FROM public.build_queue_runnable r
+              LEFT JOIN public.build_queue_weights w ON w.customer_id = r.customer_id
+              CROSS JOIN LATERAL (
+                  SELECT max(l.max_concurrent_builds) AS cap,
+                         max(CASE l.tier WHEN 'enterprise' THEN 8 WHEN 'professional' THEN 4 WHEN 'standard' THEN 2 ELSE 1 END) AS tier_weight
+                    FROM public.licenses l
+                   WHERE l.customer_id = r.customer_id
+                     AND l.status IN ('active', 'trial')
+                     AND (l.expires_at IS NULL OR l.expires_at > now())
+              ) lic
+              CROSS JOIN LATERAL (
+                  -- only a capped customer's running builds are counted (at most its cap)
+                  SELECT count(*)::int AS n FROM public.build_queue q
+                   WHERE lic.cap IS NOT NULL AND q.customer_id = r.customer_id AND q.status = 'building'
+              ) run
+             WHERE r.customer_id = ANY (v_customers)
+        ), turns AS (
+            -- stride scheduling: the customer's j-th build in this claim has the tag vtime + j * stride; the n
+            -- smallest tags win (ties: the better head build first)
+            SELECT t.customer_id, count(*)::int AS k FROM (
+                SELECT c.customer_id FROM cand c
+                 CROSS JOIN LATERAL generate_series(0, least(c.free, v_left) - 1) AS j
+                 ORDER BY c.vtime + j * c.stride, c.head_rank NULLS LAST, c.customer_id
+                 LIMIT v_left) t
+             GROUP BY t.customer_id
+        ), picked AS (
+            SELECT b.id, b.customer_id FROM turns t
+             CROSS JOIN LATERAL (
+                SELECT q.id, q.customer_id FROM public.build_queue q
+                 WHERE q.customer_id = t.customer_id
+                   AND q.status = 'queued'
+                   AND q.pending_dependencies = 0
+                   AND q.not_before <= now()
+                 ORDER BY q.claim_rank
+                 LIMIT t.k
+                   FOR UPDATE SKIP LOCKED) b
+        ), claimed AS (
+            UPDATE public.build_queue b
+               SET status           = 'building',
+                   worker_id        = p_worker_id,
+                   started_at       = now(),
+                   heartbeat_at     = now(),
+                   completed_at     = NULL,
+                   lease_seconds    = p_lease_seconds,
+                   lease_expires_at = now() + make_interval(secs => p_lease_seconds),
+                   attempts         = b.attempts + 1,
+                   progress_percent = 0,
+                   current_step     = NULL
+              FROM picked
+             WHERE b.id = picked.id
+            RETURNING b.*
+        ), got AS (
+            SELECT p.customer_id, count(*)::int AS n FROM picked p GROUP BY p.customer_id
+        ), settled AS (
+            SELECT c.customer_id, c.stride, coalesce(g.n, 0) AS n, c.cap IS NOT NULL AS capped,
+                   c.cap IS NOT NULL AND c.free - coalesce(g.n, 0) <= 0 AS at_cap, nx.claim_rank AS next_rank
+              FROM cand c
+              LEFT JOIN got g ON g.customer_id = c.customer_id
+              LEFT JOIN LATERAL (
+                  -- the best claimable build left (the ones just claimed still look queued to this statement)
+                  SELECT q.claim_rank FROM public.build_queue q
+                   WHERE q.customer_id = c.customer_id AND q.status = 'queued' AND q.pending_dependencies = 0
+                     AND q.not_before <= now()
+                     AND q.id NOT IN (SELECT p.id FROM picked p WHERE p.customer_id = c.customer_id)
+                   ORDER BY q.claim_rank LIMIT 1) nx ON TRUE
+        ), state AS (
+            -- ready stays as it is: a customer found drained (head_rank NULL) or at its cap is retired below, under
+            -- an exclusive lock and after a fresh look
+            UPDATE public.build_queue_runnable r
+               SET vtime     = r.vtime + s.n * s.stride,
+                   capped    = s.capped,
+                   at_cap    = s.at_cap,
+                   head_rank = s.next_rank
+              FROM settled s
+             WHERE r.customer_id = s.customer_id
+            RETURNING 1
+        )
+        SELECT * FROM claimed ORDER BY claimed.claim_rank;
+        GET DIAGNOSTICS v_got = ROW_COUNT;
+        v_left := v_left - v_got;
+        EXIT WHEN v_left = 0;
+    END LOOP;
+
+    -- 3. retire the customers found drained or at their cap. Writers that may have made them claimable hold a
+    --    FOR KEY SHARE lock until they commit (the lock claimers take above does not conflict with it, so they never
+    --    wait for each other): only rows no writer holds can be locked exclusively here, and the decision is made
+    --    again in a snapshot younger than that lock. A row this skips stays ready; the next claim looks again.
+    IF v_all <> '{}' THEN
+        SELECT array_agg(x.customer_id) INTO v_customers FROM (
+            SELECT r.customer_id FROM public.build_queue_runnable r
+             WHERE r.customer_id = ANY (v_all) AND r.ready AND (r.at_cap OR r.head_rank IS NULL)
+             ORDER BY r.customer_id
+               FOR UPDATE SKIP LOCKED) x;
+        IF v_customers IS NOT NULL THEN
+            UPDATE public.build_queue_runnable r
+               SET ready     = NOT (chk.at_cap OR chk.next_rank IS NULL),
+                   at_cap    = chk.at_cap,
+                   head_rank = chk.next_rank,
+                   wake_at   = CASE
+                                   WHEN chk.at_cap THEN now() + interval '10 seconds'   -- safety re-check
+                                   WHEN chk.next_rank IS NOT NULL THEN NULL
+                                   -- deferred builds (backoff, not_before): ready when the first is due
+                                   ELSE (SELECT min(q.not_before) FROM public.build_queue q
+                                          WHERE q.customer_id = chk.customer_id AND q.status = 'queued'
+                                            AND q.pending_dependencies = 0 AND q.not_before > now())
+                               END
+              FROM (SELECT c.customer_id,
+                           lic.cap IS NOT NULL AND run.n >= lic.cap AS at_cap,
+                           nx.claim_rank AS next_rank
+                      FROM unnest(v_customers) AS c(customer_id)
+                     CROSS JOIN LATERAL (
+                         SELECT max(l.max_concurrent_builds) AS cap FROM public.licenses l
+                          WHERE l.customer_id = c.customer_id AND l.status IN ('active', 'trial')
+                            AND (l.expires_at IS NULL OR l.expires_at > now())) lic
+                     CROSS JOIN LATERAL (
+                         SELECT count(*)::int AS n FROM public.build_queue q
+                          WHERE lic.cap IS NOT NULL AND q.customer_id = c.customer_id AND q.status = 'building') run
+                      LEFT JOIN LATERAL (
+                         SELECT q.claim_rank FROM public.build_queue q
+                          WHERE q.customer_id = c.customer_id AND q.status = 'queued' AND q.pending_dependencies = 0
+                            AND q.not_before <= now()
+                          ORDER BY q.claim_rank LIMIT 1) nx ON TRUE) chk
+             WHERE r.customer_id = chk.customer_id;
+        END IF;
+    END IF;
+    IF v_left < p_limit THEN
+        RETURN;
+    END IF;
+
+    -- 4. every ready customer is held by another claimer right now (few customers, many claimers): take builds of
+    --    ready customers without a cap directly, without locking their rows and without charging their virtual time
     RETURN QUERY
-    WITH RECURSIVE active (customer_id) AS (
-        -- loose index scan: the distinct customers that have queued builds
-        (SELECT q.customer_id FROM build_queue q WHERE q.status = 'queued' ORDER BY q.customer_id LIMIT 1)
-        UNION ALL
-        SELECT (SELECT q.customer_id FROM build_queue q
-                 WHERE q.status = 'queued' AND q.customer_id > a.customer_id
-                 ORDER BY q.customer_id LIMIT 1)
-          FROM active a WHERE a.customer_id IS NOT NULL
-    ), slots AS (
-        -- lock each such customer's running counter (key order); the locked row version is the latest committed one
-        SELECT s.customer_id, s.running_builds
-          FROM build_queue_slots s
-         WHERE s.customer_id IN (SELECT a.customer_id FROM active a WHERE a.customer_id IS NOT NULL)
-         ORDER BY s.customer_id
-           FOR UPDATE
-    ), free AS (
-        SELECT sl.customer_id,
-               greatest(least(coalesce(lic.cap, 2147483647) - sl.running_builds, p_limit), 0) AS free
-          FROM slots sl
-          LEFT JOIN LATERAL (
-              SELECT max(l.max_concurrent_builds) AS cap
-                FROM licenses l
-               WHERE l.customer_id = sl.customer_id
-                 AND l.status IN ('active', 'trial')
-                 AND (l.expires_at IS NULL OR l.expires_at > now())
-          ) lic ON TRUE
+    WITH cand AS (
+        SELECT r.customer_id FROM public.build_queue_runnable r
+         WHERE r.ready AND NOT r.capped
+           AND NOT EXISTS (SELECT 1 FROM public.licenses l
+                            WHERE l.customer_id = r.customer_id AND l.status IN ('active', 'trial')
+                              AND (l.expires_at IS NULL OR l.expires_at > now()))
+         ORDER BY r.vtime, r.head_rank
+         LIMIT p_limit
     ), picked AS (
-        SELECT c.id, c.claim_rank,
-               row_number() OVER (PARTITION BY c.customer_id ORDER BY c.claim_rank) AS turn
-          FROM free f
-          CROSS JOIN LATERAL (
-              SELECT q.id, q.customer_id, q.claim_rank
-                FROM build_queue q
-               WHERE q.customer_id = f.customer_id
-                 AND q.status = 'queued'
-                 AND q.pending_dependencies = 0
-                 AND q.not_before <= now()
-               ORDER BY q.claim_rank
-               LIMIT f.free
-                 FOR UPDATE SKIP LOCKED
-          ) c
+        SELECT b.id, b.claim_rank, row_number() OVER (PARTITION BY b.customer_id ORDER BY b.claim_rank) AS turn
+          FROM cand c
+         CROSS JOIN LATERAL (
+            SELECT q.id, q.customer_id, q.claim_rank FROM public.build_queue q
+             WHERE q.customer_id = c.customer_id AND q.status = 'queued' AND q.pending_dependencies = 0
+               AND q.not_before <= now()
+             ORDER BY q.claim_rank
+             LIMIT p_limit
+               FOR UPDATE SKIP LOCKED) b
     ), chosen AS (
-        -- fair share: every customer's best build first, then every customer's second best, ...
         SELECT p.id FROM picked p ORDER BY p.turn, p.claim_rank LIMIT p_limit
     ), claimed AS (
-    UPDATE build_queue b
-       SET status           = 'building',
-           worker_id        = p_worker_id,
-           started_at       = now(),
-           heartbeat_at     = now(),
-           completed_at     = NULL,
-           lease_seconds    = p_lease_seconds,
-           lease_expires_at = now() + make_interval(secs => p_lease_seconds),
-           attempts         = b.attempts + 1,
-           progress_percent = 0,
-           current_step     = NULL
-      FROM chosen
-     WHERE b.id = chosen.id
-    RETURNING b.*
+        UPDATE public.build_queue b
+           SET status           = 'building',
+               worker_id        = p_worker_id,
+               started_at       = now(),
+               heartbeat_at     = now(),
+               completed_at     = NULL,
+               lease_seconds    = p_lease_seconds,
+               lease_expires_at = now() + make_interval(secs => p_lease_seconds),
+               attempts         = b.attempts + 1,
+               progress_percent = 0,
+               current_step     = NULL
+          FROM chosen
+         WHERE b.id = chosen.id
+        RETURNING b.*
     )
     SELECT * FROM claimed ORDER BY claimed.claim_rank;
 END $function$;
-COMMENT ON FUNCTION public.claim_builds(text,integer,integer) IS 'Atomically claims up to p_limit claimable builds for a worker with a lease. Order: per-customer fair share, then claim_rank (priority with aging). A customer never exceeds its license max_concurrent_builds. Rows locked by other claimers are skipped, so concurrent claimers never block each other on builds and never claim the same build.';
+COMMENT ON FUNCTION public.claim_builds(text,integer,integer) IS 'Atomically claims up to p_limit claimable builds for a worker with a lease. Order: weighted fair share between customers (stride scheduling on build_queue_runnable), then claim_rank (priority with aging) within a customer. A customer never exceeds its license max_concurrent_builds. Touches O(p_limit) customers found through an index; rows held by other claimers are skipped (SKIP LOCKED), so concurrent claimers never wait for each other and never claim the same build.';
 
-CREATE OR REPLACE FUNCTION public.complete_build(p_build_id uuid, p_worker_id text, p_trace_id text DEFAULT NULL::text, p_correlation_id text DEFAULT NULL::text)
- RETURNS SETOF build_queue
+CREATE OR REPLACE FUNCTION public.get_next_build_for_worker(p_worker_id text)
+ RETURNS SETOF public.build_queue
  LANGUAGE sql
+ SET search_path = pg_catalog, public, pg_temp
 AS $function$
-    UPDATE build_queue
-       SET status = 'completed', completed_at = now(), progress_percent = 100, lease_expires_at = NULL,
-           trace_id = coalesce(p_trace_id, trace_id), correlation_id = coalesce(p_correlation_id, correlation_id)
-     WHERE id = p_build_id AND worker_id = p_worker_id AND status = 'building'
-    RETURNING *;
+    SELECT * FROM public.claim_builds(p_worker_id, 1, 60);
 $function$;
-COMMENT ON FUNCTION public.complete_build(uuid,text,text,text) IS 'Marks a build held by p_worker_id completed.';
+COMMENT ON FUNCTION public.get_next_build_for_worker(text) IS 'Atomically assigns the next queued build to a worker (none: no row).';
 
-CREATE OR REPLACE FUNCTION public.complete_build_with_result(p_build_id uuid, p_worker_id text, p_exit_code integer, p_duration_ms bigint, p_cpu_seconds numeric, p_peak_memory_bytes bigint, p_image_reference text, p_image_digest text, p_image_size_bytes bigint, p_layer_count integer, p_stdout_log text, p_stderr_log text)
- RETURNS SETOF build_queue
- LANGUAGE sql
-AS $function$
-    WITH done AS (
-        UPDATE build_queue
-           SET status = 'completed', completed_at = now(), progress_percent = 100, lease_expires_at = NULL
-         WHERE id = p_build_id AND worker_id = p_worker_id AND status = 'building'
-        RETURNING *
-    ), result AS (
-        INSERT INTO build_results (build_id, success, exit_code, duration_ms, cpu_seconds, peak_memory_bytes, image_reference,
-                                   image_digest, image_size_bytes, layer_count, stdout_log, stderr_log)
-        SELECT d.id, TRUE, p_exit_code, p_duration_ms, p_cpu_seconds, p_peak_memory_bytes, p_image_reference, p_image_digest,
-               p_image_size_bytes, p_layer_count, p_stdout_log, p_stderr_log
-          FROM done d
-            ON CONFLICT (build_id) DO UPDATE
-           SET success = TRUE, exit_code = EXCLUDED.exit_code, duration_ms = EXCLUDED.duration_ms
-    )
-    SELECT * FROM done;
-$function$;
-COMMENT ON FUNCTION public.complete_build_with_result(uuid,text,integer,bigint,numeric,bigint,text,text,bigint,integer,text,text) IS 'Marks a build held by p_worker_id completed and writes its build_results row, atomically. No row: not held.';
+-- ---------------------------------------------------------------------------------------------------------------------
+-- Enqueue
+-- ---------------------------------------------------------------------------------------------------------------------
 
-CREATE OR REPLACE FUNCTION public.enqueue_builds(p_customer_ids text[], p_priorities integer[], p_manifest_ids uuid[], p_manifest_hashes text[], p_idempotency_keys text[], p_not_before_ms bigint[], p_timeout_seconds integer[], p_max_attempts integer[], p_build_configs text[], p_trace_ids text[], p_correlation_ids text[], p_aging_ms bigint)
- RETURNS SETOF build_queue
+CREATE OR REPLACE FUNCTION public.enqueue_builds(p_customer_ids text[], p_priorities integer[], p_manifest_ids uuid[], p_manifest_hashes text[], p_idempotency_keys text[], p_not_before_ms bigint[], p_timeout_seconds integer[], p_max_attempts integer[], p_build_configs text[], p_trace_ids text[], p_correlation_ids text[], p_aging_ms bigint, p_notify boolean DEFAULT true)
+ RETURNS SETOF public.build_queue
  LANGUAGE sql
+ SET search_path = pg_catalog, public, pg_temp
 AS $function$
-    INSERT INTO build_queue (customer_id, priority, manifest_id, manifest_hash, idempotency_key, not_before, timeout_seconds,
-                             max_attempts, build_config, claim_rank, trace_id, correlation_id)
+    -- p_notify = false: no NOTIFY for the rest of this transaction
+    SELECT set_config('honua.queue_notify', 'off', true) WHERE NOT p_notify;
+    INSERT INTO public.build_queue (customer_id, priority, manifest_id, manifest_hash, idempotency_key, not_before, timeout_seconds,
+                                    max_attempts, build_config, claim_rank, trace_id, correlation_id)
     SELECT u.customer_id, u.priority, u.manifest_id, u.manifest_hash, u.idempotency_key,
            coalesce(to_timestamp(u.not_before_ms / 1000.0), now()),
            coalesce(u.timeout_seconds, 3600),          -- the column defaults of V2
@@ -301,13 +625,101 @@ AS $function$
         ON CONFLICT (customer_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
     RETURNING *;
 $function$;
-COMMENT ON FUNCTION public.enqueue_builds(text[],integer[],uuid[],text[],text[],bigint[],integer[],integer[],text[],text[],text[],bigint) IS 'Enqueues a batch of builds in one statement; claim_rank = start time in ms minus priority x p_aging_ms.';
+COMMENT ON FUNCTION public.enqueue_builds(text[],integer[],uuid[],text[],text[],bigint[],integer[],integer[],text[],text[],text[],bigint,boolean) IS 'Enqueues a batch of builds in one statement; claim_rank = start time in ms minus priority x p_aging_ms. p_notify = false: no NOTIFY for the rest of the transaction.';
+REVOKE EXECUTE ON FUNCTION public.enqueue_builds(text[],integer[],uuid[],text[],text[],bigint[],integer[],integer[],text[],text[],text[],bigint,boolean) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION public.enqueue_builds(text[],integer[],uuid[],text[],text[],bigint[],integer[],integer[],text[],text[],text[],bigint,boolean) TO honua_app, honua_worker;
+
+-- ---------------------------------------------------------------------------------------------------------------------
+-- Lease-holder operations (single build, and batched: one statement per batch)
+-- ---------------------------------------------------------------------------------------------------------------------
+
+CREATE OR REPLACE FUNCTION public.cancel_build(p_build_id uuid, p_reason text DEFAULT NULL::text)
+ RETURNS SETOF public.build_queue
+ LANGUAGE sql
+ SET search_path = pg_catalog, public, pg_temp
+AS $function$
+    UPDATE public.build_queue
+       SET status = 'cancelled', completed_at = now(), lease_expires_at = NULL,
+           last_error = coalesce(p_reason, last_error)
+     WHERE id = p_build_id AND status IN ('queued', 'building')
+    RETURNING *;
+$function$;
+COMMENT ON FUNCTION public.cancel_build(uuid,text) IS 'Cancels a queued or running build; the worker of a running build learns it at its next heartbeat.';
+
+CREATE OR REPLACE FUNCTION public.complete_build(p_build_id uuid, p_worker_id text, p_trace_id text DEFAULT NULL::text, p_correlation_id text DEFAULT NULL::text)
+ RETURNS SETOF public.build_queue
+ LANGUAGE sql
+ SET search_path = pg_catalog, public, pg_temp
+AS $function$
+    UPDATE public.build_queue
+       SET status = 'completed', completed_at = now(), progress_percent = 100, lease_expires_at = NULL,
+           trace_id = coalesce(p_trace_id, trace_id), correlation_id = coalesce(p_correlation_id, correlation_id)
+     WHERE id = p_build_id AND worker_id = p_worker_id AND status = 'building'
+    RETURNING *;
+$function$;
+COMMENT ON FUNCTION public.complete_build(uuid,text,text,text) IS 'Marks a build held by p_worker_id completed.';
+
+CREATE OR REPLACE FUNCTION public.complete_build_with_result(p_build_id uuid, p_worker_id text, p_exit_code integer, p_duration_ms bigint, p_cpu_seconds numeric, p_peak_memory_bytes bigint, p_image_reference text, p_image_digest text, p_image_size_bytes bigint, p_layer_count integer, p_stdout_log text, p_stderr_log text)
+ RETURNS SETOF public.build_queue
+ LANGUAGE sql
+ SET search_path = pg_catalog, public, pg_temp
+AS $function$
+    WITH done AS (
+        UPDATE public.build_queue
+           SET status = 'completed', completed_at = now(), progress_percent = 100, lease_expires_at = NULL
+         WHERE id = p_build_id AND worker_id = p_worker_id AND status = 'building'
+        RETURNING *
+    ), result AS (
+        INSERT INTO public.build_results (build_id, success, exit_code, duration_ms, cpu_seconds, peak_memory_bytes, image_reference,
+                                          image_digest, image_size_bytes, layer_count, stdout_log, stderr_log)
+        SELECT d.id, TRUE, p_exit_code, p_duration_ms, p_cpu_seconds, p_peak_memory_bytes, p_image_reference, p_image_digest,
+               p_image_size_bytes, p_layer_count, p_stdout_log, p_stderr_log
+          FROM done d
+            ON CONFLICT (build_id) DO UPDATE
+           SET success = TRUE, exit_code = EXCLUDED.exit_code, duration_ms = EXCLUDED.duration_ms
+    )
+    SELECT * FROM done;
+$function$;
+COMMENT ON FUNCTION public.complete_build_with_result(uuid,text,integer,bigint,numeric,bigint,text,text,bigint,integer,text,text) IS 'Marks a build held by p_worker_id completed and writes its build_results row, atomically. No row: not held.';
+
+CREATE OR REPLACE FUNCTION public.complete_builds(p_worker_id text, p_build_ids uuid[], p_exit_codes integer[], p_duration_ms bigint[], p_cpu_seconds numeric[], p_peak_memory_bytes bigint[], p_image_references text[], p_image_digests text[], p_image_size_bytes bigint[], p_layer_counts integer[], p_stdout_logs text[], p_stderr_logs text[])
+ RETURNS SETOF public.build_queue
+ LANGUAGE sql
+ SET search_path = pg_catalog, public, pg_temp
+AS $function$
+    WITH input AS (
+        SELECT * FROM unnest(p_build_ids, p_exit_codes, p_duration_ms, p_cpu_seconds, p_peak_memory_bytes, p_image_references,
+                             p_image_digests, p_image_size_bytes, p_layer_counts, p_stdout_logs, p_stderr_logs)
+               AS u(build_id, exit_code, duration_ms, cpu_seconds, peak_memory_bytes, image_reference, image_digest,
+                    image_size_bytes, layer_count, stdout_log, stderr_log)
+    ), done AS (
+        UPDATE public.build_queue b
+           SET status = 'completed', completed_at = now(), progress_percent = 100, lease_expires_at = NULL
+          FROM (SELECT DISTINCT i.build_id FROM input i) i
+         WHERE b.id = i.build_id AND b.worker_id = p_worker_id AND b.status = 'building'
+        RETURNING b.*
+    ), result AS (
+        INSERT INTO public.build_results (build_id, success, exit_code, duration_ms, cpu_seconds, peak_memory_bytes, image_reference,
+                                          image_digest, image_size_bytes, layer_count, stdout_log, stderr_log)
+        SELECT DISTINCT ON (i.build_id) i.build_id, TRUE, i.exit_code, coalesce(i.duration_ms, 0), i.cpu_seconds, i.peak_memory_bytes,
+               i.image_reference, i.image_digest, i.image_size_bytes, i.layer_count, i.stdout_log, i.stderr_log
+          FROM input i JOIN done d ON d.id = i.build_id
+         ORDER BY i.build_id
+            ON CONFLICT (build_id) DO UPDATE
+           SET success = TRUE, exit_code = EXCLUDED.exit_code, duration_ms = EXCLUDED.duration_ms
+    )
+    SELECT * FROM done;
+$function$;
+COMMENT ON FUNCTION public.complete_builds(text,uuid[],integer[],bigint[],numeric[],bigint[],text[],text[],bigint[],integer[],text[],text[]) IS 'Batched complete_build_with_result: marks every listed build held by p_worker_id completed and writes its build_results row, in one statement. Returns the builds completed; a build not held (any more) is absent.';
+REVOKE EXECUTE ON FUNCTION public.complete_builds(text,uuid[],integer[],bigint[],numeric[],bigint[],text[],text[],bigint[],integer[],text[],text[]) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION public.complete_builds(text,uuid[],integer[],bigint[],numeric[],bigint[],text[],text[],bigint[],integer[],text[],text[]) TO honua_worker, honua_app;
 
 CREATE OR REPLACE FUNCTION public.fail_build(p_build_id uuid, p_worker_id text, p_error text, p_backoff_base_seconds integer DEFAULT 5, p_backoff_max_seconds integer DEFAULT 600, p_trace_id text DEFAULT NULL::text, p_correlation_id text DEFAULT NULL::text)
- RETURNS SETOF build_queue
+ RETURNS SETOF public.build_queue
  LANGUAGE sql
+ SET search_path = pg_catalog, public, pg_temp
 AS $function$
-    UPDATE build_queue
+    UPDATE public.build_queue
        SET status           = CASE WHEN attempts < max_attempts THEN 'queued' ELSE 'failed' END,
            worker_id        = CASE WHEN attempts < max_attempts THEN NULL ELSE worker_id END,
            last_error       = p_error,
@@ -324,29 +736,119 @@ AS $function$
 $function$;
 COMMENT ON FUNCTION public.fail_build(uuid,text,text,integer,integer,text,text) IS 'A build held by p_worker_id failed: requeued after exponential backoff while attempts remain, else failed.';
 
-CREATE OR REPLACE FUNCTION public.get_next_build_for_worker(p_worker_id text)
- RETURNS SETOF build_queue
+CREATE OR REPLACE FUNCTION public.fail_builds(p_worker_id text, p_build_ids uuid[], p_errors text[], p_backoff_base_seconds integer DEFAULT 5, p_backoff_max_seconds integer DEFAULT 600)
+ RETURNS SETOF public.build_queue
  LANGUAGE sql
+ SET search_path = pg_catalog, public, pg_temp
 AS $function$
-    SELECT * FROM claim_builds(p_worker_id, 1, 60);
+    UPDATE public.build_queue b
+       SET status           = CASE WHEN b.attempts < b.max_attempts THEN 'queued' ELSE 'failed' END,
+           worker_id        = CASE WHEN b.attempts < b.max_attempts THEN NULL ELSE b.worker_id END,
+           last_error       = i.error,
+           lease_expires_at = NULL,
+           completed_at     = CASE WHEN b.attempts < b.max_attempts THEN NULL ELSE now() END,
+           not_before       = CASE WHEN b.attempts < b.max_attempts
+                                   THEN now() + make_interval(secs => least(p_backoff_max_seconds::float8,
+                                                                            p_backoff_base_seconds * power(2, greatest(b.attempts - 1, 0))))
+                                   ELSE b.not_before END
+      FROM (SELECT DISTINCT ON (u.build_id) u.build_id, u.error
+              FROM unnest(p_build_ids, p_errors) AS u(build_id, error) ORDER BY u.build_id) i
+     WHERE b.id = i.build_id AND b.worker_id = p_worker_id AND b.status = 'building'
+    RETURNING b.*;
 $function$;
-COMMENT ON FUNCTION public.get_next_build_for_worker(text) IS 'Atomically assigns the next queued build to a worker (none: no row).';
+COMMENT ON FUNCTION public.fail_builds(text,uuid[],text[],integer,integer) IS 'Batched fail_build in one statement: each listed build held by p_worker_id is requeued after exponential backoff while attempts remain, else failed. Returns the builds changed; a build not held is absent.';
+REVOKE EXECUTE ON FUNCTION public.fail_builds(text,uuid[],text[],integer,integer) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION public.fail_builds(text,uuid[],text[],integer,integer) TO honua_worker, honua_app;
+
+CREATE OR REPLACE FUNCTION public.heartbeat_build(p_build_id uuid, p_worker_id text)
+ RETURNS SETOF public.build_queue
+ LANGUAGE sql
+ SET search_path = pg_catalog, public, pg_temp
+AS $function$
+    UPDATE public.build_queue
+       SET heartbeat_at = now(), lease_expires_at = now() + make_interval(secs => lease_seconds)
+     WHERE id = p_build_id AND worker_id = p_worker_id AND status = 'building'
+    RETURNING *;
+$function$;
+COMMENT ON FUNCTION public.heartbeat_build(uuid,text) IS 'Extends the lease of a build held by p_worker_id.';
+
+CREATE OR REPLACE FUNCTION public.heartbeat_builds(p_worker_id text, p_build_ids uuid[])
+ RETURNS TABLE(build_id uuid, state text, lease_expires_at timestamp with time zone)
+ LANGUAGE sql
+ SET search_path = pg_catalog, public, pg_temp
+AS $function$
+    WITH beat AS (
+        UPDATE public.build_queue b
+           SET heartbeat_at = now(), lease_expires_at = now() + make_interval(secs => b.lease_seconds)
+         WHERE b.id = ANY (p_build_ids) AND b.worker_id = p_worker_id AND b.status = 'building'
+        RETURNING b.id, b.lease_expires_at
+    )
+    SELECT i.id,
+           CASE WHEN h.id IS NOT NULL THEN 'held'
+                WHEN q.id IS NULL THEN 'unknown'
+                WHEN q.status = 'cancelled' AND q.worker_id = p_worker_id THEN 'cancelled'
+                ELSE 'lost' END,
+           h.lease_expires_at
+      FROM (SELECT DISTINCT u.id FROM unnest(p_build_ids) AS u(id)) i
+      LEFT JOIN beat h ON h.id = i.id
+      LEFT JOIN public.build_queue q ON q.id = i.id AND h.id IS NULL;
+$function$;
+COMMENT ON FUNCTION public.heartbeat_builds(text,uuid[]) IS 'One heartbeat for many builds: extends the lease of each listed build p_worker_id holds, in one statement. One row per build: held (with the new lease expiry), cancelled (stop working on it), lost (held by no one or another worker) or unknown.';
+REVOKE EXECUTE ON FUNCTION public.heartbeat_builds(text,uuid[]) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION public.heartbeat_builds(text,uuid[]) TO honua_worker, honua_app;
+
+CREATE OR REPLACE FUNCTION public.release_build(p_build_id uuid, p_worker_id text)
+ RETURNS SETOF public.build_queue
+ LANGUAGE sql
+ SET search_path = pg_catalog, public, pg_temp
+AS $function$
+    UPDATE public.build_queue
+       SET status = 'queued', worker_id = NULL, lease_expires_at = NULL, not_before = now(),
+           attempts = greatest(attempts - 1, 0), progress_percent = 0, current_step = NULL
+     WHERE id = p_build_id AND worker_id = p_worker_id AND status = 'building'
+    RETURNING *;
+$function$;
+COMMENT ON FUNCTION public.release_build(uuid,text) IS 'A worker gives back a build it has not started (graceful shutdown): requeued at once, the attempt not counted.';
+
+CREATE OR REPLACE FUNCTION public.update_build_progress(p_build_id uuid, p_worker_id text, p_progress_percent integer, p_current_step text)
+ RETURNS boolean
+ LANGUAGE plpgsql
+ SET search_path = pg_catalog, public, pg_temp
+AS $function$
+BEGIN
+    IF p_progress_percent IS NULL OR p_progress_percent NOT BETWEEN 0 AND 100 THEN
+        RAISE EXCEPTION 'progress must be 0..100, got %', p_progress_percent USING ERRCODE = '22023';
+    END IF;
+    UPDATE public.build_queue
+       SET progress_percent = p_progress_percent,
+           current_step     = p_current_step,
+           heartbeat_at     = now(),
+           lease_expires_at = now() + make_interval(secs => lease_seconds)
+     WHERE id = p_build_id AND status = 'building' AND worker_id = p_worker_id;
+    RETURN FOUND;
+END $function$;
+COMMENT ON FUNCTION public.update_build_progress(uuid,text,integer,text) IS 'Updates real-time progress of a build; only the worker holding it may. False when it does not.';
+
+-- ---------------------------------------------------------------------------------------------------------------------
+-- Recovery and introspection
+-- ---------------------------------------------------------------------------------------------------------------------
 
 CREATE OR REPLACE FUNCTION public.handle_build_timeouts()
  RETURNS integer
  LANGUAGE plpgsql
+ SET search_path = pg_catalog, public, pg_temp
 AS $function$
 DECLARE
     v_count INTEGER;
 BEGIN
     WITH expired AS (
-        SELECT id FROM build_queue
-         WHERE status = 'building'
-           AND (lease_expires_at < now() OR started_at + make_interval(secs => timeout_seconds) < now())
-         ORDER BY id
+        SELECT q.id FROM public.build_queue q
+         WHERE q.status = 'building'
+           AND (q.lease_expires_at < now() OR q.started_at + make_interval(secs => q.timeout_seconds) < now())
+         ORDER BY q.id
            FOR UPDATE SKIP LOCKED
     )
-    UPDATE build_queue b
+    UPDATE public.build_queue b
        SET status           = CASE WHEN b.attempts < b.max_attempts THEN 'queued' ELSE 'timeout' END,
            last_error       = CASE WHEN b.started_at + make_interval(secs => b.timeout_seconds) < now()
                                    THEN 'build exceeded its timeout of ' || b.timeout_seconds || ' s'
@@ -362,35 +864,13 @@ BEGIN
 END $function$;
 COMMENT ON FUNCTION public.handle_build_timeouts() IS 'Marks builds running past their timeout as timed out. Returns how many.';
 
-CREATE OR REPLACE FUNCTION public.heartbeat_build(p_build_id uuid, p_worker_id text)
- RETURNS SETOF build_queue
- LANGUAGE sql
-AS $function$
-    UPDATE build_queue
-       SET heartbeat_at = now(), lease_expires_at = now() + make_interval(secs => lease_seconds)
-     WHERE id = p_build_id AND worker_id = p_worker_id AND status = 'building'
-    RETURNING *;
-$function$;
-COMMENT ON FUNCTION public.heartbeat_build(uuid,text) IS 'Extends the lease of a build held by p_worker_id.';
-
-CREATE OR REPLACE FUNCTION public.release_build(p_build_id uuid, p_worker_id text)
- RETURNS SETOF build_queue
- LANGUAGE sql
-AS $function$
-    UPDATE build_queue
-       SET status = 'queued', worker_id = NULL, lease_expires_at = NULL, not_before = now(),
-           attempts = greatest(attempts - 1, 0), progress_percent = 0, current_step = NULL
-     WHERE id = p_build_id AND worker_id = p_worker_id AND status = 'building'
-    RETURNING *;
-$function$;
-COMMENT ON FUNCTION public.release_build(uuid,text) IS 'A worker gives back a build it has not started (graceful shutdown): requeued at once, the attempt not counted.';
-
 CREATE OR REPLACE FUNCTION public.retry_failed_build(p_build_id uuid)
  RETURNS boolean
  LANGUAGE plpgsql
+ SET search_path = pg_catalog, public, pg_temp
 AS $function$
 BEGIN
-    UPDATE build_queue
+    UPDATE public.build_queue
        SET status = 'queued', worker_id = NULL, lease_expires_at = NULL, completed_at = NULL,
            not_before = now(), progress_percent = 0, current_step = NULL
      WHERE id = p_build_id AND status IN ('failed', 'timeout') AND attempts < max_attempts;
@@ -399,33 +879,13 @@ END $function$;
 COMMENT ON FUNCTION public.retry_failed_build(uuid) IS 'Requeues a failed or timed-out build that has attempts left.';
 
 CREATE OR REPLACE FUNCTION public.stuck_builds(p_older_than_seconds integer DEFAULT 3600)
- RETURNS SETOF build_queue
+ RETURNS SETOF public.build_queue
  LANGUAGE sql
  STABLE
+ SET search_path = pg_catalog, public, pg_temp
 AS $function$
-    SELECT * FROM build_queue
+    SELECT * FROM public.build_queue
      WHERE status = 'building' AND started_at < now() - make_interval(secs => p_older_than_seconds)
      ORDER BY started_at;
 $function$;
 COMMENT ON FUNCTION public.stuck_builds(integer) IS 'Builds building for longer than the given number of seconds, oldest first.';
-
-CREATE OR REPLACE FUNCTION public.update_build_progress(p_build_id uuid, p_worker_id text, p_progress_percent integer, p_current_step text)
- RETURNS boolean
- LANGUAGE plpgsql
-AS $function$
-DECLARE
-    v_found BOOLEAN;
-BEGIN
-    IF p_progress_percent IS NULL OR p_progress_percent NOT BETWEEN 0 AND 100 THEN
-        RAISE EXCEPTION 'progress must be 0..100, got %', p_progress_percent USING ERRCODE = '22023';
-    END IF;
-    UPDATE build_queue
-       SET progress_percent = p_progress_percent,
-           current_step     = p_current_step,
-           heartbeat_at     = now(),
-           lease_expires_at = now() + make_interval(secs => lease_seconds)
-     WHERE id = p_build_id AND status = 'building' AND worker_id = p_worker_id;
-    v_found := FOUND;
-    RETURN v_found;
-END $function$;
-COMMENT ON FUNCTION public.update_build_progress(uuid,text,integer,text) IS 'Updates real-time progress of a build; only the worker holding it may. False when it does not.';

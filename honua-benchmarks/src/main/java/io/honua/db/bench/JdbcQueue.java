@@ -64,7 +64,7 @@ final class JdbcQueue {
     /** {@code enqueue_builds} with column arrays, as the library calls it. */
     List<Row> enqueue(String customer, int count, int priority) throws SQLException {
         try (Connection c = ds.getConnection();
-             PreparedStatement ps = c.prepareStatement("SELECT * FROM enqueue_builds(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
+             PreparedStatement ps = c.prepareStatement("SELECT * FROM enqueue_builds(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
             String[] customers = new String[count];
             Integer[] priorities = new Integer[count];
             String[] configs = new String[count];
@@ -85,6 +85,7 @@ final class JdbcQueue {
             ps.setArray(10, c.createArrayOf("text", new String[count]));
             ps.setArray(11, c.createArrayOf("text", new String[count]));
             ps.setLong(12, 60_000L);
+            ps.setBoolean(13, true);   // p_notify, as QueueOptions.DEFAULTS
             try (ResultSet rs = ps.executeQuery()) {
                 List<Row> out = new ArrayList<>(count);
                 while (rs.next()) {

@@ -7,10 +7,13 @@ import static io.honua.db.schema.generated.Tables.BUILD_QUEUE;
 import static io.honua.db.schema.generated.Tables.BUILD_RESULTS;
 import static io.honua.db.schema.generated.Tables.CANCEL_BUILD;
 import static io.honua.db.schema.generated.Tables.CLAIM_BUILDS;
+import static io.honua.db.schema.generated.Tables.COMPLETE_BUILDS;
 import static io.honua.db.schema.generated.Tables.COMPLETE_BUILD_WITH_RESULT;
 import static io.honua.db.schema.generated.Tables.ENQUEUE_BUILDS;
 import static io.honua.db.schema.generated.Tables.FAIL_BUILD;
+import static io.honua.db.schema.generated.Tables.FAIL_BUILDS;
 import static io.honua.db.schema.generated.Tables.HEARTBEAT_BUILD;
+import static io.honua.db.schema.generated.Tables.HEARTBEAT_BUILDS;
 import static io.honua.db.schema.generated.Tables.RELEASE_BUILD;
 import static io.honua.db.schema.generated.Tables.STUCK_BUILDS;
 
@@ -33,6 +36,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.function.Function;
 import java.util.function.Supplier;
 import org.jooq.DSLContext;
 import org.jooq.DatePart;
@@ -149,7 +153,7 @@ public final class BuildQueue {
             correlations[i] = b.correlationId().orElse(null);
         }
         Result<BuildQueueRecord> inserted = ENQUEUE_BUILDS(tx.configuration(), customers, priorities, manifests, hashes, keys,
-                notBefore, timeouts, attempts, configs, traces, correlations, options.agingStep().toMillis());
+                notBefore, timeouts, attempts, configs, traces, correlations, options.agingStep().toMillis(), options.notifyWorkers());
 
         // Match results to input: keyed rows by key (an existing build when the insert was skipped), others in order.
         Map<List<String>, BuildQueueRecord> byKey = new HashMap<>();
@@ -296,6 +300,142 @@ public final class BuildQueue {
     }
 
     /**
+     * Completes many builds this worker holds in one statement ({@code complete_builds}: status, result rows, events,
+     * dependency releases and at most one NOTIFY, whatever the batch size); artifacts, when any, in one more statement
+     * of the same transaction. Builds the worker does not hold (any more) are left unchanged and reported in
+     * {@link BatchResult#notHeld()}; the others complete together or not at all.
+     *
+     * @param completions 1..1000 builds and their completions
+     */
+    public BatchResult completeAll(String workerId, Map<UUID, Completion> completions) {
+        Checks.text(workerId, "workerId", 200);
+        checkIds(completions == null ? null : completions.keySet(), "completions");
+        completions.values().forEach(c -> Checks.notNull(c, "completion"));
+        int n = completions.size();
+        UUID[] ids = new UUID[n];
+        Integer[] exitCodes = new Integer[n];
+        Long[] durations = new Long[n];
+        java.math.BigDecimal[] cpu = new java.math.BigDecimal[n];
+        Long[] memory = new Long[n];
+        String[] refs = new String[n];
+        String[] digests = new String[n];
+        Long[] sizes = new Long[n];
+        Integer[] layers = new Integer[n];
+        String[] stdout = new String[n];
+        String[] stderr = new String[n];
+        boolean artifacts = false;
+        int i = 0;
+        for (Map.Entry<UUID, Completion> e : completions.entrySet()) {
+            Completion c = e.getValue();
+            ids[i] = e.getKey();
+            exitCodes[i] = c.exitCode().orElse(null);
+            durations[i] = c.duration().toMillis();
+            cpu[i] = c.cpuSeconds().orElse(null);
+            memory[i] = c.peakMemoryBytes().orElse(null);
+            refs[i] = c.imageReference().orElse(null);
+            digests[i] = c.imageDigest().orElse(null);
+            sizes[i] = c.imageSizeBytes().orElse(null);
+            layers[i] = c.layerCount().orElse(null);
+            stdout[i] = c.stdoutLog().orElse(null);
+            stderr[i] = c.stderrLog().orElse(null);
+            artifacts |= !c.artifacts().isEmpty();
+            i++;
+        }
+        Function<DSLContext, Result<BuildQueueRecord>> complete = ctx -> COMPLETE_BUILDS(ctx.configuration(), workerId, ids,
+                exitCodes, durations, cpu, memory, refs, digests, sizes, layers, stdout, stderr);
+        boolean withArtifacts = artifacts;
+        Result<BuildQueueRecord> done = call(() -> !withArtifacts ? complete.apply(dsl) : Transactions.inTransaction(dsl, tx -> {
+            Result<BuildQueueRecord> rows = complete.apply(tx);
+            var insert = tx.insertInto(BUILD_ARTIFACTS, BUILD_ARTIFACTS.BUILD_ID, BUILD_ARTIFACTS.ARTIFACT_TYPE,
+                    BUILD_ARTIFACTS.NAME, BUILD_ARTIFACTS.URI, BUILD_ARTIFACTS.CONTENT_HASH, BUILD_ARTIFACTS.SIZE_BYTES,
+                    BUILD_ARTIFACTS.METADATA);
+            org.jooq.InsertValuesStep7<?, UUID, String, String, String, String, Long, JSONB> step = null;
+            for (BuildQueueRecord r : rows) {
+                for (NewArtifact a : completions.get(r.getId()).artifacts()) {
+                    step = (step == null ? insert : step).values(r.getId(), a.type().dbValue(), a.name(), a.uri(),
+                            a.contentHash(), a.sizeBytes(), JSONB.valueOf(a.metadataJson()));
+                }
+            }
+            if (step != null) {
+                step.onConflictDoNothing().execute();
+            }
+            return rows;
+        }));
+        return batchResult(completions.keySet(), done);
+    }
+
+    /**
+     * Reports many failed attempts of builds this worker holds in one statement ({@code fail_builds}); each is
+     * requeued with exponential backoff while attempts remain (returned as QUEUED), else ends FAILED. Builds the
+     * worker does not hold are left unchanged and reported in {@link BatchResult#notHeld()}.
+     *
+     * @param errors 1..1000 builds and their error messages (1..10,000 characters)
+     */
+    public BatchResult failAll(String workerId, Map<UUID, String> errors) {
+        Checks.text(workerId, "workerId", 200);
+        checkIds(errors == null ? null : errors.keySet(), "errors");
+        UUID[] ids = new UUID[errors.size()];
+        String[] messages = new String[errors.size()];
+        int i = 0;
+        for (Map.Entry<UUID, String> e : errors.entrySet()) {
+            ids[i] = e.getKey();
+            messages[i] = Checks.text(e.getValue(), "error", 10_000);
+            i++;
+        }
+        Result<BuildQueueRecord> done = call(() -> FAIL_BUILDS(dsl.configuration(), workerId, ids, messages,
+                (int) options.backoffBase().toSeconds(), (int) options.backoffMax().toSeconds()));
+        return batchResult(errors.keySet(), done);
+    }
+
+    /**
+     * Extends the leases of all the given builds this worker holds, in one statement ({@code heartbeat_builds}).
+     * Unlike {@link #heartbeat}, builds not held are reported, not thrown: cancelled ones (stop working on them) and
+     * lost ones (lease expired and taken over, finished, or unknown).
+     *
+     * @param buildIds 0..10,000 builds; none: nothing is sent
+     */
+    public HeartbeatResult heartbeatAll(String workerId, java.util.Collection<UUID> buildIds) {
+        Checks.text(workerId, "workerId", 200);
+        Checks.noNulls(buildIds, "buildIds");
+        if (buildIds.size() > 10_000) {
+            throw new InvalidRequestException("a heartbeat covers at most 10000 builds, got " + buildIds.size());
+        }
+        if (buildIds.isEmpty()) {
+            return new HeartbeatResult(Map.of(), java.util.Set.of(), java.util.Set.of());
+        }
+        UUID[] ids = buildIds.toArray(UUID[]::new);
+        Map<UUID, Instant> extended = new HashMap<>();
+        java.util.Set<UUID> cancelled = new java.util.HashSet<>();
+        java.util.Set<UUID> lost = new java.util.HashSet<>();
+        for (var r : call(() -> HEARTBEAT_BUILDS(dsl.configuration(), workerId, ids))) {
+            switch (r.getState()) {
+                case "held" -> extended.put(r.getBuildId(), r.getLeaseExpiresAt());
+                case "cancelled" -> cancelled.add(r.getBuildId());
+                default -> lost.add(r.getBuildId());
+            }
+        }
+        return new HeartbeatResult(extended, cancelled, lost);
+    }
+
+    private static void checkIds(java.util.Set<UUID> ids, String name) {
+        Checks.noNulls(ids, name);
+        if (ids.isEmpty() || ids.size() > MAX_BATCH) {
+            throw new InvalidRequestException(name + ": a batch holds 1.." + MAX_BATCH + " builds, got " + ids.size());
+        }
+    }
+
+    private static BatchResult batchResult(java.util.Set<UUID> requested, Result<BuildQueueRecord> done) {
+        List<Build> builds = new ArrayList<>(done.size());
+        java.util.Set<UUID> changed = new java.util.HashSet<>();
+        for (BuildQueueRecord r : done) {
+            builds.add(Build.of(r));
+            changed.add(r.getId());
+        }
+        List<UUID> notHeld = requested.stream().filter(id -> !changed.contains(id)).toList();
+        return new BatchResult(builds, notHeld);
+    }
+
+    /**
      * Reports a failed attempt. While attempts remain the build is requeued, claimable after an exponential backoff
      * ({@link QueueOptions#backoffBase()} × 2^(attempt-1), at most {@link QueueOptions#backoffMax()}); otherwise it
      * ends as FAILED.
@@ -358,6 +498,35 @@ public final class BuildQueue {
     public int recoverExpiredLeases() {
         Integer n = call(() -> Routines.handleBuildTimeouts(dsl.configuration()));
         return n == null ? 0 : n;
+    }
+
+    // ---- fair share -----------------------------------------------------------------------------------------------
+
+    /**
+     * Sets a customer's fair-share weight (1..1000): while backlogged, customers get claims in proportion to their
+     * weights. Without an override the weight follows the highest tier of the customer's valid licenses (free 1,
+     * standard 2, professional 4, enterprise 8; no valid license 1). Administrative: the database role needs EXECUTE on
+     * {@code set_fair_share_weight} ({@code honua_admin}).
+     *
+     * @throws UnknownCustomerException when no such customer exists
+     */
+    public void setFairShareWeight(String customerId, int weight) {
+        Checks.text(customerId, "customerId", 100);
+        Checks.range(weight, 1, 1000, "weight");
+        call(() -> { Routines.setFairShareWeight(dsl.configuration(), customerId, weight); return null; });
+    }
+
+    /** Removes a customer's weight override: its weight follows its license tier again. */
+    public void clearFairShareWeight(String customerId) {
+        Checks.text(customerId, "customerId", 100);
+        call(() -> { Routines.setFairShareWeight(dsl.configuration(), customerId, null); return null; });
+    }
+
+    /** A customer's effective fair-share weight (override, else by license tier, else 1). */
+    public int fairShareWeight(String customerId) {
+        Checks.text(customerId, "customerId", 100);
+        Integer w = call(() -> Routines.fairShareWeight(dsl.configuration(), customerId));
+        return w == null ? 1 : w;
     }
 
     // ---- dependencies ---------------------------------------------------------------------------------------------
@@ -497,10 +666,36 @@ public final class BuildQueue {
         }
     }
 
+    /**
+     * Connection-level failures: the pool gave no connection in time (HikariCP: SQLTransientConnectionException
+     * without a server error), a connection could not be opened or broke (SQLSTATE class 08), the server is shutting
+     * down or starting (57P01..57P03), or refuses more connections (53300).
+     */
+    static Optional<DatabaseUnavailableException> unavailable(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof java.sql.SQLException s) {
+                String state = s.getSQLState() == null ? "" : s.getSQLState();
+                if (t instanceof java.sql.SQLTransientConnectionException && !(t instanceof org.postgresql.util.PSQLException)
+                        && (state.isEmpty() || !state.startsWith("08"))) {
+                    return Optional.of(new PoolExhaustedException("connection pool exhausted: " + s.getMessage(), e));
+                }
+                if (state.startsWith("08") || state.equals("57P01") || state.equals("57P02") || state.equals("57P03")
+                        || state.equals("53300")) {
+                    return Optional.of(new DatabaseUnavailableException("database unavailable (" + state + "): " + s.getMessage(), e));
+                }
+            }
+        }
+        return Optional.empty();
+    }
+
     static RuntimeException translate(DataAccessException e) {
         Optional<io.honua.db.core.HonuaException> own = SqlErrors.thrownByHonua(e);
         if (own.isPresent()) {
             return own.get();
+        }
+        Optional<DatabaseUnavailableException> unavailable = unavailable(e);
+        if (unavailable.isPresent()) {
+            return unavailable.get();
         }
         // license quota / validity, raised by the V11 trigger on enqueue
         Optional<io.honua.db.core.HonuaException> licensing = io.honua.db.licensing.LicenseErrors.translate(e);

@@ -4,6 +4,8 @@ import io.honua.db.core.Checks;
 import io.honua.db.core.HonuaException;
 import io.honua.db.core.InvalidRequestException;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.UUID;
@@ -29,6 +31,13 @@ import javax.sql.DataSource;
  * }   // close(): stops claiming, lets running builds finish within the grace period, releases the rest
  * }</pre>
  *
+ * <p>Round trips: one claim per batch, one heartbeat statement per interval for all running builds
+ * ({@link BuildQueue#heartbeatAll}), and completions and failures written in batches ({@link BuildQueue#completeAll},
+ * {@link BuildQueue#failAll}: builds finishing while a batch is being written go into the next one).
+ * When the database is unreachable or the pool exhausted, the worker backs off exponentially (from 50 ms, doubling up
+ * to {@link Builder#errorBackoffMax}) and keeps going once it is back, without a restart of its own: unwritten
+ * completions are retried while the build is still held (heartbeats keep the lease), and claims resume.
+ *
  * <p>Guarantees: at most {@code maxConcurrent} builds run at once; every claimed build ends in exactly one of
  * complete, fail, or (on shutdown past the grace period, or when the lease was lost) release/abandon, so no build is
  * left BUILDING by a worker that closed normally. A worker that dies without closing loses nothing either: its leases
@@ -46,6 +55,10 @@ public final class BuildWorker implements AutoCloseable {
     private final Duration shutdownGrace;
     private final Consumer<Throwable> errorListener;
     private final QueueWakeUp wakeUp;
+    private final Duration errorBackoffMax;
+    private final int completionBatch;
+    private final java.util.concurrent.LinkedBlockingQueue<Outcome> outcomes = new java.util.concurrent.LinkedBlockingQueue<>();
+    private final AtomicLong backoffs = new AtomicLong();
 
     private final Semaphore slots;
     private final Map<UUID, Running> running = new ConcurrentHashMap<>();
@@ -55,6 +68,7 @@ public final class BuildWorker implements AutoCloseable {
     private volatile boolean stopping;
     private Thread loop;
     private Thread heartbeats;
+    private Thread writer;
 
     private BuildWorker(Builder b) {
         this.queue = b.queue;
@@ -68,6 +82,8 @@ public final class BuildWorker implements AutoCloseable {
         this.errorListener = b.errorListener;
         this.wakeUp = new QueueWakeUp(b.dataSource);
         this.slots = new Semaphore(maxConcurrent);
+        this.errorBackoffMax = b.errorBackoffMax;
+        this.completionBatch = b.completionBatch;
     }
 
     public static Builder builder(BuildQueue queue, DataSource listenDataSource, String workerId, BuildHandler handler) {
@@ -77,6 +93,7 @@ public final class BuildWorker implements AutoCloseable {
     private synchronized BuildWorker startThreads() {
         loop = Thread.ofPlatform().name("honua-worker-" + workerId).daemon(true).start(this::claimLoop);
         heartbeats = Thread.ofPlatform().name("honua-heartbeat-" + workerId).daemon(true).start(this::heartbeatLoop);
+        writer = Thread.ofPlatform().name("honua-outcomes-" + workerId).daemon(true).start(this::writeLoop);
         return this;
     }
 
@@ -94,12 +111,18 @@ public final class BuildWorker implements AutoCloseable {
         return failed.get();
     }
 
+    /** Times the worker backed off because the database was unavailable or the pool exhausted. */
+    public long backoffCount() {
+        return backoffs.get();
+    }
+
     /** Builds running right now. */
     public int runningCount() {
         return running.size();
     }
 
     private void claimLoop() {
+        long backoff = 0;
         while (!stopping) {
             try {
                 int free = slots.availablePermits();
@@ -110,6 +133,7 @@ public final class BuildWorker implements AutoCloseable {
                     continue;
                 }
                 var builds = queue.claim(workerId, Math.min(batchSize, free));
+                backoff = 0;
                 for (Build build : builds) {
                     slots.acquireUninterruptibly();
                     Running r = new Running(build);
@@ -122,9 +146,17 @@ public final class BuildWorker implements AutoCloseable {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 return;
-            } catch (RuntimeException e) {
+            } catch (DatabaseUnavailableException e) {
+                // pool exhausted, server restarting, connection killed: back off (exponential, capped), then retry
+                backoff = backoff == 0 ? 50 : Math.min(backoff * 2, errorBackoffMax.toMillis());
+                backoffs.incrementAndGet();
                 errorListener.accept(e);
-                sleep(pollInterval.toMillis());
+                sleep(backoff);
+            } catch (RuntimeException e) {
+                backoff = backoff == 0 ? 50 : Math.min(backoff * 2, errorBackoffMax.toMillis());
+                backoffs.incrementAndGet();
+                errorListener.accept(e);
+                sleep(Math.max(backoff, Math.min(pollInterval.toMillis(), errorBackoffMax.toMillis())));
             }
         }
     }
@@ -143,14 +175,16 @@ public final class BuildWorker implements AutoCloseable {
             } catch (Exception e) {
                 if (!r.stopped) {
                     String message = e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage());
-                    queue.fail(r.build.id(), workerId, message.length() > 10_000 ? message.substring(0, 10_000) : message);
-                    failed.incrementAndGet();
+                    if (write(new Outcome(r, null, message.length() > 10_000 ? message.substring(0, 10_000) : message))) {
+                        failed.incrementAndGet();
+                    }
                 }
                 return;
             }
             if (!r.stopped) {
-                queue.complete(r.build.id(), workerId, Objects.requireNonNull(completion, "handler returned null"));
-                completed.incrementAndGet();
+                if (write(new Outcome(r, Objects.requireNonNull(completion, "handler returned null"), null))) {
+                    completed.incrementAndGet();
+                }
             }
         } catch (LeaseLostException e) {
             // cancelled or taken over: nothing to report
@@ -172,16 +206,19 @@ public final class BuildWorker implements AutoCloseable {
     private void heartbeatLoop() {
         while (!stopping || !running.isEmpty()) {
             sleep(heartbeatInterval.toMillis());
+            Map<UUID, Running> live = new java.util.HashMap<>();
             for (Running r : running.values()) {
-                if (r.stopped) {
-                    continue;
+                if (!r.stopped) {
+                    live.put(r.build.id(), r);
                 }
+            }
+            if (!live.isEmpty()) {
                 try {
-                    queue.heartbeat(r.build.id(), workerId);
-                } catch (LeaseLostException e) {
-                    r.stop(false);
+                    HeartbeatResult beat = queue.heartbeatAll(workerId, live.keySet());
+                    beat.cancelled().forEach(id -> live.get(id).stop(false));
+                    beat.lost().forEach(id -> live.get(id).stop(false));
                 } catch (RuntimeException e) {
-                    errorListener.accept(e);
+                    errorListener.accept(e);   // the next interval tries again; leases last three intervals
                 }
             }
             if (stopping && running.isEmpty()) {
@@ -220,6 +257,111 @@ public final class BuildWorker implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         join(heartbeats, heartbeatInterval.plusSeconds(5));
+        outcomes.add(Outcome.END);
+        join(writer, Duration.ofSeconds(10));
+    }
+
+    /** A finished build's outcome, written by the writer thread; the build's virtual thread waits for it. */
+    private static final class Outcome {
+        static final Outcome END = new Outcome(null, null, null);
+        final Running run;
+        final Completion completion;
+        final String error;
+        final java.util.concurrent.CompletableFuture<Boolean> written = new java.util.concurrent.CompletableFuture<>();
+
+        Outcome(Running run, Completion completion, String error) {
+            this.run = run;
+            this.completion = completion;
+            this.error = error;
+        }
+    }
+
+    /** Hands an outcome to the writer and waits until it is written: true when it was, false when the lease was lost. */
+    private boolean write(Outcome o) {
+        outcomes.add(o);
+        try {
+            return o.written.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw e.getCause() instanceof RuntimeException re ? re : new HonuaException("outcome not written", e.getCause());
+        }
+    }
+
+    /**
+     * Writes outcomes in batches: whatever finished while the previous batch was written goes into the next, with
+     * one completeAll and one failAll statement. Transient failures are retried with backoff while the worker holds
+     * the builds (the heartbeat thread keeps their leases); a build whose lease was lost is reported as not written.
+     */
+    private void writeLoop() {
+        long backoff = 0;
+        List<Outcome> batch = new ArrayList<>();
+        while (true) {
+            try {
+                if (batch.isEmpty()) {
+                    Outcome first = outcomes.take();
+                    if (first == Outcome.END) {
+                        return;
+                    }
+                    batch.add(first);
+                    outcomes.drainTo(batch, completionBatch - 1);
+                    if (batch.remove(Outcome.END)) {
+                        outcomes.add(Outcome.END);
+                    }
+                }
+                writeBatch(batch);
+                batch.clear();
+                backoff = 0;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                batch.forEach(o -> o.written.complete(false));
+                return;
+            } catch (DatabaseUnavailableException e) {
+                backoff = backoff == 0 ? 50 : Math.min(backoff * 2, errorBackoffMax.toMillis());
+                backoffs.incrementAndGet();
+                errorListener.accept(e);
+                sleep(backoff);
+            } catch (RuntimeException e) {
+                // not transient (e.g. a bad artifact): write the outcomes of this batch one by one so one cannot block the rest
+                errorListener.accept(e);
+                for (Outcome o : batch) {
+                    try {
+                        writeBatch(List.of(o));
+                    } catch (RuntimeException single) {
+                        o.written.completeExceptionally(single);
+                    }
+                }
+                batch.clear();
+            }
+        }
+    }
+
+    private void writeBatch(List<Outcome> batch) {
+        Map<UUID, Completion> completions = new java.util.LinkedHashMap<>();
+        Map<UUID, String> errors = new java.util.LinkedHashMap<>();
+        Map<UUID, Outcome> byId = new java.util.HashMap<>();
+        for (Outcome o : batch) {
+            byId.put(o.run.build.id(), o);
+            if (o.completion != null) {
+                completions.put(o.run.build.id(), o.completion);
+            } else {
+                errors.put(o.run.build.id(), o.error);
+            }
+        }
+        List<UUID> notHeld = new ArrayList<>();
+        if (!completions.isEmpty()) {
+            notHeld.addAll(queue.completeAll(workerId, completions).notHeld());
+        }
+        if (!errors.isEmpty()) {
+            notHeld.addAll(queue.failAll(workerId, errors).notHeld());
+        }
+        for (UUID id : notHeld) {
+            Outcome o = byId.remove(id);
+            o.run.stop(false);
+            o.written.complete(false);
+        }
+        byId.values().forEach(o -> o.written.complete(true));
     }
 
     private static void join(Thread t, Duration max) {
@@ -317,6 +459,8 @@ public final class BuildWorker implements AutoCloseable {
         private Duration pollInterval = Duration.ofSeconds(5);
         private Duration heartbeatInterval;
         private Duration shutdownGrace = Duration.ofSeconds(30);
+        private Duration errorBackoffMax = Duration.ofSeconds(5);
+        private int completionBatch = 100;
         private Consumer<Throwable> errorListener = e -> System.getLogger("io.honua.db.queue.BuildWorker")
                 .log(System.Logger.Level.WARNING, "build worker error", e);
 
@@ -358,6 +502,18 @@ public final class BuildWorker implements AutoCloseable {
                 throw new InvalidRequestException("shutdownGrace must not be negative");
             }
             this.shutdownGrace = d;
+            return this;
+        }
+
+        /** Longest wait between retries while the database is unavailable (default 5 s; backoff starts at 50 ms). */
+        public Builder errorBackoffMax(Duration d) {
+            this.errorBackoffMax = positive(d, "errorBackoffMax");
+            return this;
+        }
+
+        /** Most outcomes written per statement (default 100). */
+        public Builder completionBatch(int n) {
+            this.completionBatch = Checks.range(n, 1, 1000, "completionBatch");
             return this;
         }
 
