@@ -2,7 +2,6 @@ package io.honua.db.queue;
 
 import static io.honua.db.schema.generated.Tables.BUILD_EVENTS;
 import static io.honua.db.schema.generated.Tables.BUILD_QUEUE;
-import static io.honua.db.schema.generated.Tables.BUILD_QUEUE_SLOTS;
 import static io.honua.db.schema.generated.Tables.BUILD_RESULTS;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -11,7 +10,6 @@ import com.zaxxer.hikari.HikariDataSource;
 import io.honua.db.HonuaDb;
 import io.honua.db.testing.Fixtures;
 import io.honua.db.testkit.HonuaDatabase;
-import java.math.BigDecimal;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -229,8 +227,5 @@ class QueueFaultChaosTest {
         assertThat(capViolations).as("cap violations seen by the observer").isEmpty();
         assertThat(samples.get()).as("observer samples").isGreaterThan(10);
         assertThat(maxSeen).as("capped customers observed running").isNotEmpty();
-        assertThat(dsl.fetchValue(DSL.select(DSL.sum(BUILD_QUEUE_SLOTS.RUNNING_BUILDS)).from(BUILD_QUEUE_SLOTS)))
-                .as("running counters back to zero").isEqualByComparingTo(BigDecimal.ZERO);
-        assertThat(dsl.fetchCount(BUILD_QUEUE_SLOTS, BUILD_QUEUE_SLOTS.RUNNING_BUILDS.lt(0))).isZero();
     }
 }

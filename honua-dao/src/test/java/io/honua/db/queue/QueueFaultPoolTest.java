@@ -7,7 +7,6 @@ import static org.assertj.core.api.Assertions.catchThrowable;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import io.honua.db.HonuaDb;
-import io.honua.db.core.HonuaException;
 import io.honua.db.testing.Fixtures;
 import io.honua.db.testkit.HonuaDatabase;
 import java.io.PrintWriter;
@@ -29,8 +28,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * Pool exhaustion: every connection of a tiny Hikari pool is held by someone else. A claim must fail with a Honua
- * exception (not a raw driver/jOOQ one) and change nothing; a {@link BuildWorker} must back off instead of spinning
+ * Pool exhaustion: every connection of a tiny Hikari pool is held by someone else. A claim must fail with
+ * {@link PoolExhaustedException} (not a raw driver/jOOQ one) and change nothing; a {@link BuildWorker} must back off instead of spinning
  * on the pool, and resume by itself when connections come back. Attempts are counted by a DataSource wrapper (every
  * statement of the queue asks it for a connection).
  */
@@ -88,7 +87,7 @@ class QueueFaultPoolTest {
     }
 
     @Test
-    void claimOnAnExhaustedPoolFailsWithAHonuaExceptionAndChangesNothing() throws Exception {
+    void claimOnAnExhaustedPoolFailsWithPoolExhaustedExceptionAndChangesNothing() throws Exception {
         String c = Fixtures.newCustomer(honua);
         Build b = honua.buildQueue().enqueue(NewBuild.builder(c).build());
         BuildQueue queue = tinyQueue();
@@ -99,7 +98,7 @@ class QueueFaultPoolTest {
         } finally {
             releaseAll(held);
         }
-        assertThat(thrown).as("a Honua exception, not a raw jOOQ/driver one").isInstanceOf(HonuaException.class);
+        assertThat(thrown).as("a typed exception, not a raw jOOQ/driver one").isInstanceOf(PoolExhaustedException.class);
         assertThat(thrown).hasRootCauseInstanceOf(SQLTransientConnectionException.class);
         assertThat(thrown.getMessage()).as("says what happened").containsIgnoringCase("connection");
         assertThat(honua.buildQueue().find(b.id()).orElseThrow().status()).isEqualTo(BuildStatus.QUEUED);
@@ -145,7 +144,7 @@ class QueueFaultPoolTest {
         assertThat(attempts).as("connection requests during the exhaustion window").isGreaterThan(0);
         assertThat(attempts).as("backing off: far fewer requests than a loop retrying every poll interval").isLessThanOrEqualTo(spinning / 2);
         assertThat(errors).as("the exhaustion reached the error listener").isNotEmpty();
-        assertThat(errors).allSatisfy(e -> assertThat(e).isInstanceOf(HonuaException.class));
+        assertThat(errors).allSatisfy(e -> assertThat(e).isInstanceOf(PoolExhaustedException.class));
         assertThat(honua.dsl().fetchCount(BUILD_QUEUE, BUILD_QUEUE.CUSTOMER_ID.eq(c).and(BUILD_QUEUE.STATUS.eq("completed")))).isEqualTo(1);
     }
 
