@@ -57,6 +57,9 @@ public final class BenchMain {
     }
 
     public static void main(String[] args) throws Exception {
+        // pool and migration chatter (stderr) would interleave with the tables printed on stdout
+        System.setProperty("org.slf4j.simpleLogger.log.com.zaxxer.hikari", "warn");
+        System.setProperty("org.slf4j.simpleLogger.log.org.flywaydb", "warn");
         String profile = args.length > 0 ? args[0] : "full";
         Path out = Path.of(args.length > 1 ? args[1] : "target/bench");
         Files.createDirectories(out);

@@ -33,7 +33,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * Chaos: 16 claiming threads drain 20,000 builds of 1,000 customers (100 of them capped by a license) while another
+ * Chaos: 16 claiming threads (half completing one build per call, half a whole claim per {@code completeAll}) drain 20,000 builds of 1,000 customers (100 of them capped by a license) while another
  * thread terminates the workers' backends at random ({@code pg_terminate_backend}). Whatever the kills hit (a claim
  * before or after its commit, a completion before or after its commit, an idle pooled connection), every build must
  * end completed exactly once, no capped customer may ever run more builds than its cap, and nothing may be left
@@ -121,6 +121,7 @@ class QueueFaultChaosTest {
         List<Future<?>> futures = new ArrayList<>();
         for (int t = 0; t < THREADS; t++) {
             String worker = "chaos-" + t;
+            boolean batched = t % 2 == 0;
             futures.add(pool.submit(() -> {
                 while (!stop.get()) {
                     List<Build> claimed;
@@ -132,6 +133,21 @@ class QueueFaultChaosTest {
                     }
                     if (claimed.isEmpty()) {
                         Thread.sleep(50);
+                        continue;
+                    }
+                    if (batched) {
+                        // half the workers complete their claim in one statement (completeAll)
+                        Map<java.util.UUID, Completion> all = new java.util.LinkedHashMap<>();
+                        for (Build b : claimed) {
+                            all.put(b.id(), Completion.builder(Duration.ofMillis(1)).exitCode(0).build());
+                        }
+                        try {
+                            BatchResult r = queue.completeAll(worker, all);
+                            completedCalls.addAndGet(r.done().size());
+                            leaseLost.addAndGet(r.notHeld().size());
+                        } catch (RuntimeException e) {
+                            workerErrors.incrementAndGet(); // killed mid-call: committed or not, the checks below decide
+                        }
                         continue;
                     }
                     for (Build b : claimed) {
