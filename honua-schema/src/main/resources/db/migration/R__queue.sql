@@ -333,7 +333,6 @@ GRANT EXECUTE ON FUNCTION public.fair_share_weight(text) TO honua_app, honua_wor
 CREATE OR REPLACE FUNCTION public.set_fair_share_weight(p_customer_id text, p_weight integer)
  RETURNS void
  LANGUAGE plpgsql
- SECURITY DEFINER
  SET search_path = pg_catalog, public, pg_temp
 AS $function$
 BEGIN
@@ -349,7 +348,7 @@ BEGIN
             ON CONFLICT (customer_id) DO UPDATE SET weight = EXCLUDED.weight, updated_at = now();
     END IF;
 END $function$;
-COMMENT ON FUNCTION public.set_fair_share_weight(text,integer) IS 'Sets (1..1000) or, with NULL, removes a customer''s fair-share weight override. Administrative: honua_admin.';
+COMMENT ON FUNCTION public.set_fair_share_weight(text,integer) IS 'Sets (1..1000) or, with NULL, removes a customer''s fair-share weight override. Administrative: honua_admin (the only role that may write build_queue_weights).';
 REVOKE EXECUTE ON FUNCTION public.set_fair_share_weight(text,integer) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION public.set_fair_share_weight(text,integer) TO honua_admin;
 

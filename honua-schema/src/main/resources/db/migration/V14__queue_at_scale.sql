@@ -97,15 +97,27 @@ COMMENT ON TABLE public.build_queue_slots IS
 -- ---------------------------------------------------------------------------------------------------------------------
 REVOKE ALL ON public.build_queue_runnable, public.build_queue_weights FROM PUBLIC, honua_app, honua_worker;
 GRANT SELECT, UPDATE ON public.build_queue_runnable TO honua_app, honua_worker;
-GRANT SELECT ON public.build_queue_weights TO honua_app, honua_worker, honua_admin;
+GRANT SELECT ON public.build_queue_weights TO honua_app, honua_worker;
+GRANT SELECT, INSERT, UPDATE, DELETE ON public.build_queue_weights TO honua_admin;
+-- Forced row-level security like every tenant-owned table: honua_app sees its tenant's rows, honua_worker all; the
+-- owner (the migration user), whose SECURITY DEFINER triggers maintain the runnable rows for every tenant, gets its
+-- own policy because FORCE subjects the owner to the policies too.
 ALTER TABLE public.build_queue_runnable ENABLE ROW LEVEL SECURITY;
+ALTER TABLE public.build_queue_runnable FORCE ROW LEVEL SECURITY;
 CREATE POLICY honua_tenant_isolation ON public.build_queue_runnable AS PERMISSIVE FOR ALL TO honua_app
     USING (customer_id = public.honua_current_tenant()) WITH CHECK (customer_id = public.honua_current_tenant());
 CREATE POLICY honua_worker_all ON public.build_queue_runnable AS PERMISSIVE FOR ALL TO honua_worker USING (true) WITH CHECK (true);
 ALTER TABLE public.build_queue_weights ENABLE ROW LEVEL SECURITY;
+ALTER TABLE public.build_queue_weights FORCE ROW LEVEL SECURITY;
 CREATE POLICY honua_tenant_isolation ON public.build_queue_weights AS PERMISSIVE FOR SELECT TO honua_app
     USING (customer_id = public.honua_current_tenant());
-CREATE POLICY honua_worker_all ON public.build_queue_weights AS PERMISSIVE FOR SELECT TO honua_worker, honua_admin USING (true);
+CREATE POLICY honua_worker_all ON public.build_queue_weights AS PERMISSIVE FOR SELECT TO honua_worker USING (true);
+CREATE POLICY honua_admin_all ON public.build_queue_weights AS PERMISSIVE FOR ALL TO honua_admin USING (true) WITH CHECK (true);
+DO $$
+BEGIN
+    EXECUTE format('CREATE POLICY honua_owner_all ON public.build_queue_runnable AS PERMISSIVE FOR ALL TO %I '
+                   'USING (true) WITH CHECK (true)', current_user);
+END $$;
 
 -- Changed signatures (bodies in R__queue.sql): enqueue_builds gains p_notify.
 DROP FUNCTION public.enqueue_builds(text[], integer[], uuid[], text[], text[], bigint[], integer[], integer[], text[], text[], text[], bigint);

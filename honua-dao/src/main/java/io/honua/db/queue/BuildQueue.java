@@ -76,10 +76,24 @@ public final class BuildQueue {
 
     private final DSLContext dsl;
     private final QueueOptions options;
+    /**
+     * The hot-path statements, rendered once from the typed DSL (only their bind values change), as the cache does:
+     * rendering a 13-argument table-function call per enqueue costs jOOQ more than a one-build INSERT takes.
+     */
+    private final String enqueueSql;
+    private final String claimSql;
+    private final String completeSql;
 
     public BuildQueue(DSLContext dsl, QueueOptions options) {
         this.dsl = Objects.requireNonNull(dsl, "dsl");
         this.options = Objects.requireNonNull(options, "options");
+        this.enqueueSql = dsl.render(dsl.selectFrom(ENQUEUE_BUILDS.call((String[]) null, (Integer[]) null, (UUID[]) null,
+                (String[]) null, (String[]) null, (Long[]) null, (Integer[]) null, (Integer[]) null, (String[]) null,
+                (String[]) null, (String[]) null, (Long) null, (Boolean) null)));
+        this.claimSql = dsl.render(dsl.selectFrom(CLAIM_BUILDS.call((String) null, (Integer) null, (Integer) null)));
+        this.completeSql = dsl.render(dsl.selectFrom(COMPLETE_BUILD_WITH_RESULT.call((UUID) null, (String) null, (Integer) null,
+                (Long) null, (java.math.BigDecimal) null, (Long) null, (String) null, (String) null, (Long) null, (Integer) null,
+                (String) null, (String) null)));
     }
 
     public QueueOptions options() {
@@ -152,8 +166,9 @@ public final class BuildQueue {
             traces[i] = b.traceId().orElse(null);
             correlations[i] = b.correlationId().orElse(null);
         }
-        Result<BuildQueueRecord> inserted = ENQUEUE_BUILDS(tx.configuration(), customers, priorities, manifests, hashes, keys,
-                notBefore, timeouts, attempts, configs, traces, correlations, options.agingStep().toMillis(), options.notifyWorkers());
+        Result<BuildQueueRecord> inserted = tx.resultQuery(enqueueSql, customers, priorities, manifests, hashes, keys,
+                notBefore, timeouts, attempts, configs, traces, correlations, options.agingStep().toMillis(), options.notifyWorkers())
+                .coerce(ENQUEUE_BUILDS).fetch();
 
         // Match results to input: keyed rows by key (an existing build when the insert was skipped), others in order.
         Map<List<String>, BuildQueueRecord> byKey = new HashMap<>();
@@ -226,7 +241,7 @@ public final class BuildQueue {
         if (n == 0) {
             return List.of();
         }
-        return call(() -> CLAIM_BUILDS(dsl.configuration(), workerId, n, options.leaseSeconds()).map(Build::of));
+        return call(() -> dsl.resultQuery(claimSql, workerId, n, options.leaseSeconds()).coerce(CLAIM_BUILDS).fetch(Build::of));
     }
 
     // ---- lease holder operations ----------------------------------------------------------------------------------
@@ -288,11 +303,12 @@ public final class BuildQueue {
                 }));
     }
 
-    private static Build completeWithResult(DSLContext ctx, UUID buildId, String workerId, Completion c) {
-        BuildQueueRecord r = first(COMPLETE_BUILD_WITH_RESULT(ctx.configuration(), buildId, workerId, c.exitCode().orElse(null),
+    private Build completeWithResult(DSLContext ctx, UUID buildId, String workerId, Completion c) {
+        BuildQueueRecord r = first(ctx.resultQuery(completeSql, buildId, workerId, c.exitCode().orElse(null),
                 c.duration().toMillis(), c.cpuSeconds().orElse(null), c.peakMemoryBytes().orElse(null),
                 c.imageReference().orElse(null), c.imageDigest().orElse(null), c.imageSizeBytes().orElse(null),
-                c.layerCount().orElse(null), c.stdoutLog().orElse(null), c.stderrLog().orElse(null)));
+                c.layerCount().orElse(null), c.stdoutLog().orElse(null), c.stderrLog().orElse(null))
+                .coerce(COMPLETE_BUILD_WITH_RESULT).fetch());
         if (r == null) {
             throw notHeld(ctx, buildId, workerId);
         }

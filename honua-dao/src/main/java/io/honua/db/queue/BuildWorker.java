@@ -38,7 +38,8 @@ import javax.sql.DataSource;
  * to {@link Builder#errorBackoffMax}) and keeps going once it is back, without a restart of its own: unwritten
  * completions are retried while the build is still held (heartbeats keep the lease), and claims resume.
  *
- * <p>Guarantees: at most {@code maxConcurrent} builds run at once; every claimed build ends in exactly one of
+ * <p>Guarantees: at most {@code maxConcurrent} handlers run at once (a build whose handler returned frees its slot
+ * while its outcome is being written, and keeps its lease until then); every claimed build ends in exactly one of
  * complete, fail, or (on shutdown past the grace period, or when the lease was lost) release/abandon, so no build is
  * left BUILDING by a worker that closed normally. A worker that dies without closing loses nothing either: its leases
  * expire and {@link BuildQueue#recoverExpiredLeases()} requeues the builds.
@@ -132,6 +133,13 @@ public final class BuildWorker implements AutoCloseable {
                     }
                     continue;
                 }
+                // while builds run, let finishing ones free up to half a batch first (they are written in batches
+                // anyway): fewer, fuller claims instead of one claim per finished build
+                int half = Math.max(1, Math.min(batchSize, maxConcurrent) / 2);
+                if (free < half && !running.isEmpty() && slots.tryAcquire(half, 20, TimeUnit.MILLISECONDS)) {
+                    slots.release(half);
+                    free = slots.availablePermits();
+                }
                 var builds = queue.claim(workerId, Math.min(batchSize, free));
                 backoff = 0;
                 for (Build build : builds) {
@@ -163,6 +171,7 @@ public final class BuildWorker implements AutoCloseable {
 
     private void execute(Running r) {
         r.thread = Thread.currentThread();
+        boolean slotFreed = false;
         try {
             Completion completion;
             try {
@@ -171,6 +180,9 @@ public final class BuildWorker implements AutoCloseable {
                     completion = handler.run(r.build, r);
                 } finally {
                     r.leaveHandler();
+                    // the handler is done: its slot may take the next build while the outcome is being written
+                    slots.release();
+                    slotFreed = true;
                 }
             } catch (Exception e) {
                 if (!r.stopped) {
@@ -199,7 +211,9 @@ public final class BuildWorker implements AutoCloseable {
                 }
             }
             running.remove(r.build.id());
-            slots.release();
+            if (!slotFreed) {
+                slots.release();
+            }
         }
     }
 

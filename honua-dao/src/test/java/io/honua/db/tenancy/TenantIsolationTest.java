@@ -392,9 +392,12 @@ class TenantIsolationTest {
         List<String> definers = admin.fetch("SELECT p.proname FROM pg_proc p WHERE p.pronamespace = 'public'::regnamespace AND p.prosecdef")
                 .getValues(0, String.class);
         // update_cache_stats: hit statistics of shared cache entries; the quota triggers count every row of the tenant;
-        // verify_*: a presented key is checked before any tenant is known; maintain_partitions: DDL for the service role
+        // verify_*: a presented key is checked before any tenant is known; maintain_partitions: DDL for the service role;
+        // build_queue_runnable_after_*: the scheduler state of an enqueueing tenant starts at the virtual time of all
+        // tenants (read across tenants, nothing returned)
         assertThat(definers).containsExactlyInAnyOrder("update_cache_stats", "build_queue_license_quota",
-                "registry_credentials_license_quota", "verify_license_key", "verify_api_key", "maintain_partitions");
+                "registry_credentials_license_quota", "verify_license_key", "verify_api_key", "maintain_partitions",
+                "build_queue_runnable_after_insert", "build_queue_runnable_after_update");
     }
 
     @Test
