@@ -2,9 +2,12 @@
 # The hot paths' exact SQL through pgbench (the C client: the physical limit of the machine), on a fresh database.
 #   honua-benchmarks/pgbench/run.sh            # local server 127.0.0.1:5432, user postgres, 20 s per script, 1 client
 #   PGHOST=.. PGPORT=.. PGUSER=.. SECONDS_PER_SCRIPT=30 CLIENTS=4 honua-benchmarks/pgbench/run.sh
+# Then the real lifecycle (enqueue, claim, complete through the Honua functions) against minimal.sql (a one-table SKIP
+# LOCKED queue without triggers) at 1, 4 and 8 clients (SCALE_CLIENTS), and the 8-vs-1-client ratio of each.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 migrations="$here/../../honua-schema/src/main/resources/db/migration"
+export PGOPTIONS="${PGOPTIONS:--c client_min_messages=warning}"
 export PGHOST="${PGHOST:-127.0.0.1}" PGPORT="${PGPORT:-5432}" PGUSER="${PGUSER:-postgres}"
 db="honua_pgbench_$$"
 T="${SECONDS_PER_SCRIPT:-20}"
@@ -13,21 +16,51 @@ PGBENCH="$(command -v pgbench || ls /usr/lib/postgresql/*/bin/pgbench | tail -1)
 
 psql -q -d postgres -c "CREATE DATABASE $db"
 trap 'psql -q -d postgres -c "DROP DATABASE IF EXISTS $db WITH (FORCE)"' EXIT
-for f in $(ls "$migrations"/V*.sql | sort -V); do psql -q -v ON_ERROR_STOP=1 -d "$db" -f "$f" >/dev/null; done
+# Flyway's order: versioned migrations by version, then repeatable ones (R__*.sql) by name
+for f in $(ls "$migrations"/V*.sql | sort -V) $(ls "$migrations"/R__*.sql 2>/dev/null | sort); do
+  psql -q -v ON_ERROR_STOP=1 -d "$db" -f "$f" >/dev/null
+done
 psql -q -v ON_ERROR_STOP=1 -d "$db" <<'SQL'
 INSERT INTO customers (customer_id, name, tier, subscription_status) VALUES
   ('bench-customer', 'Benchmark', 'enterprise', 'active'), ('bench-enqueue', 'Benchmark', 'enterprise', 'active');
 INSERT INTO build_queue (customer_id, priority) SELECT 'bench-customer', 1 + g % 10 FROM generate_series(1, 10000) g;
 INSERT INTO build_cache_registry (manifest_hash, tier, image_reference, image_digest)
 SELECT encode(sha256(g::text::bytea), 'hex'), 'standard', 'registry/app:' || g, 'sha256:' || g FROM generate_series(1, 10000) g;
-INSERT INTO licenses (customer_id, tier, status, license_key_hash, license_key_encrypted, encryption_key_id)
-VALUES ('bench-customer', 'enterprise', 'active', encode(sha256('bench-license'::bytea), 'hex'), '\x00'::bytea, 'bench');
+-- a license whose limits the benchmark never reaches: the defaults (100 builds a month, 1 running build) would stop
+-- lifecycle.sql after 100 enqueues (HL001) and serialise every client behind one running build
+INSERT INTO licenses (customer_id, tier, status, license_key_hash, license_key_encrypted, encryption_key_id,
+                      max_builds_per_month, max_concurrent_builds)
+VALUES ('bench-customer', 'enterprise', 'active', encode(sha256('bench-license'::bytea), 'hex'), '\x00'::bytea, 'bench',
+        2000000000, 100000);
+CREATE TABLE minimal_queue (id BIGSERIAL PRIMARY KEY, payload TEXT NOT NULL, claimed_by TEXT, claimed_at TIMESTAMPTZ);
 VACUUM ANALYZE;
 SQL
 
 echo "pgbench ($("$PGBENCH" --version)), $C client(s), ${T}s per script, database $db"
-for script in claim enqueue lifecycle lookup record recordbatch; do
-  tps=$("$PGBENCH" -n -M prepared -c "$C" -j "$C" -T "$T" -f "$here/$script.sql" "$db" 2>&1 | awk '/^tps/ {print $3; exit}')
+# tps of one script; a script that fails (any client aborted, or no tps line) stops the run with pgbench's output
+bench() { # script clients
+  local out tps
+  out=$("$PGBENCH" -n -M prepared -c "$2" -j "$2" -T "$T" -f "$here/$1.sql" "$db" 2>&1) || { echo "$1 failed:" >&2; echo "$out" >&2; exit 1; }
+  tps=$(awk '/^tps/ {print $3; exit}' <<<"$out")
+  if [[ -z "$tps" ]] || grep -q "aborted" <<<"$out"; then echo "$1 failed:" >&2; echo "$out" >&2; exit 1; fi
+  echo "$tps"
+}
+for script in claim enqueue lifecycle lookup record recordbatch minimal; do
+  tps=$(bench "$script" "$C")
   printf '%-11s %10s tps%s\n' "$script" "$tps" "$([[ $script == recordbatch ]] && echo ' (x1000 accesses each)')"
   if [[ $script == enqueue ]]; then psql -q -d "$db" -c "DELETE FROM build_queue WHERE customer_id = 'bench-enqueue'"; fi
 done
+
+echo
+echo "real lifecycle (enqueue + claim + complete, Honua schema) vs minimal SKIP LOCKED queue (one table, no triggers)"
+printf '%-8s %14s %14s %16s\n' clients lifecycle minimal lifecycle/minimal
+declare -A life mini
+for c in ${SCALE_CLIENTS:-1 4 8}; do
+  life[$c]=$(bench lifecycle "$c")
+  mini[$c]=$(bench minimal "$c")
+  printf '%-8s %14s %14s %16s\n' "$c" "${life[$c]}" "${mini[$c]}" "$(awk -v a="${life[$c]}" -v b="${mini[$c]}" 'BEGIN {printf "%.3f", a / b}')"
+done
+set -- ${SCALE_CLIENTS:-1 4 8}; first=$1; last=${!#}
+printf '%s-vs-%s-client ratio: lifecycle %s, minimal %s\n' "$last" "$first" \
+  "$(awk -v a="${life[$last]}" -v b="${life[$first]}" 'BEGIN {printf "%.2f", a / b}')" \
+  "$(awk -v a="${mini[$last]}" -v b="${mini[$first]}" 'BEGIN {printf "%.2f", a / b}')"

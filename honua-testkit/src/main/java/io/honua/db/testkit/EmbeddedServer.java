@@ -136,6 +136,18 @@ final class EmbeddedServer extends AbstractServer {
         throw last;
     }
 
+    private String serverOptions() {
+        return "-p " + port + " -k " + workDir + " -c listen_addresses=127.0.0.1 -c max_connections=300"
+                + " -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c shared_buffers=256MB";
+    }
+
+    /** {@code pg_ctl restart -m fast}: terminates every connection, shuts down cleanly, starts again on the same port. */
+    @Override
+    public synchronized void restart() {
+        run(List.of(binDir.resolve("bin/pg_ctl").toString(), "-D", dataDir.toString(), "-l", workDir.resolve("postgres.log").toString(),
+                "-w", "-t", "60", "-m", "fast", "-o", serverOptions(), "restart"), true);
+    }
+
     private void initAndStart() throws IOException {
         Files.setPosixFilePermissions(workDir, PosixFilePermissions.fromString("rwxr-xr-x"));
         if (!osUser.isEmpty()) {
@@ -143,8 +155,7 @@ final class EmbeddedServer extends AbstractServer {
         }
         run(List.of(binDir.resolve("bin/initdb").toString(), "-D", dataDir.toString(), "-U", "postgres", "-A", "trust",
                 "-E", "UTF8", "--no-locale", "--no-sync"), true);
-        String options = "-p " + port + " -k " + workDir + " -c listen_addresses=127.0.0.1 -c max_connections=300"
-                + " -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c shared_buffers=256MB";
+        String options = serverOptions();
         run(List.of(binDir.resolve("bin/pg_ctl").toString(), "-D", dataDir.toString(), "-l", workDir.resolve("postgres.log").toString(),
                 "-w", "-t", "60", "-o", options, "start"), true);
     }

@@ -111,6 +111,21 @@ public final class PostgresProvisioning {
         return EmbeddedServer.start(env);
     }
 
+    /**
+     * Starts a private embedded PostgreSQL from the binaries on the classpath (or {@code HONUA_PG_BINARIES}), whatever
+     * {@code HONUA_DB_URL} says: for tests that must restart or otherwise disturb their server
+     * ({@link PostgresServer#restart()}). The caller closes it.
+     *
+     * @throws NoPostgresAvailableException when embedded binaries cannot run here
+     */
+    public static PostgresServer startEmbedded() {
+        Map<String, String> env = environment();
+        if (!EmbeddedServer.available(env)) {
+            throw new NoPostgresAvailableException("embedded PostgreSQL binaries cannot run here (see HONUA_PG_BINARIES, HONUA_PG_OS_USER)");
+        }
+        return EmbeddedServer.start(env);
+    }
+
     /** One server per JVM, started on first use and closed by a shutdown hook. */
     public static synchronized PostgresServer shared() {
         if (shared == null) {

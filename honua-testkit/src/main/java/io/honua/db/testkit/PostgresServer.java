@@ -33,6 +33,17 @@ public interface PostgresServer extends AutoCloseable {
     /** Drops {@code name} if it exists, terminating its open connections first. */
     void dropDatabase(String name);
 
+    /**
+     * Restarts the server in place (same port, same data; open connections are terminated, as in a real fail-over or
+     * upgrade restart) and returns when it accepts connections again. Only servers this library started itself can do
+     * this (embedded); a server reached through {@code HONUA_DB_URL} is never restarted.
+     *
+     * @throws UnsupportedOperationException for servers this library does not own
+     */
+    default void restart() {
+        throw new UnsupportedOperationException(source() + " servers cannot be restarted by the test kit");
+    }
+
     /** Drops every database this object created and stops the server if this library started it. Idempotent. */
     @Override
     void close();
