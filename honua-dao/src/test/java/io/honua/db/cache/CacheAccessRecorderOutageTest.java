@@ -324,7 +324,8 @@ class CacheAccessRecorderOutageTest {
                 asRole.close();
             }
             exec("GRANT INSERT ON build_access_log TO honua_worker");
-            exec("DROP OWNED BY " + role);
+            // (no DROP OWNED: it owns nothing and holds no grant of its own, and a non-superuser migration owner may not
+            // run DROP OWNED for a role it is not a member of; DROP ROLE removes the membership)
             exec("DROP ROLE " + role);
         }
     }
