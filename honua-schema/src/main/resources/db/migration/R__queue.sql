@@ -36,8 +36,16 @@ AS $function$
 DECLARE
     v_status TEXT;
 BEGIN
-    -- Serialise edge inserts so that two concurrent inserts cannot close a cycle together.
-    PERFORM pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('honua.build_dependencies'));
+    -- Serialise the edge inserts of a tenant so that two concurrent inserts cannot close a cycle together: lock rows
+    -- of the customers of both ends (one for the application role, which references only its own builds), in key
+    -- order; honua_locks rows of another tenant are out of the application role's reach (V16).
+    INSERT INTO public.honua_locks (scope, key)
+    SELECT 'dependencies', q.customer_id FROM public.build_queue q WHERE q.id IN (NEW.build_id, NEW.depends_on_build_id)
+    ON CONFLICT DO NOTHING;
+    PERFORM 1 FROM public.honua_locks l
+     WHERE l.scope = 'dependencies'
+       AND l.key IN (SELECT q.customer_id FROM public.build_queue q WHERE q.id IN (NEW.build_id, NEW.depends_on_build_id))
+     ORDER BY l.key FOR UPDATE;
     SELECT q.status INTO v_status FROM public.build_queue q WHERE q.id = NEW.build_id;
     IF v_status IS DISTINCT FROM 'queued' THEN
         RAISE EXCEPTION 'build % is %, dependencies can only be added to queued builds', NEW.build_id, coalesce(v_status, 'unknown')

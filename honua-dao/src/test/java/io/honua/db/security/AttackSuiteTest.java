@@ -476,6 +476,20 @@ class AttackSuiteTest {
             try (Statement w = SESSIONS.get(Who.WORKER).createStatement()) {
                 w.execute("SELECT count(*) FROM maintain_partitions()");
             }
+            // nor a dependency edge (V14 serialised every edge insert on one global key; now a lock row per tenant)
+            s.execute("SELECT pg_advisory_xact_lock(hashtext('honua.build_dependencies'))");
+            try (Statement w = SESSIONS.get(Who.WORKER).createStatement()) {
+                w.execute("SET lock_timeout = '3s'");
+                List<String> ids = new ArrayList<>();
+                try (ResultSet rs = w.executeQuery("INSERT INTO build_queue (customer_id) VALUES ('acme'), ('acme') RETURNING id")) {
+                    while (rs.next()) {
+                        ids.add(rs.getString(1));
+                    }
+                }
+                w.execute("INSERT INTO build_dependencies (build_id, depends_on_build_id) VALUES ('" + ids.get(0) + "', '" + ids.get(1) + "')");
+                w.execute("DELETE FROM build_queue WHERE id IN ('" + ids.get(0) + "', '" + ids.get(1) + "')");
+                w.execute("RESET lock_timeout");
+            }
         } finally {
             none.rollback();
             none.setAutoCommit(true);

@@ -132,7 +132,7 @@ class HonuaAutoConfigurationTest {
                 assertThat(registry.get("honua.worker.builds").tags("worker", "spring-worker", "outcome", "completed")
                         .functionCounter().count()).isEqualTo(25);
                 assertThat(registry.get("honua.queue.operation").tags("operation", "complete", "outcome", "success")
-                        .timer().count()).isEqualTo(25);
+                        .timer().count()).isBetween(1L, 25L);   // completions are written in batches (one statement each)
                 assertThat(registry.get("honua.queue.operation").tags("operation", "claim").timer().count()).isPositive();
                 context.getBean(io.honua.db.micrometer.HonuaMeters.class).refresh();
                 assertThat(registry.get("honua.queue.depth").tags("status", "queued").gauge().value()).isEqualTo(1);
