@@ -42,7 +42,21 @@ class QuietMigrationsTest {
         // after: HonuaMigrations
         RecordingPool pool = new RecordingPool(db.dataSource());
         MigrationReport[] report = new MigrationReport[1];
-        List<String> quiet = captureStderr(() -> report[0] = HonuaMigrations.forDataSource(pool).migrate());
+        List<String> all = captureStderr(() -> report[0] = HonuaMigrations.forDataSource(pool).migrate());
+        // A migration owner that is not a superuser (managed PostgreSQL) does not own the functions of pgcrypto and
+        // uuid-ossp: V10's GRANT and V13's REVOKE ON ALL FUNCTIONS warn once per such function (SQLSTATE 01007/01006).
+        // Those warnings are the server's and stay visible; with a superuser owner there are none.
+        boolean superuser;
+        try (var c = db.dataSource().getConnection(); var s = c.createStatement();
+             var rs = s.executeQuery("select rolsuper from pg_roles where rolname = current_user")) {
+            rs.next();
+            superuser = rs.getBoolean(1);
+        }
+        java.util.function.Predicate<String> privilegeWarning = l -> l.contains("SQL State: 01007") || l.contains("SQL State: 01006");
+        if (superuser) {
+            assertThat(all).noneMatch(privilegeWarning);
+        }
+        List<String> quiet = all.stream().filter(privilegeWarning.negate()).toList();
 
         long plainNotices = plain.stream().filter(l -> l.contains("does not exist, skipping")).count();
         System.err.println("migrate on an empty database: plain Flyway " + plain.size() + " log lines (" + plainNotices
