@@ -215,6 +215,38 @@ class BuildOutcomesTest {
     }
 
     @Test
+    void aBatchCompletionWritesEveryAttemptWithItsResultAndATenantCancelIsRecorded() {
+        List<Build> builds = queue.enqueueAll(java.util.stream.IntStream.range(0, 50)
+                .mapToObj(i -> NewBuild.builder(i % 2 == 0 ? A : B).build()).toList());
+        assertThat(queue.claim("w", 50)).hasSize(50);
+        Map<UUID, Completion> completions = new LinkedHashMap<>();
+        for (int i = 0; i < builds.size(); i++) {
+            completions.put(builds.get(i).id(), Completion.builder(Duration.ofMillis(100 + i)).exitCode(i).build());
+        }
+        assertThat(queue.completeAll("w", completions).done()).hasSize(50);
+        for (int i = 0; i < builds.size(); i++) {
+            int exit = i;
+            assertThat(queue.attempts(builds.get(i).id(), 0, 10)).singleElement().satisfies(a -> {
+                assertThat(a.outcome()).isEqualTo(AttemptOutcome.COMPLETED);
+                assertThat(a.exitCode()).contains(exit);
+                assertThat(a.duration()).contains(Duration.ofMillis(100 + exit));
+            });
+        }
+
+        // the application role cancels its tenant's running build: the attempt is recorded under its rights
+        BuildQueue tenantQueue = app.forTenant(A).buildQueue();
+        Build running = tenantQueue.enqueue(NewBuild.builder(A).build());
+        queue.claim("w", 1);
+        tenantQueue.cancel(running.id(), "user stopped it");
+        assertThat(tenantQueue.attempts(running.id(), 0, 10)).singleElement().satisfies(a -> {
+            assertThat(a.outcome()).isEqualTo(AttemptOutcome.CANCELLED);
+            assertThat(a.error()).contains("user stopped it");
+        });
+        assertThat(tenantQueue.retry(running.id(), RetryOptions.defaults())).isPresent();
+        assertThat(queue.claim("w", 1)).singleElement().extracting(Build::id).isEqualTo(running.id());
+    }
+
+    @Test
     void retryRefusesWhatCannotBeRetriedAndBadOptions() {
         Build b = queue.enqueue(NewBuild.builder(A).build());
         assertThat(queue.retry(b.id(), RetryOptions.defaults())).as("queued").isEmpty();
