@@ -247,6 +247,21 @@ class BuildOutcomesTest {
     }
 
     @Test
+    void aDelayedRetryBecomesClaimableThroughTheSchedulerWhenItsDelayPasses() throws InterruptedException {
+        Build b = queue.enqueue(NewBuild.builder(A).maxAttempts(1).build());
+        queue.claim("w", 1);
+        queue.fail(b.id(), "w", "flaky");
+        Build r = queue.retry(b.id(), RetryOptions.builder().delay(Duration.ofMillis(1500)).build()).orElseThrow();
+        assertThat(queue.claim("w", 1)).as("delay not passed").isEmpty();
+        Thread.sleep(r.notBefore().toEpochMilli() - System.currentTimeMillis() + 300);
+        // nothing else touched the build: the runnable row's wake-up time makes the customer claimable
+        assertThat(queue.claim("w", 1)).singleElement().satisfies(c -> {
+            assertThat(c.id()).isEqualTo(b.id());
+            assertThat(c.attempts()).isEqualTo(2);
+        });
+    }
+
+    @Test
     void retryRefusesWhatCannotBeRetriedAndBadOptions() {
         Build b = queue.enqueue(NewBuild.builder(A).build());
         assertThat(queue.retry(b.id(), RetryOptions.defaults())).as("queued").isEmpty();
