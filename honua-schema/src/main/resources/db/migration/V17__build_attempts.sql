@@ -3,7 +3,7 @@
 -- One row per attempt that ended: claimed (started_at) by worker_id as attempt number `attempt`, ended at ended_at
 -- with an outcome. Written by the statements that end an attempt (complete, fail, cancel, release, lease/timeout
 -- recovery): the statement-level trigger build_queue_after_update writes one INSERT per statement for every row that
--- left 'building'; fail_build_with_result / fail_builds_with_results and handle_build_timeouts write their richer rows
+-- left 'building'; fail_builds_with_results (BuildQueue.fail with a Failure record) and handle_build_timeouts write their richer rows
 -- themselves in the same statement (the trigger's insert then skips them: ON CONFLICT on uq_build_attempts_attempt).
 -- Function bodies are in R__queue.sql.
 CREATE TABLE public.build_attempts (
