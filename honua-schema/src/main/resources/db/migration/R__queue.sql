@@ -147,6 +147,26 @@ BEGIN
       FROM new_rows n JOIN old_rows o ON o.id = n.id
      WHERE n.status IS DISTINCT FROM o.status;
 
+    -- 1b. one build_attempts row per attempt that ended (left 'building'), one statement for the whole batch. The
+    --     failure and timeout functions write richer rows themselves in the same statement: those are kept (the
+    --     unique key skips the row here). A completed attempt takes its figures from the build_results row its
+    --     statement wrote; a released one keeps its number (release gives the attempt back).
+    INSERT INTO public.build_attempts (build_id, attempt, worker_id, started_at, ended_at, outcome, exit_code, duration_ms,
+                                       cpu_seconds, peak_memory_bytes, error, stdout_log, stderr_log)
+    SELECT n.id, o.attempts, o.worker_id, coalesce(o.started_at, now()), now(),
+           CASE WHEN n.status IN ('completed', 'cancelled', 'timeout', 'failed') THEN n.status
+                WHEN n.attempts < o.attempts THEN 'released'
+                ELSE 'failed' END,
+           r.exit_code,
+           coalesce(r.duration_ms, greatest((extract(epoch FROM now() - o.started_at) * 1000)::bigint, 0)),
+           r.cpu_seconds, r.peak_memory_bytes,
+           CASE WHEN n.status <> 'completed' AND n.attempts >= o.attempts THEN n.last_error END,
+           r.stdout_log, r.stderr_log
+      FROM new_rows n JOIN old_rows o ON o.id = n.id
+      LEFT JOIN public.build_results r ON r.build_id = n.id AND n.status = 'completed'
+     WHERE o.status = 'building' AND n.status <> 'building'
+        ON CONFLICT ON CONSTRAINT uq_build_attempts_attempt DO NOTHING;
+
     -- 2. a completed build releases its dependents (one statement for the whole batch)
     UPDATE public.build_queue b
        SET pending_dependencies = b.pending_dependencies - x.k
@@ -603,7 +623,7 @@ CREATE OR REPLACE FUNCTION public.get_next_build_for_worker(p_worker_id text)
 AS $function$
     SELECT * FROM public.claim_builds(p_worker_id, 1, 60);
 $function$;
-COMMENT ON FUNCTION public.get_next_build_for_worker(text) IS 'Atomically assigns the next queued build to a worker (none: no row).';
+COMMENT ON FUNCTION public.get_next_build_for_worker(text) IS 'Seed function: atomically assigns the next queued build to a worker (none: no row) with a 60 s lease (differs from seed 000, which had no lease). The worker keeps it by calling update_build_progress (or heartbeat_build) at least every 60 s; otherwise handle_build_timeouts requeues it and the worker''s complete_build then changes nothing.';
 
 -- ---------------------------------------------------------------------------------------------------------------------
 -- Enqueue
@@ -768,6 +788,47 @@ COMMENT ON FUNCTION public.fail_builds(text,uuid[],text[],integer,integer) IS 'B
 REVOKE EXECUTE ON FUNCTION public.fail_builds(text,uuid[],text[],integer,integer) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION public.fail_builds(text,uuid[],text[],integer,integer) TO honua_worker, honua_app;
 
+CREATE OR REPLACE FUNCTION public.fail_builds_with_results(p_worker_id text, p_build_ids uuid[], p_errors text[], p_exit_codes integer[], p_duration_ms bigint[], p_cpu_seconds numeric[], p_peak_memory_bytes bigint[], p_stdout_logs text[], p_stderr_logs text[], p_backoff_base_seconds integer DEFAULT 5, p_backoff_max_seconds integer DEFAULT 600)
+ RETURNS SETOF public.build_queue
+ LANGUAGE sql
+ SET search_path = pg_catalog, public, pg_temp
+AS $function$
+    WITH input AS (
+        SELECT DISTINCT ON (u.build_id) u.*
+          FROM unnest(p_build_ids, p_errors, p_exit_codes, p_duration_ms, p_cpu_seconds, p_peak_memory_bytes, p_stdout_logs,
+                      p_stderr_logs)
+               AS u(build_id, error, exit_code, duration_ms, cpu_seconds, peak_memory_bytes, stdout_log, stderr_log)
+         ORDER BY u.build_id
+    ), done AS (
+        UPDATE public.build_queue b
+           SET status           = CASE WHEN b.attempts < b.max_attempts THEN 'queued' ELSE 'failed' END,
+               worker_id        = CASE WHEN b.attempts < b.max_attempts THEN NULL ELSE b.worker_id END,
+               last_error       = i.error,
+               lease_expires_at = NULL,
+               completed_at     = CASE WHEN b.attempts < b.max_attempts THEN NULL ELSE now() END,
+               not_before       = CASE WHEN b.attempts < b.max_attempts
+                                       THEN now() + make_interval(secs => least(p_backoff_max_seconds::float8,
+                                                                                p_backoff_base_seconds * power(2, greatest(b.attempts - 1, 0))))
+                                       ELSE b.not_before END
+          FROM input i
+         WHERE b.id = i.build_id AND b.worker_id = p_worker_id AND b.status = 'building'
+        RETURNING b.*
+    ), recorded AS (
+        -- the attempt's outcome with the worker's figures (the update trigger's generic row is skipped)
+        INSERT INTO public.build_attempts (build_id, attempt, worker_id, started_at, outcome, exit_code, duration_ms, cpu_seconds,
+                                           peak_memory_bytes, error, stdout_log, stderr_log)
+        SELECT d.id, d.attempts, p_worker_id, coalesce(d.started_at, now()), 'failed', i.exit_code,
+               coalesce(i.duration_ms, greatest((extract(epoch FROM now() - d.started_at) * 1000)::bigint, 0)),
+               i.cpu_seconds, i.peak_memory_bytes, i.error, i.stdout_log, i.stderr_log
+          FROM done d JOIN input i ON i.build_id = d.id
+            ON CONFLICT ON CONSTRAINT uq_build_attempts_attempt DO NOTHING
+    )
+    SELECT * FROM done;
+$function$;
+COMMENT ON FUNCTION public.fail_builds_with_results(text,uuid[],text[],integer[],bigint[],numeric[],bigint[],text[],text[],integer,integer) IS 'fail_builds with a failure record per build: each listed build held by p_worker_id is requeued after exponential backoff while attempts remain, else failed, and its attempt is written to build_attempts with exit code, duration, resources, error and logs, in one statement. Returns the builds changed; a build not held is absent.';
+REVOKE EXECUTE ON FUNCTION public.fail_builds_with_results(text,uuid[],text[],integer[],bigint[],numeric[],bigint[],text[],text[],integer,integer) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION public.fail_builds_with_results(text,uuid[],text[],integer[],bigint[],numeric[],bigint[],text[],text[],integer,integer) TO honua_worker, honua_app;
+
 CREATE OR REPLACE FUNCTION public.heartbeat_build(p_build_id uuid, p_worker_id text)
  RETURNS SETOF public.build_queue
  LANGUAGE sql
@@ -850,41 +911,88 @@ DECLARE
     v_count INTEGER;
 BEGIN
     WITH expired AS (
-        SELECT q.id FROM public.build_queue q
+        SELECT q.id, q.worker_id, q.attempts, q.started_at,
+               q.started_at + make_interval(secs => q.timeout_seconds) < now() AS over_time
+          FROM public.build_queue q
          WHERE q.status = 'building'
            AND (q.lease_expires_at < now() OR q.started_at + make_interval(secs => q.timeout_seconds) < now())
          ORDER BY q.id
            FOR UPDATE SKIP LOCKED
+    ), handled AS (
+        UPDATE public.build_queue b
+           SET status           = CASE WHEN b.attempts < b.max_attempts THEN 'queued' ELSE 'timeout' END,
+               last_error       = CASE WHEN expired.over_time
+                                       THEN 'build exceeded its timeout of ' || b.timeout_seconds || ' s'
+                                       ELSE 'lease expired: worker ' || b.worker_id || ' stopped sending heartbeats' END,
+               worker_id        = CASE WHEN b.attempts < b.max_attempts THEN NULL ELSE b.worker_id END,
+               lease_expires_at = NULL,
+               not_before       = now(),
+               completed_at     = CASE WHEN b.attempts < b.max_attempts THEN NULL ELSE now() END
+          FROM expired
+         WHERE b.id = expired.id
+        RETURNING b.id, b.last_error
+    ), recorded AS (
+        -- the attempt's outcome (the update trigger's generic row for these is skipped)
+        INSERT INTO public.build_attempts (build_id, attempt, worker_id, started_at, outcome, duration_ms, error)
+        SELECT e.id, e.attempts, e.worker_id, coalesce(e.started_at, now()),
+               CASE WHEN e.over_time THEN 'timeout' ELSE 'lease_expired' END,
+               greatest((extract(epoch FROM now() - e.started_at) * 1000)::bigint, 0), h.last_error
+          FROM expired e JOIN handled h ON h.id = e.id
+            ON CONFLICT ON CONSTRAINT uq_build_attempts_attempt DO NOTHING
     )
-    UPDATE public.build_queue b
-       SET status           = CASE WHEN b.attempts < b.max_attempts THEN 'queued' ELSE 'timeout' END,
-           last_error       = CASE WHEN b.started_at + make_interval(secs => b.timeout_seconds) < now()
-                                   THEN 'build exceeded its timeout of ' || b.timeout_seconds || ' s'
-                                   ELSE 'lease expired: worker ' || b.worker_id || ' stopped sending heartbeats' END,
-           worker_id        = CASE WHEN b.attempts < b.max_attempts THEN NULL ELSE b.worker_id END,
-           lease_expires_at = NULL,
-           not_before       = now(),
-           completed_at     = CASE WHEN b.attempts < b.max_attempts THEN NULL ELSE now() END
-      FROM expired
-     WHERE b.id = expired.id;
-    GET DIAGNOSTICS v_count = ROW_COUNT;
+    SELECT count(*) INTO v_count FROM handled;
     RETURN v_count;
 END $function$;
-COMMENT ON FUNCTION public.handle_build_timeouts() IS 'Marks builds running past their timeout as timed out. Returns how many.';
+COMMENT ON FUNCTION public.handle_build_timeouts() IS 'Recovers running builds whose lease expired (no heartbeat or progress for lease_seconds, 60 s by default) or that ran past timeout_seconds: requeued at once while attempts remain, else ended as timeout (differs from seed 000, which marked every such build timeout). Each writes a build_attempts row (outcome lease_expired or timeout). Returns how many.';
 
-CREATE OR REPLACE FUNCTION public.retry_failed_build(p_build_id uuid)
- RETURNS boolean
+CREATE OR REPLACE FUNCTION public.retry_build(p_build_id uuid, p_extra_attempts integer DEFAULT 1, p_priority integer DEFAULT NULL::integer, p_delay_ms bigint DEFAULT 0, p_aging_ms bigint DEFAULT NULL::bigint)
+ RETURNS SETOF public.build_queue
  LANGUAGE plpgsql
  SET search_path = pg_catalog, public, pg_temp
 AS $function$
 BEGIN
+    IF p_extra_attempts IS NULL OR p_extra_attempts NOT BETWEEN 1 AND 100 THEN
+        RAISE EXCEPTION 'extra attempts must be 1..100, got %', p_extra_attempts USING ERRCODE = '22023';
+    END IF;
+    IF p_priority IS NOT NULL AND p_priority NOT BETWEEN 1 AND 10 THEN
+        RAISE EXCEPTION 'priority must be 1..10, got %', p_priority USING ERRCODE = '22023';
+    END IF;
+    IF p_delay_ms IS NULL OR p_delay_ms < 0 OR p_delay_ms > 31536000000 THEN
+        RAISE EXCEPTION 'delay must be 0..1 year in ms, got %', p_delay_ms USING ERRCODE = '22023';
+    END IF;
+    IF p_aging_ms IS NOT NULL AND p_aging_ms < 0 THEN
+        RAISE EXCEPTION 'aging must not be negative, got %', p_aging_ms USING ERRCODE = '22023';
+    END IF;
+    RETURN QUERY
     UPDATE public.build_queue
-       SET status = 'queued', worker_id = NULL, lease_expires_at = NULL, completed_at = NULL,
-           not_before = now(), progress_percent = 0, current_step = NULL
-     WHERE id = p_build_id AND status IN ('failed', 'timeout') AND attempts < max_attempts;
-    RETURN FOUND;
+       SET status           = 'queued',
+           worker_id        = NULL,
+           lease_expires_at = NULL,
+           completed_at     = NULL,
+           not_before       = now() + make_interval(secs => p_delay_ms / 1000.0),
+           progress_percent = 0,
+           current_step     = NULL,
+           -- at least p_extra_attempts more attempts
+           max_attempts     = greatest(max_attempts, attempts + p_extra_attempts),
+           priority         = coalesce(p_priority, priority),
+           claim_rank       = CASE WHEN p_aging_ms IS NULL THEN claim_rank
+                                   ELSE (extract(epoch FROM now()) * 1000)::bigint + p_delay_ms
+                                        - coalesce(p_priority, priority) * p_aging_ms END
+     WHERE id = p_build_id AND status IN ('failed', 'timeout', 'cancelled')
+    RETURNING *;
 END $function$;
-COMMENT ON FUNCTION public.retry_failed_build(uuid) IS 'Requeues a failed or timed-out build that has attempts left.';
+COMMENT ON FUNCTION public.retry_build(uuid,integer,integer,bigint,bigint) IS 'Requeues a failed, timed-out or cancelled build: at least p_extra_attempts (1..100) more attempts, optionally a new priority and a delay (ms) before it is claimable; p_aging_ms given: claim_rank recomputed as for a new build, else kept. Its attempts and events stay; the status change emits a retried event. No row: no such build in a retryable state (or not visible).';
+REVOKE EXECUTE ON FUNCTION public.retry_build(uuid,integer,integer,bigint,bigint) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION public.retry_build(uuid,integer,integer,bigint,bigint) TO honua_worker, honua_app;
+
+CREATE OR REPLACE FUNCTION public.retry_failed_build(p_build_id uuid)
+ RETURNS boolean
+ LANGUAGE sql
+ SET search_path = pg_catalog, public, pg_temp
+AS $function$
+    SELECT EXISTS (SELECT 1 FROM public.retry_build(p_build_id, 1, NULL, 0, NULL));
+$function$;
+COMMENT ON FUNCTION public.retry_failed_build(uuid) IS 'Seed signature: requeues a failed, timed-out or cancelled build at once, granting one more attempt when its attempts are used (seed 000 required attempts < max_attempts, which no build failed by its worker satisfies). False: no such build in a retryable state.';
 
 CREATE OR REPLACE FUNCTION public.stuck_builds(p_older_than_seconds integer DEFAULT 3600)
  RETURNS SETOF public.build_queue

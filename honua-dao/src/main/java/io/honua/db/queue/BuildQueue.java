@@ -12,6 +12,9 @@ import static io.honua.db.schema.generated.Tables.COMPLETE_BUILD_WITH_RESULT;
 import static io.honua.db.schema.generated.Tables.ENQUEUE_BUILDS;
 import static io.honua.db.schema.generated.Tables.FAIL_BUILD;
 import static io.honua.db.schema.generated.Tables.FAIL_BUILDS;
+import static io.honua.db.schema.generated.Tables.FAIL_BUILDS_WITH_RESULTS;
+import static io.honua.db.schema.generated.Tables.BUILD_ATTEMPTS;
+import static io.honua.db.schema.generated.Tables.RETRY_BUILD;
 import static io.honua.db.schema.generated.Tables.HEARTBEAT_BUILD;
 import static io.honua.db.schema.generated.Tables.HEARTBEAT_BUILDS;
 import static io.honua.db.schema.generated.Tables.RELEASE_BUILD;
@@ -469,6 +472,92 @@ public final class BuildQueue {
     }
 
     /**
+     * Reports a failed attempt with its failure record: like {@link #fail(UUID, String, String)}, and the attempt's
+     * exit code, duration, resources, error and logs are kept in {@code build_attempts} (see {@link #attempts}), its
+     * artifacts (e.g. a test report) in {@code build_artifacts}, all in one transaction.
+     *
+     * @throws LeaseLostException when this worker does not hold the build (nothing is written)
+     */
+    public FailureOutcome fail(UUID buildId, String workerId, Failure failure) {
+        checkHolder(buildId, workerId);
+        Checks.notNull(failure, "failure");
+        Function<DSLContext, Build> run = ctx -> {
+            BuildQueueRecord r = first(failWithResults(ctx, workerId, Map.of(buildId, failure)));
+            if (r == null) {
+                throw notHeld(ctx, buildId, workerId);
+            }
+            insertArtifacts(ctx, buildId, failure.artifacts());
+            return Build.of(r);
+        };
+        Build b = call(() -> failure.artifacts().isEmpty() ? run.apply(dsl) : Transactions.inTransaction(dsl, run::apply));
+        return new FailureOutcome(b, b.status() == BuildStatus.QUEUED);
+    }
+
+    /**
+     * {@link #failAll} with a failure record per build: one statement ({@code fail_builds_with_results}) requeues or
+     * fails them and writes their attempts; artifacts, when any, in one more statement of the same transaction.
+     *
+     * @param failures 1..1000 builds and their failure records
+     */
+    public BatchResult failAllWithResults(String workerId, Map<UUID, Failure> failures) {
+        Checks.text(workerId, "workerId", 200);
+        checkIds(failures == null ? null : failures.keySet(), "failures");
+        failures.values().forEach(f -> Checks.notNull(f, "failure"));
+        boolean anyArtifacts = failures.values().stream().anyMatch(f -> !f.artifacts().isEmpty());
+        Result<BuildQueueRecord> done = call(() -> !anyArtifacts ? failWithResults(dsl, workerId, failures)
+                : Transactions.inTransaction(dsl, tx -> {
+                    Result<BuildQueueRecord> r = failWithResults(tx, workerId, failures);
+                    for (BuildQueueRecord b : r) {
+                        insertArtifacts(tx, b.getId(), failures.get(b.getId()).artifacts());
+                    }
+                    return r;
+                }));
+        return batchResult(failures.keySet(), done);
+    }
+
+    private Result<BuildQueueRecord> failWithResults(DSLContext ctx, String workerId, Map<UUID, Failure> failures) {
+        int n = failures.size();
+        UUID[] ids = new UUID[n];
+        String[] errors = new String[n];
+        Integer[] exitCodes = new Integer[n];
+        Long[] durations = new Long[n];
+        java.math.BigDecimal[] cpu = new java.math.BigDecimal[n];
+        Long[] memory = new Long[n];
+        String[] stdout = new String[n];
+        String[] stderr = new String[n];
+        int i = 0;
+        for (Map.Entry<UUID, Failure> e : failures.entrySet()) {
+            Failure f = e.getValue();
+            ids[i] = e.getKey();
+            errors[i] = f.error();
+            exitCodes[i] = f.exitCode().orElse(null);
+            durations[i] = f.duration().map(Duration::toMillis).orElse(null);
+            cpu[i] = f.cpuSeconds().orElse(null);
+            memory[i] = f.peakMemoryBytes().orElse(null);
+            stdout[i] = f.stdoutLog().orElse(null);
+            stderr[i] = f.stderrLog().orElse(null);
+            i++;
+        }
+        return FAIL_BUILDS_WITH_RESULTS(ctx.configuration(), workerId, ids, errors, exitCodes, durations, cpu, memory, stdout,
+                stderr, (int) options.backoffBase().toSeconds(), (int) options.backoffMax().toSeconds());
+    }
+
+    private static void insertArtifacts(DSLContext ctx, UUID buildId, List<NewArtifact> artifacts) {
+        if (artifacts.isEmpty()) {
+            return;
+        }
+        var insert = ctx.insertInto(BUILD_ARTIFACTS, BUILD_ARTIFACTS.BUILD_ID, BUILD_ARTIFACTS.ARTIFACT_TYPE,
+                BUILD_ARTIFACTS.NAME, BUILD_ARTIFACTS.URI, BUILD_ARTIFACTS.CONTENT_HASH, BUILD_ARTIFACTS.SIZE_BYTES,
+                BUILD_ARTIFACTS.METADATA);
+        org.jooq.InsertValuesStep7<?, UUID, String, String, String, String, Long, JSONB> step = null;
+        for (NewArtifact a : artifacts) {
+            step = (step == null ? insert : step).values(buildId, a.type().dbValue(), a.name(), a.uri(), a.contentHash(),
+                    a.sizeBytes(), JSONB.valueOf(a.metadataJson()));
+        }
+        Objects.requireNonNull(step).onConflictDoNothing().execute();
+    }
+
+    /**
      * Gives back a build this worker claimed but will not run (e.g. on shutdown): requeued at once, the attempt
      * not counted.
      */
@@ -499,10 +588,29 @@ public final class BuildQueue {
         return Build.of(r);
     }
 
-    /** Requeues a FAILED or TIMEOUT build that has attempts left ({@code retry_failed_build}); false otherwise. */
+    /**
+     * Requeues a FAILED, TIMEOUT or CANCELLED build at once with one more attempt ({@code retry_failed_build});
+     * false when there is no such build in one of those states. Same as {@code retry(buildId, RetryOptions.defaults())}
+     * except that the build keeps its place (claim rank).
+     */
     public boolean retry(UUID buildId) {
         Checks.notNull(buildId, "buildId");
         return Boolean.TRUE.equals(call(() -> Routines.retryFailedBuild(dsl.configuration(), buildId)));
+    }
+
+    /**
+     * Requeues a FAILED, TIMEOUT or CANCELLED build ({@code retry_build}): it gets at least
+     * {@link RetryOptions#extraAttempts()} more attempts, its priority if given, and is claimable after the delay,
+     * ranked like a build enqueued then. Its attempts, results and events stay; a {@code retried} event is added.
+     *
+     * @return the requeued build; empty when there is no such build in a retryable state (or it is not visible)
+     */
+    public Optional<Build> retry(UUID buildId, RetryOptions retry) {
+        Checks.notNull(buildId, "buildId");
+        Checks.notNull(retry, "retry");
+        BuildQueueRecord r = call(() -> first(RETRY_BUILD(dsl.configuration(), buildId, retry.extraAttempts(),
+                retry.priority().orElse(null), retry.delay().toMillis(), options.agingStep().toMillis())));
+        return Optional.ofNullable(r).map(Build::of);
     }
 
     /**
@@ -577,6 +685,56 @@ public final class BuildQueue {
     public Optional<Build> find(UUID buildId) {
         Checks.notNull(buildId, "buildId");
         return call(() -> dsl.selectFrom(BUILD_QUEUE).where(BUILD_QUEUE.ID.eq(buildId)).fetchOptional().map(Build::of));
+    }
+
+    /** The result of a completed build ({@code build_results}); empty when it has none (not completed, or unknown). */
+    public Optional<BuildResult> result(UUID buildId) {
+        Checks.notNull(buildId, "buildId");
+        return call(() -> dsl.selectFrom(BUILD_RESULTS).where(BUILD_RESULTS.BUILD_ID.eq(buildId)).fetchOptional()
+                .map(r -> new BuildResult(r.getBuildId(), r.getSuccess(), Optional.ofNullable(r.getExitCode()),
+                        Duration.ofMillis(r.getDurationMs()), Optional.ofNullable(r.getCpuSeconds()),
+                        Optional.ofNullable(r.getPeakMemoryBytes()), Optional.ofNullable(r.getImageReference()),
+                        Optional.ofNullable(r.getImageDigest()), Optional.ofNullable(r.getImageSizeBytes()),
+                        Optional.ofNullable(r.getLayerCount()), Optional.ofNullable(r.getStdoutLog()),
+                        Optional.ofNullable(r.getStderrLog()), r.getCreatedAt())));
+    }
+
+    /**
+     * A build's ended attempts in the order they ended (oldest first), a page of at most {@code limit} (1..1000) from
+     * {@code offset}; empty list when none.
+     */
+    public List<BuildAttempt> attempts(UUID buildId, int offset, int limit) {
+        Checks.notNull(buildId, "buildId");
+        checkPage(offset, limit);
+        return call(() -> dsl.selectFrom(BUILD_ATTEMPTS).where(BUILD_ATTEMPTS.BUILD_ID.eq(buildId))
+                .orderBy(BUILD_ATTEMPTS.ID).offset(offset).limit(limit)
+                .fetch(r -> new BuildAttempt(r.getBuildId(), r.getAttempt(), Optional.ofNullable(r.getWorkerId()),
+                        r.getStartedAt(), r.getEndedAt(), AttemptOutcome.fromDb(r.getOutcome()),
+                        Optional.ofNullable(r.getExitCode()), Optional.ofNullable(r.getDurationMs()).map(Duration::ofMillis),
+                        Optional.ofNullable(r.getCpuSeconds()), Optional.ofNullable(r.getPeakMemoryBytes()),
+                        Optional.ofNullable(r.getError()), Optional.ofNullable(r.getStdoutLog()),
+                        Optional.ofNullable(r.getStderrLog()))));
+    }
+
+    /** A build's artifacts in the order they were stored, a page of at most {@code limit} (1..1000) from {@code offset}. */
+    public List<BuildArtifact> artifacts(UUID buildId, int offset, int limit) {
+        Checks.notNull(buildId, "buildId");
+        checkPage(offset, limit);
+        return call(() -> dsl.selectFrom(BUILD_ARTIFACTS).where(BUILD_ARTIFACTS.BUILD_ID.eq(buildId))
+                .orderBy(BUILD_ARTIFACTS.CREATED_AT, BUILD_ARTIFACTS.ID).offset(offset).limit(limit)
+                .fetch(r -> new BuildArtifact(r.getId(), r.getBuildId(),
+                        ArtifactType.valueOf(r.getArtifactType().toUpperCase(java.util.Locale.ROOT)), r.getName(), r.getUri(),
+                        r.getContentHash(), r.getSizeBytes(), Optional.ofNullable(r.getMediaType()),
+                        r.getMetadata() == null ? "{}" : r.getMetadata().data(), r.getCreatedAt())));
+    }
+
+    private static void checkPage(int offset, int limit) {
+        if (offset < 0) {
+            throw new InvalidRequestException("offset must not be negative, got " + offset);
+        }
+        if (limit < 1 || limit > 1000) {
+            throw new InvalidRequestException("limit must be 1..1000, got " + limit);
+        }
     }
 
     /** A build's events in sequence order. */

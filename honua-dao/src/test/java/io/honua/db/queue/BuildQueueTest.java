@@ -234,9 +234,9 @@ class BuildQueueTest {
         FailureOutcome second = q.fail(b.id(), "w", "again");
         assertThat(second.willRetry()).isFalse();
         assertThat(second.build().status()).isEqualTo(BuildStatus.FAILED);
-        assertThat(q.retry(b.id())).as("no attempts left").isFalse();
+        assertThat(q.retry(b.id())).as("failed for good, then retried with one more attempt (issue 13)").isTrue();
         assertThat(q.events(b.id())).extracting(BuildEvent::type)
-                .containsExactly("queued", "claimed", "retried", "claimed", "failed");
+                .containsExactly("queued", "claimed", "retried", "claimed", "failed", "retried");
     }
 
     @Test
