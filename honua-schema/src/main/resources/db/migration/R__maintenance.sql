@@ -21,10 +21,15 @@ BEGIN
      WHERE created_at < now() - make_interval(days => p_retention_days)
        AND (stdout_log IS NOT NULL OR stderr_log IS NOT NULL);
     GET DIAGNOSTICS v_count = ROW_COUNT;
+    -- the logs kept with every attempt (V17) age out the same way
+    UPDATE public.build_attempts
+       SET stdout_log = NULL, stderr_log = NULL
+     WHERE ended_at < now() - make_interval(days => p_retention_days)
+       AND (stdout_log IS NOT NULL OR stderr_log IS NOT NULL);
     DELETE FROM public.build_access_log WHERE accessed_at < now() - make_interval(days => p_retention_days);
     RETURN v_count;
 END $function$;
-COMMENT ON FUNCTION public.cleanup_old_build_logs(integer) IS 'Truncates build logs older than the retention (default 90 days) and deletes old access-log rows. Returns truncated results.';
+COMMENT ON FUNCTION public.cleanup_old_build_logs(integer) IS 'Truncates build logs (results and attempts) older than the retention (default 90 days) and deletes old access-log rows. Returns truncated results.';
 
 CREATE OR REPLACE FUNCTION public.purge_soft_deleted_records(p_retention_days integer DEFAULT 30)
  RETURNS integer

@@ -40,3 +40,5 @@ END $$;
 REVOKE ALL ON public.build_attempts FROM PUBLIC;
 -- the statements that end attempts run as the worker or the application (cancel): they insert; both read
 GRANT SELECT, INSERT ON public.build_attempts TO honua_app, honua_worker;
+-- cleanup_old_build_logs() (maintenance, service role) empties the logs of old attempts
+GRANT UPDATE (stdout_log, stderr_log) ON public.build_attempts TO honua_worker;

@@ -245,10 +245,29 @@ class SchemaBehaviourTest {
                 .set(BUILD_RESULTS.STDOUT_LOG, "old output").set(BUILD_RESULTS.CREATED_AT, Instant.now().minus(Duration.ofDays(100))).execute();
         dsl.insertInto(BUILD_RESULTS).set(BUILD_RESULTS.BUILD_ID, recent).set(BUILD_RESULTS.SUCCESS, true)
                 .set(BUILD_RESULTS.STDOUT_LOG, "new output").execute();
+        // the logs kept with each attempt (build_attempts, V17) age out the same way
+        Instant longAgo = Instant.now().minus(Duration.ofDays(100));
+        dsl.insertInto(io.honua.db.schema.generated.Tables.BUILD_ATTEMPTS)
+                .set(io.honua.db.schema.generated.Tables.BUILD_ATTEMPTS.BUILD_ID, old)
+                .set(io.honua.db.schema.generated.Tables.BUILD_ATTEMPTS.ATTEMPT, 1)
+                .set(io.honua.db.schema.generated.Tables.BUILD_ATTEMPTS.STARTED_AT, longAgo)
+                .set(io.honua.db.schema.generated.Tables.BUILD_ATTEMPTS.ENDED_AT, longAgo)
+                .set(io.honua.db.schema.generated.Tables.BUILD_ATTEMPTS.OUTCOME, "failed")
+                .set(io.honua.db.schema.generated.Tables.BUILD_ATTEMPTS.STDERR_LOG, "old error output").execute();
+        dsl.insertInto(io.honua.db.schema.generated.Tables.BUILD_ATTEMPTS)
+                .set(io.honua.db.schema.generated.Tables.BUILD_ATTEMPTS.BUILD_ID, recent)
+                .set(io.honua.db.schema.generated.Tables.BUILD_ATTEMPTS.ATTEMPT, 1)
+                .set(io.honua.db.schema.generated.Tables.BUILD_ATTEMPTS.STARTED_AT, Instant.now())
+                .set(io.honua.db.schema.generated.Tables.BUILD_ATTEMPTS.OUTCOME, "failed")
+                .set(io.honua.db.schema.generated.Tables.BUILD_ATTEMPTS.STDERR_LOG, "new error output").execute();
         assertThat(Routines.cleanupOldBuildLogs(cfg, 90)).isEqualTo(1);
         assertThat(dsl.fetchOne(BUILD_RESULTS, BUILD_RESULTS.BUILD_ID.eq(old)).getStdoutLog()).isNull();
         assertThat(dsl.fetchOne(BUILD_RESULTS, BUILD_RESULTS.BUILD_ID.eq(old)).getLogsTruncatedAt()).isNotNull();
         assertThat(dsl.fetchOne(BUILD_RESULTS, BUILD_RESULTS.BUILD_ID.eq(recent)).getStdoutLog()).isEqualTo("new output");
+        assertThat(dsl.fetchValue(io.honua.db.schema.generated.Tables.BUILD_ATTEMPTS.STDERR_LOG,
+                io.honua.db.schema.generated.Tables.BUILD_ATTEMPTS.BUILD_ID.eq(old))).isNull();
+        assertThat(dsl.fetchValue(io.honua.db.schema.generated.Tables.BUILD_ATTEMPTS.STDERR_LOG,
+                io.honua.db.schema.generated.Tables.BUILD_ATTEMPTS.BUILD_ID.eq(recent))).isEqualTo("new error output");
     }
 
     @Test
