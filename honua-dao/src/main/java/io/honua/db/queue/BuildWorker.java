@@ -156,17 +156,21 @@ public final class BuildWorker implements AutoCloseable {
                 return;
             } catch (DatabaseUnavailableException e) {
                 // pool exhausted, server restarting, connection killed: back off (exponential, capped), then retry
-                backoff = backoff == 0 ? 50 : Math.min(backoff * 2, errorBackoffMax.toMillis());
-                backoffs.incrementAndGet();
+                backoff = nextBackoff(backoff);
                 errorListener.accept(e);
                 sleep(backoff);
             } catch (RuntimeException e) {
-                backoff = backoff == 0 ? 50 : Math.min(backoff * 2, errorBackoffMax.toMillis());
-                backoffs.incrementAndGet();
+                backoff = nextBackoff(backoff);
                 errorListener.accept(e);
                 sleep(Math.max(backoff, Math.min(pollInterval.toMillis(), errorBackoffMax.toMillis())));
             }
         }
+    }
+
+    /** One more back-off step: 50 ms, doubling up to {@code errorBackoffMax}; counted in {@link #backoffCount()}. */
+    private long nextBackoff(long previous) {
+        backoffs.incrementAndGet();
+        return previous == 0 ? 50 : Math.min(previous * 2, errorBackoffMax.toMillis());
     }
 
     private void execute(Running r) {
@@ -332,8 +336,7 @@ public final class BuildWorker implements AutoCloseable {
                 batch.forEach(o -> o.written.complete(false));
                 return;
             } catch (DatabaseUnavailableException e) {
-                backoff = backoff == 0 ? 50 : Math.min(backoff * 2, errorBackoffMax.toMillis());
-                backoffs.incrementAndGet();
+                backoff = nextBackoff(backoff);
                 errorListener.accept(e);
                 sleep(backoff);
             } catch (RuntimeException e) {
