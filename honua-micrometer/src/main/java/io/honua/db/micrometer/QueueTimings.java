@@ -45,9 +45,10 @@ public final class QueueTimings implements ExecuteListener {
             Map.entry("cancel_build", "cancel"),
             Map.entry("handle_build_timeouts", "recover"));
 
-    private static final Pattern CALL = Pattern.compile(
-            "\\b(claim_builds|heartbeat_builds|complete_builds|fail_builds|heartbeat_build|update_build_progress|complete_build_with_result|complete_build|fail_build"
-                    + "|release_build|enqueue_builds|cancel_build|handle_build_timeouts)\"?\\s*\\(");
+    /** A call of one of those functions (longest names first, so a name is never taken for its prefix). */
+    private static final Pattern CALL = Pattern.compile("\\b(" + OPERATIONS.keySet().stream()
+            .sorted(java.util.Comparator.comparingInt(String::length).reversed().thenComparing(java.util.Comparator.naturalOrder()))
+            .collect(java.util.stream.Collectors.joining("|")) + ")\"?\\s*\\(");
     private static final String START = QueueTimings.class.getName() + ".start";
 
     private final transient MeterRegistry registry;
