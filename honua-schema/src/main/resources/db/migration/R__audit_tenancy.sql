@@ -249,3 +249,122 @@ BEGIN
     PERFORM public.honua_secure_new_partitions();
 END $function$;
 COMMENT ON FUNCTION public.honua_secure_partitions() IS 'Event trigger: new partitions of RLS tables get RLS (forced), no honua_app privilege and the worker policy.';
+
+-- ---------------------------------------------------------------------------------------------------------------------
+-- The administrative path (issue 12). honua_admin holds no direct write on licenses, customers.tier or API keys
+-- (V18): those change only through the SECURITY DEFINER functions below and in R__licensing.sql, EXECUTE for
+-- honua_admin only. Each one changes the rows of one customer, which must be the transaction's tenant
+-- (honua.tenant_id, as the DAOs set it), and keeps the caller as the audit actor: the audit triggers record
+-- honua.actor when set, else the session's login role (inside owner-rights code current_user is the owner).
+-- SQLSTATEs: 42501 customer is not the transaction's tenant, 22023 bad input, HA001 unknown customer, HA002 unknown
+-- license, HA003 unknown API key, HA004 the row's state forbids the change, HA005 malformed feature flags; the table's
+-- own constraints (23505 duplicate, 23514 check) as for a direct write.
+-- ---------------------------------------------------------------------------------------------------------------------
+
+CREATE OR REPLACE FUNCTION public.honua_admin_enter(p_customer_id text)
+ RETURNS text
+ LANGUAGE plpgsql
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+DECLARE
+    v_prev TEXT := current_setting('honua.actor', true);
+BEGIN
+    IF p_customer_id IS NULL OR p_customer_id IS DISTINCT FROM public.honua_current_tenant() THEN
+        RAISE EXCEPTION 'permission denied: customer % is not this transaction''s tenant (set honua.tenant_id)', p_customer_id
+            USING ERRCODE = '42501';
+    END IF;
+    PERFORM pg_catalog.set_config('honua.actor', coalesce(nullif(v_prev, ''), session_user::text), true);
+    RETURN coalesce(v_prev, '');
+END $function$;
+COMMENT ON FUNCTION public.honua_admin_enter(text) IS 'Called first by the administrative SECURITY DEFINER functions: refuses (42501) a customer other than the transaction''s tenant and pins the audit actor to the caller (honua.actor, else the session''s login role). Returns the previous honua.actor for honua_admin_leave. Owner only.';
+REVOKE EXECUTE ON FUNCTION public.honua_admin_enter(text) FROM PUBLIC;
+
+CREATE OR REPLACE FUNCTION public.honua_admin_leave(p_prev_actor text)
+ RETURNS void
+ LANGUAGE sql
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+    SELECT pg_catalog.set_config('honua.actor', coalesce(p_prev_actor, ''), true);
+$function$;
+COMMENT ON FUNCTION public.honua_admin_leave(text) IS 'Restores honua.actor after an administrative function (see honua_admin_enter). Owner only.';
+REVOKE EXECUTE ON FUNCTION public.honua_admin_leave(text) FROM PUBLIC;
+
+CREATE OR REPLACE FUNCTION public.admin_create_customer(p_customer_id text, p_name text, p_email text, p_subscription_status text, p_tier text, p_metadata jsonb)
+ RETURNS void
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+DECLARE
+    v_prev TEXT := public.honua_admin_enter(p_customer_id);
+BEGIN
+    IF p_customer_id !~ '^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$' THEN
+        RAISE EXCEPTION 'customer id must be 1..100 letters, digits, ''.'', ''_'' or ''-'' starting with a letter or digit' USING ERRCODE = '22023';
+    END IF;
+    IF p_name IS NULL OR length(p_name) NOT BETWEEN 1 AND 200 THEN
+        RAISE EXCEPTION 'name must be 1..200 characters' USING ERRCODE = '22023';
+    END IF;
+    IF p_email IS NOT NULL AND (length(p_email) > 320 OR p_email !~ '^[^@\s]+@[^@\s]+$') THEN
+        RAISE EXCEPTION 'email must look like name@domain (at most 320 characters)' USING ERRCODE = '22023';
+    END IF;
+    IF p_subscription_status IS NULL OR p_subscription_status NOT IN ('trial', 'active', 'past_due', 'suspended', 'cancelled') THEN
+        RAISE EXCEPTION 'unknown subscription status %', p_subscription_status USING ERRCODE = '22023';
+    END IF;
+    IF p_tier IS NULL OR p_tier NOT IN ('free', 'standard', 'professional', 'enterprise') THEN
+        RAISE EXCEPTION 'unknown tier %', p_tier USING ERRCODE = '22023';
+    END IF;
+    IF p_metadata IS NULL OR jsonb_typeof(p_metadata) <> 'object' THEN
+        RAISE EXCEPTION 'metadata must be a JSON object' USING ERRCODE = '22023';
+    END IF;
+    INSERT INTO public.customers (customer_id, name, email, subscription_status, tier, metadata)
+    VALUES (p_customer_id, p_name, p_email, p_subscription_status, p_tier, p_metadata);
+    PERFORM public.honua_admin_leave(v_prev);
+END $function$;
+COMMENT ON FUNCTION public.admin_create_customer(text,text,text,text,text,jsonb) IS 'Administrative (honua_admin): creates a customer with its tier; the customer must be the transaction''s tenant. 23505 when the id is taken. Audited (customers.insert, actor: the caller).';
+REVOKE EXECUTE ON FUNCTION public.admin_create_customer(text,text,text,text,text,jsonb) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION public.admin_create_customer(text,text,text,text,text,jsonb) TO honua_admin;
+
+CREATE OR REPLACE FUNCTION public.admin_update_customer(p_customer_id text, p_tier text, p_name text, p_email text, p_subscription_status text, p_metadata jsonb)
+ RETURNS void
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+DECLARE
+    v_prev    TEXT := public.honua_admin_enter(p_customer_id);
+    v_deleted TIMESTAMPTZ;
+BEGIN
+    IF p_tier IS NULL OR p_tier NOT IN ('free', 'standard', 'professional', 'enterprise') THEN
+        RAISE EXCEPTION 'unknown tier %', p_tier USING ERRCODE = '22023';
+    END IF;
+    IF p_name IS NOT NULL AND length(p_name) NOT BETWEEN 1 AND 200 THEN
+        RAISE EXCEPTION 'name must be 1..200 characters' USING ERRCODE = '22023';
+    END IF;
+    IF p_email IS NOT NULL AND p_email <> '' AND (length(p_email) > 320 OR p_email !~ '^[^@\s]+@[^@\s]+$') THEN
+        RAISE EXCEPTION 'email must look like name@domain (at most 320 characters)' USING ERRCODE = '22023';
+    END IF;
+    IF p_subscription_status IS NOT NULL AND p_subscription_status NOT IN ('trial', 'active', 'past_due', 'suspended', 'cancelled') THEN
+        RAISE EXCEPTION 'unknown subscription status %', p_subscription_status USING ERRCODE = '22023';
+    END IF;
+    IF p_metadata IS NOT NULL AND jsonb_typeof(p_metadata) <> 'object' THEN
+        RAISE EXCEPTION 'metadata must be a JSON object' USING ERRCODE = '22023';
+    END IF;
+    SELECT c.deleted_at INTO v_deleted FROM public.customers c WHERE c.customer_id = p_customer_id FOR UPDATE;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'no customer %', p_customer_id USING ERRCODE = 'HA001';
+    END IF;
+    IF v_deleted IS NOT NULL THEN
+        RAISE EXCEPTION 'customer % is soft-deleted since %; restore it first', p_customer_id, v_deleted USING ERRCODE = 'HA004';
+    END IF;
+    UPDATE public.customers c
+       SET tier = p_tier,
+           name = coalesce(p_name, c.name),
+           email = CASE WHEN p_email IS NULL THEN c.email ELSE nullif(p_email, '') END,
+           subscription_status = coalesce(p_subscription_status, c.subscription_status),
+           metadata = coalesce(p_metadata, c.metadata)
+     WHERE c.customer_id = p_customer_id;
+    PERFORM public.honua_admin_leave(v_prev);
+END $function$;
+COMMENT ON FUNCTION public.admin_update_customer(text,text,text,text,text,jsonb) IS 'Administrative (honua_admin): sets a customer''s tier and, in the same statement, the other fields given (NULL: unchanged; email '''': removed). The customer must be the transaction''s tenant; HA001 unknown, HA004 soft-deleted. Audited (customers.update, actor: the caller).';
+REVOKE EXECUTE ON FUNCTION public.admin_update_customer(text,text,text,text,text,jsonb) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION public.admin_update_customer(text,text,text,text,text,jsonb) TO honua_admin;

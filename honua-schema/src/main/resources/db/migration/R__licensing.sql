@@ -311,3 +311,229 @@ AS $function$
       FROM public.licenses l WHERE l.license_key_hash = p_key_hash;
 $function$;
 COMMENT ON FUNCTION public.verify_license_key(text) IS 'The license whose key hashes (SHA-256, hex) to p_key_hash, with its validity; no row when unknown. Reveals no secret.';
+
+-- ---------------------------------------------------------------------------------------------------------------------
+-- The administrative path (issue 12): licenses and API keys change only through these SECURITY DEFINER functions
+-- (honua_admin holds no direct write on licenses or api_keys since V18). Conventions, SQLSTATEs and the audit actor:
+-- see honua_admin_enter() in R__audit_tenancy.sql. The key material arrives already hashed and envelope-encrypted by
+-- the Java side; no function sees a key in clear.
+-- ---------------------------------------------------------------------------------------------------------------------
+
+CREATE OR REPLACE FUNCTION public.admin_issue_license(p_customer_id text, p_tier text, p_license_key_hash text, p_license_key_encrypted bytea, p_encryption_key_id text, p_feature_flags jsonb, p_max_builds_per_month integer, p_max_registries integer, p_max_concurrent_builds integer, p_trial_ends_at timestamp with time zone, p_expires_at timestamp with time zone)
+ RETURNS uuid
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+DECLARE
+    v_prev TEXT := public.honua_admin_enter(p_customer_id);
+    v_id   UUID;
+BEGIN
+    IF p_tier IS NULL OR p_tier NOT IN ('free', 'standard', 'professional', 'enterprise') THEN
+        RAISE EXCEPTION 'unknown license tier %', p_tier USING ERRCODE = '22023';
+    END IF;
+    IF p_license_key_hash IS NULL OR p_license_key_hash !~ '^[0-9a-f]{64}$' THEN
+        RAISE EXCEPTION 'license key hash must be 64 lower-case hex digits (SHA-256)' USING ERRCODE = '22023';
+    END IF;
+    IF p_license_key_encrypted IS NULL OR length(p_license_key_encrypted) = 0 THEN
+        RAISE EXCEPTION 'the encrypted license key is required' USING ERRCODE = '22023';
+    END IF;
+    IF p_encryption_key_id IS NULL OR length(p_encryption_key_id) NOT BETWEEN 1 AND 200 THEN
+        RAISE EXCEPTION 'encryption key id must be 1..200 characters' USING ERRCODE = '22023';
+    END IF;
+    IF p_feature_flags IS NULL OR jsonb_typeof(p_feature_flags) <> 'object' OR NOT public.feature_flags_valid(p_feature_flags) THEN
+        RAISE EXCEPTION 'feature flags must be a JSON object of at most 200 boolean values named [A-Za-z0-9_.:-]{1,100}'
+            USING ERRCODE = 'HA005';
+    END IF;
+    IF coalesce(p_max_builds_per_month, 0) < 1 OR coalesce(p_max_registries, 0) < 1 OR coalesce(p_max_concurrent_builds, 0) < 1 THEN
+        RAISE EXCEPTION 'limits must be at least 1, got builds/month %, registries %, concurrent builds %',
+            p_max_builds_per_month, p_max_registries, p_max_concurrent_builds USING ERRCODE = '22023';
+    END IF;
+    IF p_trial_ends_at IS NOT NULL AND p_trial_ends_at <= now() THEN
+        RAISE EXCEPTION 'a trial must end in the future, got %', p_trial_ends_at USING ERRCODE = '22023';
+    END IF;
+    IF p_expires_at IS NOT NULL AND p_expires_at <= now() THEN
+        RAISE EXCEPTION 'the expiry must be in the future, got %', p_expires_at USING ERRCODE = '22023';
+    END IF;
+    IF p_trial_ends_at IS NOT NULL AND p_expires_at IS NOT NULL AND p_trial_ends_at > p_expires_at THEN
+        RAISE EXCEPTION 'a trial cannot end after the license expires' USING ERRCODE = '22023';
+    END IF;
+    IF NOT EXISTS (SELECT 1 FROM public.customers c WHERE c.customer_id = p_customer_id) THEN
+        RAISE EXCEPTION 'unknown customer %', p_customer_id USING ERRCODE = 'HA001';
+    END IF;
+    INSERT INTO public.licenses (customer_id, tier, status, license_key_hash, license_key_encrypted, encryption_key_id,
+                                 feature_flags, max_builds_per_month, max_registries, max_concurrent_builds, is_trial,
+                                 trial_ends_at, expires_at)
+    VALUES (p_customer_id, p_tier, CASE WHEN p_trial_ends_at IS NULL THEN 'active' ELSE 'trial' END, p_license_key_hash,
+            p_license_key_encrypted, p_encryption_key_id, p_feature_flags, p_max_builds_per_month, p_max_registries,
+            p_max_concurrent_builds, p_trial_ends_at IS NOT NULL, p_trial_ends_at, p_expires_at)
+    RETURNING id INTO v_id;
+    PERFORM public.honua_admin_leave(v_prev);
+    RETURN v_id;
+END $function$;
+COMMENT ON FUNCTION public.admin_issue_license(text,text,text,bytea,text,jsonb,integer,integer,integer,timestamp with time zone,timestamp with time zone) IS 'Administrative (honua_admin): issues a license (ACTIVE, TRIAL when p_trial_ends_at is given) from key material hashed and encrypted by the caller; returns its id. HA001 unknown customer, HA005 bad flags, 22023 bad limits or dates. Audited (licenses.insert, secrets excluded).';
+REVOKE EXECUTE ON FUNCTION public.admin_issue_license(text,text,text,bytea,text,jsonb,integer,integer,integer,timestamp with time zone,timestamp with time zone) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION public.admin_issue_license(text,text,text,bytea,text,jsonb,integer,integer,integer,timestamp with time zone,timestamp with time zone) TO honua_admin;
+
+CREATE OR REPLACE FUNCTION public.admin_set_license_status(p_customer_id text, p_license_id uuid, p_status text)
+ RETURNS void
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+DECLARE
+    v_prev TEXT := public.honua_admin_enter(p_customer_id);
+BEGIN
+    IF p_status IS NULL OR p_status NOT IN ('suspended', 'revoked') THEN
+        RAISE EXCEPTION 'a license can be set to suspended or revoked, not %', p_status USING ERRCODE = '22023';
+    END IF;
+    IF NOT EXISTS (SELECT 1 FROM public.licenses l WHERE l.id = p_license_id AND l.customer_id = p_customer_id) THEN
+        RAISE EXCEPTION 'customer % has no license %', p_customer_id, p_license_id USING ERRCODE = 'HA002';
+    END IF;
+    -- revoked is final; setting the status a license already has changes (and audits) nothing
+    UPDATE public.licenses l SET status = p_status
+     WHERE l.id = p_license_id AND l.customer_id = p_customer_id AND l.status <> 'revoked' AND l.status <> p_status;
+    PERFORM public.honua_admin_leave(v_prev);
+END $function$;
+COMMENT ON FUNCTION public.admin_set_license_status(text,uuid,text) IS 'Administrative (honua_admin): suspends or revokes a license (revoked is final; idempotent). HA002 unknown license of this customer. Audited (licenses.update).';
+REVOKE EXECUTE ON FUNCTION public.admin_set_license_status(text,uuid,text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION public.admin_set_license_status(text,uuid,text) TO honua_admin;
+
+CREATE OR REPLACE FUNCTION public.admin_reinstate_license(p_customer_id text, p_license_id uuid)
+ RETURNS void
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+DECLARE
+    v_prev   TEXT := public.honua_admin_enter(p_customer_id);
+    v_status TEXT;
+BEGIN
+    SELECT l.status INTO v_status FROM public.licenses l
+     WHERE l.id = p_license_id AND l.customer_id = p_customer_id FOR UPDATE;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'customer % has no license %', p_customer_id, p_license_id USING ERRCODE = 'HA002';
+    END IF;
+    IF v_status <> 'suspended' THEN
+        RAISE EXCEPTION 'license % is %, not SUSPENDED', p_license_id, upper(v_status) USING ERRCODE = 'HA004';
+    END IF;
+    UPDATE public.licenses l SET status = CASE WHEN l.is_trial THEN 'trial' ELSE 'active' END
+     WHERE l.id = p_license_id;
+    PERFORM public.honua_admin_leave(v_prev);
+END $function$;
+COMMENT ON FUNCTION public.admin_reinstate_license(text,uuid) IS 'Administrative (honua_admin): makes a suspended license ACTIVE (TRIAL for a trial) again. HA002 unknown license of this customer, HA004 not suspended. Audited (licenses.update).';
+REVOKE EXECUTE ON FUNCTION public.admin_reinstate_license(text,uuid) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION public.admin_reinstate_license(text,uuid) TO honua_admin;
+
+CREATE OR REPLACE FUNCTION public.admin_set_license_feature_flags(p_customer_id text, p_license_id uuid, p_feature_flags jsonb)
+ RETURNS void
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+DECLARE
+    v_prev TEXT := public.honua_admin_enter(p_customer_id);
+BEGIN
+    IF p_feature_flags IS NULL OR jsonb_typeof(p_feature_flags) <> 'object' OR NOT public.feature_flags_valid(p_feature_flags) THEN
+        RAISE EXCEPTION 'feature flags must be a JSON object of at most 200 boolean values named [A-Za-z0-9_.:-]{1,100}'
+            USING ERRCODE = 'HA005';
+    END IF;
+    UPDATE public.licenses l SET feature_flags = p_feature_flags
+     WHERE l.id = p_license_id AND l.customer_id = p_customer_id;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'customer % has no license %', p_customer_id, p_license_id USING ERRCODE = 'HA002';
+    END IF;
+    PERFORM public.honua_admin_leave(v_prev);
+END $function$;
+COMMENT ON FUNCTION public.admin_set_license_feature_flags(text,uuid,jsonb) IS 'Administrative (honua_admin): replaces a license''s feature flags. HA005 malformed flags, HA002 unknown license of this customer. Audited (licenses.update).';
+REVOKE EXECUTE ON FUNCTION public.admin_set_license_feature_flags(text,uuid,jsonb) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION public.admin_set_license_feature_flags(text,uuid,jsonb) TO honua_admin;
+
+CREATE OR REPLACE FUNCTION public.admin_rekey_license(p_customer_id text, p_license_id uuid, p_old_encryption_key_id text, p_old_license_key_encrypted bytea, p_encryption_key_id text, p_license_key_encrypted bytea)
+ RETURNS boolean
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+DECLARE
+    v_prev TEXT := public.honua_admin_enter(p_customer_id);
+    v_done BOOLEAN;
+BEGIN
+    IF p_encryption_key_id IS NULL OR length(p_encryption_key_id) NOT BETWEEN 1 AND 200 THEN
+        RAISE EXCEPTION 'encryption key id must be 1..200 characters' USING ERRCODE = '22023';
+    END IF;
+    IF p_license_key_encrypted IS NULL OR length(p_license_key_encrypted) = 0 THEN
+        RAISE EXCEPTION 'the encrypted license key is required' USING ERRCODE = '22023';
+    END IF;
+    -- compare and set: only the copy the caller decrypted is replaced (a concurrent rotation wins, nothing is lost)
+    UPDATE public.licenses l SET license_key_encrypted = p_license_key_encrypted, encryption_key_id = p_encryption_key_id
+     WHERE l.id = p_license_id AND l.customer_id = p_customer_id
+       AND l.encryption_key_id = p_old_encryption_key_id AND l.license_key_encrypted = p_old_license_key_encrypted;
+    v_done := FOUND;
+    PERFORM public.honua_admin_leave(v_prev);
+    RETURN v_done;
+END $function$;
+COMMENT ON FUNCTION public.admin_rekey_license(text,uuid,text,bytea,text,bytea) IS 'Administrative (honua_admin, key rotation): replaces the stored encrypted copy of a license key, when it is still the one the caller decrypted (false otherwise: changed meanwhile). Audited (licenses.update, secret columns named only).';
+REVOKE EXECUTE ON FUNCTION public.admin_rekey_license(text,uuid,text,bytea,text,bytea) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION public.admin_rekey_license(text,uuid,text,bytea,text,bytea) TO honua_admin;
+
+CREATE OR REPLACE FUNCTION public.admin_create_api_key(p_customer_id text, p_name text, p_key_prefix text, p_key_hash text, p_scopes text[], p_expires_at timestamp with time zone)
+ RETURNS uuid
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+DECLARE
+    v_prev TEXT := public.honua_admin_enter(p_customer_id);
+    v_id   UUID;
+BEGIN
+    IF p_name IS NULL OR length(p_name) NOT BETWEEN 1 AND 200 THEN
+        RAISE EXCEPTION 'name must be 1..200 characters' USING ERRCODE = '22023';
+    END IF;
+    IF p_key_prefix IS NULL OR p_key_prefix !~ '^hk_[a-z2-7]{8}$' THEN
+        RAISE EXCEPTION 'key prefix must be hk_ and 8 base32 characters' USING ERRCODE = '22023';
+    END IF;
+    IF p_key_hash IS NULL OR p_key_hash !~ '^[0-9a-f]{64}$' THEN
+        RAISE EXCEPTION 'key hash must be 64 lower-case hex digits (SHA-256)' USING ERRCODE = '22023';
+    END IF;
+    IF p_scopes IS NULL OR NOT public.api_key_scopes_valid(p_scopes) THEN
+        RAISE EXCEPTION 'scopes: at most 50, each 1..64 characters [a-z0-9_.:*-] starting with a letter' USING ERRCODE = '22023';
+    END IF;
+    IF p_expires_at IS NOT NULL AND p_expires_at <= now() THEN
+        RAISE EXCEPTION 'the expiry must be in the future, got %', p_expires_at USING ERRCODE = '22023';
+    END IF;
+    IF NOT EXISTS (SELECT 1 FROM public.customers c WHERE c.customer_id = p_customer_id) THEN
+        RAISE EXCEPTION 'unknown customer %', p_customer_id USING ERRCODE = 'HA001';
+    END IF;
+    INSERT INTO public.api_keys (customer_id, name, key_prefix, key_hash, scopes, expires_at)
+    VALUES (p_customer_id, p_name, p_key_prefix, p_key_hash,
+            ARRAY(SELECT DISTINCT s FROM unnest(p_scopes) s ORDER BY s), p_expires_at)
+    RETURNING id INTO v_id;
+    PERFORM public.honua_admin_leave(v_prev);
+    RETURN v_id;
+END $function$;
+COMMENT ON FUNCTION public.admin_create_api_key(text,text,text,text,text[],timestamp with time zone) IS 'Administrative (honua_admin): creates an API key with its scopes (fixed for the key''s life: to change them, revoke it and create another) from the caller''s SHA-256 of the key; returns its id. HA001 unknown customer, 23505 an unrevoked key with this name exists. Audited (api_keys.insert, hash excluded).';
+REVOKE EXECUTE ON FUNCTION public.admin_create_api_key(text,text,text,text,text[],timestamp with time zone) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION public.admin_create_api_key(text,text,text,text,text[],timestamp with time zone) TO honua_admin;
+
+CREATE OR REPLACE FUNCTION public.revoke_api_key(p_customer_id text, p_api_key_id uuid)
+ RETURNS void
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+DECLARE
+    v_prev TEXT := public.honua_admin_enter(p_customer_id);
+BEGIN
+    -- the transaction's tenant only (as row-level security would allow the application): an id of another tenant is
+    -- reported exactly like an id of nobody
+    IF NOT EXISTS (SELECT 1 FROM public.api_keys k WHERE k.id = p_api_key_id AND k.customer_id = p_customer_id) THEN
+        RAISE EXCEPTION 'customer % has no API key %', p_customer_id, p_api_key_id USING ERRCODE = 'HA003';
+    END IF;
+    UPDATE public.api_keys k SET revoked_at = now()
+     WHERE k.id = p_api_key_id AND k.customer_id = p_customer_id AND k.revoked_at IS NULL;
+    PERFORM public.honua_admin_leave(v_prev);
+END $function$;
+COMMENT ON FUNCTION public.revoke_api_key(text,uuid) IS 'Revokes an API key of the transaction''s tenant (revoked_at = now(); idempotent, the first time is kept, never undone). For the tenant itself (honua_app) and honua_admin; nobody writes api_keys directly, so a revoked key cannot be revived. HA003 unknown key of this customer. Audited (api_keys.update).';
+REVOKE EXECUTE ON FUNCTION public.revoke_api_key(text,uuid) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION public.revoke_api_key(text,uuid) TO honua_app, honua_admin;

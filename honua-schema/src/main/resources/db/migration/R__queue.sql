@@ -362,9 +362,14 @@ GRANT EXECUTE ON FUNCTION public.fair_share_weight(text) TO honua_app, honua_wor
 CREATE OR REPLACE FUNCTION public.set_fair_share_weight(p_customer_id text, p_weight integer)
  RETURNS void
  LANGUAGE plpgsql
+ SECURITY DEFINER   -- honua_admin holds no direct write on build_queue_weights (V18)
  SET search_path = pg_catalog, public, pg_temp
 AS $function$
+DECLARE
+    v_prev TEXT := current_setting('honua.actor', true);
 BEGIN
+    -- the audit trigger (V18) records the caller, not the owner these rights are borrowed from
+    PERFORM set_config('honua.actor', coalesce(nullif(v_prev, ''), session_user::text), true);
     IF p_customer_id IS NULL THEN
         RAISE EXCEPTION 'customer id is required' USING ERRCODE = '22023';
     END IF;
@@ -376,8 +381,9 @@ BEGIN
         INSERT INTO public.build_queue_weights (customer_id, weight) VALUES (p_customer_id, p_weight)
             ON CONFLICT (customer_id) DO UPDATE SET weight = EXCLUDED.weight, updated_at = now();
     END IF;
+    PERFORM set_config('honua.actor', coalesce(v_prev, ''), true);
 END $function$;
-COMMENT ON FUNCTION public.set_fair_share_weight(text,integer) IS 'Sets (1..1000) or, with NULL, removes a customer''s fair-share weight override. Administrative: honua_admin (the only role that may write build_queue_weights).';
+COMMENT ON FUNCTION public.set_fair_share_weight(text,integer) IS 'Sets (1..1000) or, with NULL, removes a customer''s fair-share weight override. Administrative: honua_admin only; owner''s rights (nobody writes build_queue_weights directly), audited with the caller as actor.';
 REVOKE EXECUTE ON FUNCTION public.set_fair_share_weight(text,integer) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION public.set_fair_share_weight(text,integer) TO honua_admin;
 
