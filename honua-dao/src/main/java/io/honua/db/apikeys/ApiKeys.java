@@ -9,7 +9,9 @@ import io.honua.db.core.HonuaException;
 import io.honua.db.core.SqlErrors;
 import io.honua.db.core.Transactions;
 import io.honua.db.crypto.Secrets;
+import io.honua.db.licensing.LicenseErrors;
 import io.honua.db.queue.UnknownCustomerException;
+import io.honua.db.schema.generated.Routines;
 import io.honua.db.schema.generated.tables.records.ApiKeysRecord;
 import io.honua.db.schema.generated.tables.records.VerifyApiKeyRecord;
 import java.util.Arrays;
@@ -19,7 +21,6 @@ import java.util.UUID;
 import java.util.function.Supplier;
 import org.jooq.DSLContext;
 import org.jooq.exception.DataAccessException;
-import org.jooq.impl.DSL;
 
 /**
  * API keys for workers and services (seed 004): {@code hk_<8 base32>_<43 base64url>} (256 random bits after the
@@ -30,7 +31,10 @@ import org.jooq.impl.DSL;
  *   <li><b>Hashed at rest.</b> Only the SHA-256 of the key is stored; the key is returned once by {@link #create}.</li>
  *   <li><b>Verify</b> is one statement ({@code verify_api_key}, usable before the tenant is known): a valid key gets
  *       {@code last_used_at = now()} atomically; revoked, expired and unknown keys are reported, never accepted.</li>
- *   <li><b>Revoke</b> takes effect for every later verify; idempotent.</li>
+ *   <li><b>Revoke</b> takes effect for every later verify; idempotent; never undone ({@code revoke_api_key}: the
+ *       tenant and the administrative role may call it, nobody writes {@code api_keys} directly).</li>
+ *   <li><b>Create</b> is administrative: {@code admin_create_api_key}, executable by {@code honua_admin} only
+ *       (issue 12); a key's scopes are fixed for its life (revoke it and create another to change them).</li>
  *   <li>Bad input raises a subtype of {@link HonuaException} and changes nothing.</li>
  * </ul>
  * Thread-safe; share one instance.
@@ -56,14 +60,11 @@ public final class ApiKeys {
         Checks.notNull(k, "apiKey");
         String prefix = KEY_PREFIX + Secrets.randomBase32(8);
         String key = prefix + "_" + Secrets.randomToken(32);
-        ApiKeysRecord r = call(() -> Transactions.inTenant(dsl, k.customerId(), tx -> tx.insertInto(API_KEYS)
-                .set(API_KEYS.CUSTOMER_ID, k.customerId())
-                .set(API_KEYS.NAME, k.name())
-                .set(API_KEYS.KEY_PREFIX, prefix)
-                .set(API_KEYS.KEY_HASH, Secrets.sha256Hex(key))
-                .set(API_KEYS.SCOPES, k.scopes().stream().sorted().toArray(String[]::new))
-                .set(API_KEYS.EXPIRES_AT, k.expiresAt().orElse(null))
-                .returning().fetchOne()));
+        ApiKeysRecord r = call(() -> Transactions.inTenant(dsl, k.customerId(), tx -> {
+            UUID id = Routines.adminCreateApiKey(tx.configuration(), k.customerId(), k.name(), prefix, Secrets.sha256Hex(key),
+                    k.scopes().stream().sorted().toArray(String[]::new), k.expiresAt().orElse(null));
+            return tx.selectFrom(API_KEYS).where(API_KEYS.ID.eq(id)).fetchSingle();
+        }));
         return new CreatedApiKey(of(r), key);
     }
 
@@ -91,9 +92,7 @@ public final class ApiKeys {
     public ApiKey revoke(String customerId, UUID apiKeyId) {
         Checks.notNull(apiKeyId, "apiKeyId");
         return call(() -> Transactions.inTenant(dsl, customerId, tx -> {
-            tx.update(API_KEYS).set(API_KEYS.REVOKED_AT, DSL.currentInstant())
-                    .where(API_KEYS.ID.eq(apiKeyId).and(API_KEYS.CUSTOMER_ID.eq(customerId))).and(API_KEYS.REVOKED_AT.isNull())
-                    .execute();
+            Routines.revokeApiKey(tx.configuration(), customerId, apiKeyId);
             ApiKeysRecord r = tx.selectFrom(API_KEYS).where(API_KEYS.ID.eq(apiKeyId).and(API_KEYS.CUSTOMER_ID.eq(customerId))).fetchOne();
             if (r == null) {
                 throw new UnknownApiKeyException("customer " + customerId + " has no API key " + apiKeyId);
@@ -133,8 +132,12 @@ public final class ApiKeys {
             }
             String constraint = SqlErrors.constraint(e).orElse("");
             String message = SqlErrors.serverMessage(e);
-            if (SqlErrors.FOREIGN_KEY_VIOLATION.equals(e.sqlState()) && constraint.contains("customer")) {
+            if (LicenseErrors.UNKNOWN_CUSTOMER.equals(e.sqlState())
+                    || SqlErrors.FOREIGN_KEY_VIOLATION.equals(e.sqlState()) && constraint.contains("customer")) {
                 throw new UnknownCustomerException("unknown customer: " + message, e);
+            }
+            if (LicenseErrors.UNKNOWN_API_KEY.equals(e.sqlState())) {
+                throw new UnknownApiKeyException(message);
             }
             if (SqlErrors.UNIQUE_VIOLATION.equals(e.sqlState())) {
                 throw new ConflictException("an unrevoked API key with this name exists: " + message, e);

@@ -7,7 +7,8 @@ import org.jooq.exception.DataAccessException;
 
 /**
  * Maps the licensing SQLSTATEs of migration V11 to typed exceptions; used by every DAO whose writes the license
- * triggers guard (the build queue, registry credentials).
+ * triggers guard (the build queue, registry credentials). Also names the SQLSTATEs of the administrative functions
+ * ({@code HA001}..{@code HA005}), which the licensing, API key and customer DAOs map to their typed exceptions.
  */
 public final class LicenseErrors {
 
@@ -17,6 +18,18 @@ public final class LicenseErrors {
     public static final String REGISTRIES_QUOTA = "HL002";
     /** The customer has licenses but none is valid. */
     public static final String NO_VALID_LICENSE = "HL003";
+
+    // The administrative functions (R__audit_tenancy.sql, R__licensing.sql; issue 12): see honua_admin_enter().
+    /** An administrative function was given an unknown customer. */
+    public static final String UNKNOWN_CUSTOMER = "HA001";
+    /** An administrative function was given a license the customer does not have. */
+    public static final String UNKNOWN_LICENSE = "HA002";
+    /** {@code revoke_api_key} was given a key the customer does not have. */
+    public static final String UNKNOWN_API_KEY = "HA003";
+    /** The row's state forbids the change (a license not suspended, a soft-deleted customer). */
+    public static final String STATE_CONFLICT = "HA004";
+    /** Feature flags that are not a JSON object of boolean values with valid names. */
+    public static final String MALFORMED_FLAGS = "HA005";
 
     private LicenseErrors() {
     }

@@ -21,7 +21,6 @@ import io.honua.db.schema.generated.Routines;
 import io.honua.db.schema.generated.tables.records.LicenseFeatureFlagsRecord;
 import io.honua.db.schema.generated.tables.records.VerifyLicenseKeyRecord;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -32,10 +31,8 @@ import org.jooq.Condition;
 import org.jooq.DSLContext;
 import org.jooq.Field;
 import org.jooq.JSONB;
-import org.jooq.JSONEntry;
 import org.jooq.Record;
 import org.jooq.exception.DataAccessException;
-import org.jooq.impl.DSL;
 
 /**
  * Licenses: issue (the key is returned once, stored as SHA-256 hash plus an envelope-encrypted copy under the key
@@ -96,22 +93,10 @@ public final class Licenses {
         String keyId = cipher.keys().currentKeyId();
         EnvelopeCipher.Sealed sealed = cipher.sealText(keyId, key, context(license.customerId()));
         return call(() -> Transactions.inTenant(dsl, license.customerId(), tx -> {
-            UUID id = tx.insertInto(LICENSES)
-                    .set(LICENSES.CUSTOMER_ID, license.customerId())
-                    .set(LICENSES.TIER, license.tier().dbValue())
-                    .set(LICENSES.STATUS, license.trial() ? LicenseStatus.TRIAL.dbValue() : LicenseStatus.ACTIVE.dbValue())
-                    .set(LICENSES.LICENSE_KEY_HASH, Secrets.sha256Hex(key))
-                    .set(LICENSES.LICENSE_KEY_ENCRYPTED, sealed.ciphertext())
-                    .set(LICENSES.ENCRYPTION_KEY_ID, sealed.keyId())
-                    .set(LICENSES.FEATURE_FLAGS, flagsJson(license.featureFlags()))
-                    .set(LICENSES.MAX_BUILDS_PER_MONTH, license.maxBuildsPerMonth())
-                    .set(LICENSES.MAX_REGISTRIES, license.maxRegistries())
-                    .set(LICENSES.MAX_CONCURRENT_BUILDS, license.maxConcurrentBuilds())
-                    .set(LICENSES.IS_TRIAL, license.trial())
-                    .set(LICENSES.TRIAL_ENDS_AT, license.trialEndsAt().orElse(null))
-                    .set(LICENSES.EXPIRES_AT, license.expiresAt().orElse(null))
-                    .returning(LICENSES.ID)
-                    .fetchOne(LICENSES.ID);
+            UUID id = Routines.adminIssueLicense(tx.configuration(), license.customerId(), license.tier().dbValue(),
+                    Secrets.sha256Hex(key), sealed.ciphertext(), sealed.keyId(), flagsJson(license.featureFlags()),
+                    license.maxBuildsPerMonth(), license.maxRegistries(), license.maxConcurrentBuilds(),
+                    license.trialEndsAt().orElse(null), license.expiresAt().orElse(null));
             return new IssuedLicense(fetch(tx, LICENSES.ID.eq(id)).getFirst(), key);
         }));
     }
@@ -233,18 +218,14 @@ public final class Licenses {
     public FeatureFlags setFeatureFlagsJson(String customerId, UUID licenseId, String json) {
         Checks.notNull(licenseId, "licenseId");
         Checks.text(json, "feature flags JSON", MAX_FLAGS_JSON);
-        updateFlags(customerId, licenseId, DSL.val(JSONB.valueOf(json)));
+        updateFlags(customerId, licenseId, JSONB.valueOf(json));
         return featureFlags(customerId, licenseId);
     }
 
-    private void updateFlags(String customerId, UUID licenseId, Field<JSONB> flags) {
+    private void updateFlags(String customerId, UUID licenseId, JSONB flags) {
         try {
             call(() -> Transactions.inTenant(dsl, customerId, tx -> {
-                int n = tx.update(LICENSES).set(LICENSES.FEATURE_FLAGS, flags)
-                        .where(LICENSES.ID.eq(licenseId).and(LICENSES.CUSTOMER_ID.eq(customerId))).execute();
-                if (n == 0) {
-                    throw new UnknownLicenseException("customer " + customerId + " has no license " + licenseId);
-                }
+                Routines.adminSetLicenseFeatureFlags(tx.configuration(), customerId, licenseId, flags);
                 return null;
             }));
         } catch (InvalidRequestException e) {
@@ -273,24 +254,15 @@ public final class Licenses {
     public License reinstate(String customerId, UUID licenseId) {
         Checks.notNull(licenseId, "licenseId");
         return call(() -> Transactions.inTenant(dsl, customerId, tx -> {
-            int n = tx.update(LICENSES)
-                    .set(LICENSES.STATUS, DSL.when(LICENSES.IS_TRIAL, LicenseStatus.TRIAL.dbValue()).otherwise(LicenseStatus.ACTIVE.dbValue()))
-                    .where(LICENSES.ID.eq(licenseId).and(LICENSES.CUSTOMER_ID.eq(customerId)))
-                    .and(LICENSES.STATUS.eq(LicenseStatus.SUSPENDED.dbValue())).execute();
-            License l = requireExists(tx, customerId, licenseId);
-            if (n == 0) {
-                throw new io.honua.db.core.ConflictException("license " + licenseId + " is " + l.status() + ", not SUSPENDED");
-            }
-            return l;
+            Routines.adminReinstateLicense(tx.configuration(), customerId, licenseId);
+            return requireExists(tx, customerId, licenseId);
         }));
     }
 
     private License setStatus(String customerId, UUID licenseId, LicenseStatus status) {
         Checks.notNull(licenseId, "licenseId");
         return call(() -> Transactions.inTenant(dsl, customerId, tx -> {
-            tx.update(LICENSES).set(LICENSES.STATUS, status.dbValue())
-                    .where(LICENSES.ID.eq(licenseId).and(LICENSES.CUSTOMER_ID.eq(customerId)))
-                    .and(LICENSES.STATUS.ne(LicenseStatus.REVOKED.dbValue())).execute();
+            Routines.adminSetLicenseStatus(tx.configuration(), customerId, licenseId, status.dbValue());
             return requireExists(tx, customerId, licenseId);
         }));
     }
@@ -337,16 +309,18 @@ public final class Licenses {
     public RotationReport rotate(String newKeyId, int chunkSize) {
         return call(() -> KeyRotation.run(dsl, cipher.keys(), "licenses", newKeyId, chunkSize, (tx, id, oldKeyId) -> {
             Record r = tx.select(LICENSES.CUSTOMER_ID, LICENSES.LICENSE_KEY_ENCRYPTED).from(LICENSES)
-                    .where(LICENSES.ID.eq(id).and(LICENSES.ENCRYPTION_KEY_ID.eq(oldKeyId))).forUpdate().fetchOne();
+                    .where(LICENSES.ID.eq(id).and(LICENSES.ENCRYPTION_KEY_ID.eq(oldKeyId))).fetchOne();
             if (r == null) {
                 return false;   // changed or deleted meanwhile
             }
-            String ctx = context(r.get(LICENSES.CUSTOMER_ID));
-            String key = cipher.openText(oldKeyId, r.get(LICENSES.LICENSE_KEY_ENCRYPTED), ctx);
+            String customerId = r.get(LICENSES.CUSTOMER_ID);
+            byte[] old = r.get(LICENSES.LICENSE_KEY_ENCRYPTED);
+            String ctx = context(customerId);
+            String key = cipher.openText(oldKeyId, old, ctx);
             EnvelopeCipher.Sealed sealed = cipher.sealText(newKeyId, key, ctx);
-            tx.update(LICENSES).set(LICENSES.LICENSE_KEY_ENCRYPTED, sealed.ciphertext())
-                    .set(LICENSES.ENCRYPTION_KEY_ID, sealed.keyId()).where(LICENSES.ID.eq(id)).execute();
-            return true;
+            // compare and set: replaced only while the stored copy is still the one decrypted here
+            return Boolean.TRUE.equals(Routines.adminRekeyLicense(tx.configuration(), customerId, id, oldKeyId, old,
+                    sealed.keyId(), sealed.ciphertext()));
         }));
     }
 
@@ -356,10 +330,26 @@ public final class Licenses {
         return "honua:license:" + customerId;
     }
 
-    private static Field<JSONB> flagsJson(Map<String, Boolean> flags) {
-        List<JSONEntry<?>> entries = new ArrayList<>();
-        flags.forEach((k, v) -> entries.add(DSL.key(k).value(DSL.val(v))));
-        return entries.isEmpty() ? DSL.val(JSONB.valueOf("{}")) : DSL.jsonbObject(entries);
+    /** The flags as a JSON object; names are already checked by {@link FeatureFlags} ({@code [A-Za-z0-9_.:-]}). */
+    static JSONB flagsJson(Map<String, Boolean> flags) {
+        StringBuilder json = new StringBuilder("{");
+        flags.forEach((k, v) -> {
+            if (json.length() > 1) {
+                json.append(", ");
+            }
+            json.append('"');
+            for (char ch : k.toCharArray()) {
+                if (ch == '"' || ch == '\\') {
+                    json.append('\\').append(ch);
+                } else if (ch < 0x20) {
+                    json.append(String.format("\\u%04x", (int) ch));
+                } else {
+                    json.append(ch);
+                }
+            }
+            json.append("\": ").append(Boolean.TRUE.equals(v));
+        });
+        return JSONB.valueOf(json.append('}').toString());
     }
 
     private static List<License> fetch(DSLContext tx, Condition where) {
@@ -389,6 +379,24 @@ public final class Licenses {
         Optional<HonuaException> licensing = LicenseErrors.translate(e);
         if (licensing.isPresent()) {
             return licensing.get();
+        }
+        String state = e.sqlState() == null ? "" : e.sqlState();
+        switch (state) {
+            case LicenseErrors.UNKNOWN_CUSTOMER -> {
+                return new UnknownCustomerException("unknown customer: " + SqlErrors.serverMessage(e), e);
+            }
+            case LicenseErrors.UNKNOWN_LICENSE -> {
+                return new UnknownLicenseException(SqlErrors.serverMessage(e));
+            }
+            case LicenseErrors.STATE_CONFLICT -> {
+                return new io.honua.db.core.ConflictException(SqlErrors.serverMessage(e), e);
+            }
+            case LicenseErrors.MALFORMED_FLAGS -> {
+                return new MalformedFeatureFlagsException("feature flags rejected: " + SqlErrors.serverMessage(e), e);
+            }
+            default -> {
+                // below
+            }
         }
         String constraint = SqlErrors.constraint(e).orElse("");
         String message = SqlErrors.serverMessage(e);

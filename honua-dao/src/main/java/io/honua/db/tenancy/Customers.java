@@ -8,6 +8,7 @@ import io.honua.db.core.HonuaException;
 import io.honua.db.core.InvalidRequestException;
 import io.honua.db.core.SqlErrors;
 import io.honua.db.core.Transactions;
+import io.honua.db.licensing.LicenseErrors;
 import io.honua.db.schema.generated.Routines;
 import io.honua.db.schema.generated.tables.records.CustomersRecord;
 import java.time.Duration;
@@ -33,7 +34,10 @@ import org.jooq.impl.DSL;
  *       customer the call is about, or, for a DAO obtained from {@link TenantScope#customers()}, to the scope's tenant,
  *       so that a scoped DAO never sees or changes another customer (the database's row-level security refuses it).</li>
  *   <li><b>Atomic, audited.</b> Each change is one statement; the database appends one {@code audit_events} row per
- *       changed customer in the same transaction (actor: the scope's actor, else the database role).</li>
+ *       changed customer in the same transaction (actor: the scope's actor, else the database login role).</li>
+ *   <li><b>Administrative.</b> {@link #create} and any update that sets the tier run the functions
+ *       {@code admin_create_customer} / {@code admin_update_customer}, executable by {@code honua_admin} only
+ *       (issue 12); other roles get {@link TenantAccessDeniedException}. The other fields are the tenant's own.</li>
  *   <li><b>Soft delete.</b> {@link #softDelete} and {@link #restore} are idempotent; a soft-deleted customer cannot be
  *       updated ({@link ConflictException}) until restored; {@link #purge} deletes customers soft-deleted longer than
  *       the retention, with all their data.</li>
@@ -74,15 +78,11 @@ public final class Customers {
         Checks.text(customer.name(), "name", 200);
         customer.email().ifPresent(Customers::checkEmail);
         String metadata = Checks.text(customer.metadataJson(), "metadataJson", 100_000);
-        return call(() -> run(id, tx -> Customer.of(tx.insertInto(CUSTOMERS)
-                .set(CUSTOMERS.CUSTOMER_ID, id)
-                .set(CUSTOMERS.NAME, customer.name())
-                .set(CUSTOMERS.EMAIL, customer.email().orElse(null))
-                .set(CUSTOMERS.SUBSCRIPTION_STATUS, customer.subscriptionStatus().dbValue())
-                .set(CUSTOMERS.TIER, customer.tier().dbValue())
-                .set(CUSTOMERS.METADATA, JSONB.valueOf(metadata))
-                .returning()
-                .fetchSingle())));
+        return call(() -> run(id, tx -> {
+            Routines.adminCreateCustomer(tx.configuration(), id, customer.name(), customer.email().orElse(null),
+                    customer.subscriptionStatus().dbValue(), customer.tier().dbValue(), JSONB.valueOf(metadata));
+            return existing(tx, id);
+        }));
     }
 
     /** The customer, soft-deleted or not; empty when unknown or outside this DAO's tenant scope. */
@@ -108,8 +108,16 @@ public final class Customers {
         update.name().ifPresent(n -> set.put(CUSTOMERS.NAME, Checks.text(n, "name", 200)));
         update.email().ifPresent(e -> set.put(CUSTOMERS.EMAIL, e.isEmpty() ? null : checkEmail(e)));
         update.subscriptionStatus().ifPresent(s -> set.put(CUSTOMERS.SUBSCRIPTION_STATUS, s.dbValue()));
-        update.tier().ifPresent(t -> set.put(CUSTOMERS.TIER, t.dbValue()));
         update.metadataJson().ifPresent(m -> set.put(CUSTOMERS.METADATA, JSONB.valueOf(Checks.text(m, "metadataJson", 100_000))));
+        if (update.tier().isPresent()) {
+            // the tier is administrative (issue 12): the whole update is one call of admin_update_customer
+            return call(() -> run(id, tx -> {
+                Routines.adminUpdateCustomer(tx.configuration(), id, update.tier().get().dbValue(),
+                        (String) set.get(CUSTOMERS.NAME), update.email().orElse(null),
+                        (String) set.get(CUSTOMERS.SUBSCRIPTION_STATUS), (JSONB) set.get(CUSTOMERS.METADATA));
+                return existing(tx, id);
+            }));
+        }
         return call(() -> run(id, tx -> {
             CustomersRecord r = tx.update(CUSTOMERS).set(set)
                     .where(CUSTOMERS.CUSTOMER_ID.eq(id)).and(CUSTOMERS.DELETED_AT.isNull())
@@ -213,6 +221,8 @@ public final class Customers {
         }
         String state = e.sqlState() == null ? "" : e.sqlState();
         return switch (state) {
+            case LicenseErrors.UNKNOWN_CUSTOMER -> new UnknownCustomerException(SqlErrors.serverMessage(e));
+            case LicenseErrors.STATE_CONFLICT -> new ConflictException(SqlErrors.serverMessage(e), e);
             case SqlErrors.UNIQUE_VIOLATION -> new CustomerExistsException(what + ": " + SqlErrors.serverMessage(e), e);
             case "42501" -> new TenantAccessDeniedException(what + ": " + SqlErrors.serverMessage(e), e);
             case SqlErrors.FOREIGN_KEY_VIOLATION -> new UnknownCustomerException(what + ": " + SqlErrors.serverMessage(e));

@@ -75,7 +75,20 @@ class FunctionSecurityCatalogTest {
                 .getValues(0, String.class);
         assertThat(definers).containsExactlyInAnyOrder("build_queue_license_quota", "build_queue_runnable_after_insert",
                 "build_queue_runnable_after_update", "build_queue_slots_for_new_customer", "expire_licenses",
-                "maintain_partitions", "update_cache_stats", "verify_api_key", "verify_license_key");
+                "maintain_partitions", "update_cache_stats", "verify_api_key", "verify_license_key",
+                // the administrative path (issue 12, V18): honua_admin writes the commercial state only through these
+                "admin_create_customer", "admin_update_customer", "admin_issue_license", "admin_set_license_status",
+                "admin_reinstate_license", "admin_set_license_feature_flags", "admin_rekey_license",
+                "admin_create_api_key", "revoke_api_key", "set_fair_share_weight");
+        // and only honua_admin may execute them (revoke_api_key: also the tenant itself, for its own keys)
+        List<String> wronglyExecutable = admin().fetch("SELECT p.oid::regprocedure::text || ' by ' || r.rolname FROM pg_proc p "
+                + "CROSS JOIN (VALUES ('honua_app'), ('honua_worker'), ('public')) r(rolname) WHERE " + OWN
+                + " AND p.proname IN ('admin_create_customer', 'admin_update_customer', 'admin_issue_license', "
+                + "'admin_set_license_status', 'admin_reinstate_license', 'admin_set_license_feature_flags', "
+                + "'admin_rekey_license', 'admin_create_api_key', 'set_fair_share_weight', 'revoke_api_key') "
+                + "AND has_function_privilege(r.rolname, p.oid, 'EXECUTE') "
+                + "AND NOT (p.proname = 'revoke_api_key' AND r.rolname = 'honua_app') ORDER BY 1").getValues(0, String.class);
+        assertThat(wronglyExecutable).isEmpty();
     }
 
     @Test
