@@ -58,7 +58,11 @@ class AttackSuiteTest {
 
     enum Expect { DENIED, DENIED_RLS, EMPTY, OK }
 
-    record Attempt(String name, Who who, String tenant, String sql, Expect expect) {
+    /** One attempt; DENIED expects {@code state} (42501 unless said otherwise). */
+    record Attempt(String name, Who who, String tenant, String sql, Expect expect, String state) {
+        Attempt(String name, Who who, String tenant, String sql, Expect expect) {
+            this(name, who, tenant, sql, expect, "42501");
+        }
     }
 
     private static final String SUFFIX = UUID.randomUUID().toString().replace("-", "").substring(0, 10);
@@ -69,6 +73,9 @@ class AttackSuiteTest {
     private static final String H_NEW = "c".repeat(64);
     private static String standardEntryId;
     private static String freeEntryId;
+    private static String acmeLicenseId;
+    private static String evilLicenseId;
+    private static String acmeKeyId;
     private static DSLContext owner;
 
     @BeforeAll
@@ -91,6 +98,9 @@ class AttackSuiteTest {
                 + "encrypted_secret, encryption_key_id) VALUES ('acme', 'ecr', 'prod', 'https://r.example', 'u', '\\x00', 'k1')");
         owner.execute("INSERT INTO api_keys (customer_id, name, key_prefix, key_hash, scopes) "
                 + "VALUES ('acme', 'ci', 'hk_abcdefgh', repeat('3', 64), '{builds:claim}')");
+        acmeLicenseId = owner.fetchValue("SELECT id::text FROM licenses WHERE customer_id = 'acme'").toString();
+        evilLicenseId = owner.fetchValue("SELECT id::text FROM licenses WHERE customer_id = 'evil'").toString();
+        acmeKeyId = owner.fetchValue("SELECT id::text FROM api_keys WHERE customer_id = 'acme'").toString();
         standardEntryId = owner.fetchValue("INSERT INTO build_cache_registry (manifest_hash, tier, image_reference, image_digest, "
                 + "created_by_customer_id) VALUES (?, 'standard', 'registry.example/acme/app:1', 'sha256:1', 'acme') RETURNING id::text",
                 H_STANDARD).toString();
@@ -115,9 +125,12 @@ class AttackSuiteTest {
         try {
             HonuaDb honua = HonuaDb.create(db.dataSource());
             for (String tenant : List.of("acme", "evil")) {
+                assertThat(honua.audit().verifyChain(tenant).eventsChecked()).as("audit events of %s", tenant).isPositive();
+            }
+            // every tenant's chain, also those the administrative functions wrote
+            for (String tenant : owner.fetch("SELECT DISTINCT tenant_id FROM audit_events ORDER BY 1").getValues(0, String.class)) {
                 ChainVerification v = honua.audit().verifyChain(tenant);
                 assertThat(v.isValid()).as("audit chain of %s: %s", tenant, v).isTrue();
-                assertThat(v.eventsChecked()).as("audit events of %s", tenant).isPositive();
             }
         } finally {
             for (Connection c : SESSIONS.values()) {
@@ -237,6 +250,85 @@ class AttackSuiteTest {
                 new Attempt("functions it may execute", Who.NONE, null, "SELECT count(*) FROM pg_proc p WHERE p.pronamespace = 'public'::regnamespace "
                         + "AND has_function_privilege(p.oid, 'EXECUTE') AND NOT EXISTS (SELECT 1 FROM pg_depend d "
                         + "WHERE d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e')", Expect.EMPTY)));
+        g.put("administrative role: no direct write on the commercial state (V18)", List.of(
+                new Attempt("admin raises a build quota directly", Who.ADMIN, "acme", "UPDATE licenses SET max_builds_per_month = 1000000 WHERE customer_id = 'acme'", Expect.DENIED),
+                new Attempt("admin un-expires a license directly", Who.ADMIN, "acme", "UPDATE licenses SET expires_at = NULL, status = 'active'", Expect.DENIED),
+                new Attempt("admin inserts a license directly", Who.ADMIN, "acme", "INSERT INTO licenses (customer_id, tier, license_key_hash, "
+                        + "license_key_encrypted, encryption_key_id) VALUES ('acme', 'enterprise', repeat('9', 64), '\\x00', 'k1')", Expect.DENIED),
+                new Attempt("admin deletes a license directly", Who.ADMIN, "evil", "DELETE FROM licenses WHERE customer_id = 'evil'", Expect.DENIED),
+                new Attempt("admin truncates licenses", Who.ADMIN, null, "TRUNCATE licenses", Expect.DENIED),
+                new Attempt("admin locks licenses", Who.ADMIN, null, "LOCK TABLE licenses IN EXCLUSIVE MODE", Expect.DENIED),
+                new Attempt("admin changes a tier directly", Who.ADMIN, "acme", "UPDATE customers SET tier = 'enterprise' WHERE customer_id = 'acme'", Expect.DENIED),
+                new Attempt("admin creates a customer directly", Who.ADMIN, "adm-new", "INSERT INTO customers (customer_id, name, tier) VALUES ('adm-new', 'x', 'enterprise')", Expect.DENIED),
+                new Attempt("admin deletes a customer (and its licenses) directly", Who.ADMIN, "evil", "DELETE FROM customers WHERE customer_id = 'evil'", Expect.DENIED),
+                new Attempt("admin widens key scopes directly", Who.ADMIN, "acme", "UPDATE api_keys SET scopes = '{admin:*}'", Expect.DENIED),
+                new Attempt("admin mints an API key directly", Who.ADMIN, "acme", "INSERT INTO api_keys (customer_id, name, key_prefix, key_hash, scopes) "
+                        + "VALUES ('acme', 'root', 'hk_aaaaaaaa', repeat('d', 64), '{admin:*}')", Expect.DENIED),
+                new Attempt("admin revives a key directly", Who.ADMIN, "acme", "UPDATE api_keys SET revoked_at = NULL", Expect.DENIED),
+                new Attempt("admin deletes API keys directly", Who.ADMIN, "acme", "DELETE FROM api_keys", Expect.DENIED),
+                new Attempt("admin resets a usage counter", Who.ADMIN, "acme", "DELETE FROM license_build_usage", Expect.DENIED),
+                new Attempt("admin plants a usage counter", Who.ADMIN, "acme", "INSERT INTO license_build_usage VALUES ('acme', current_quota_month(), 0)", Expect.DENIED),
+                new Attempt("admin writes slots", Who.ADMIN, "acme", "UPDATE build_queue_slots SET customer_id = customer_id", Expect.DENIED),
+                new Attempt("admin deletes slots", Who.ADMIN, "acme", "DELETE FROM build_queue_slots", Expect.DENIED),
+                new Attempt("admin writes a fair-share weight directly", Who.ADMIN, "acme", "INSERT INTO build_queue_weights (customer_id, weight) VALUES ('acme', 1000)", Expect.DENIED),
+                new Attempt("admin calls the actor helper", Who.ADMIN, "acme", "SELECT honua_admin_enter('acme')", Expect.DENIED),
+                new Attempt("tenant revives its revoked key", Who.APP, "acme", "UPDATE api_keys SET revoked_at = NULL", Expect.DENIED)));
+        List<Attempt> execute = new ArrayList<>();
+        Map<String, String> adminCalls = new LinkedHashMap<>();
+        adminCalls.put("create a customer", "SELECT admin_create_customer('evil', 'x', NULL, 'active', 'enterprise', '{}')");
+        adminCalls.put("raise a tier", "SELECT admin_update_customer('evil', 'enterprise', NULL, NULL, NULL, NULL)");
+        adminCalls.put("issue a license", "SELECT admin_issue_license('evil', 'enterprise', repeat('e', 64), '\\x01', 'k1', '{}', 1000000, 100, 100, NULL, NULL)");
+        adminCalls.put("revoke a license", "SELECT admin_set_license_status('evil', '%EVIL_LICENSE%', 'revoked')");
+        adminCalls.put("reinstate a license", "SELECT admin_reinstate_license('evil', '%EVIL_LICENSE%')");
+        adminCalls.put("set feature flags", "SELECT admin_set_license_feature_flags('evil', '%EVIL_LICENSE%', '{\"gpu\": true}')");
+        adminCalls.put("re-encrypt a license key", "SELECT admin_rekey_license('evil', '%EVIL_LICENSE%', 'k1', '\\x00', 'k2', '\\x02')");
+        adminCalls.put("mint an admin:* API key", "SELECT admin_create_api_key('evil', 'root', 'hk_aaaaaaaa', repeat('d', 64), '{admin:*}', NULL)");
+        adminCalls.put("set a fair-share weight", "SELECT set_fair_share_weight('evil', 1000)");
+        adminCalls.put("pin the audit actor", "SELECT honua_admin_enter('evil')");
+        adminCalls.forEach((what, sql) -> {
+            execute.add(new Attempt(what + " (admin function)", Who.APP, "evil", sql, Expect.DENIED));
+            execute.add(new Attempt(what + " (admin function)", Who.WORKER, null, sql, Expect.DENIED));
+            execute.add(new Attempt(what + " (admin function)", Who.NONE, null, sql, Expect.DENIED));
+        });
+        execute.add(new Attempt("revoke the victim's key", Who.APP, "evil", "SELECT revoke_api_key('acme', '%ACME_KEY%')", Expect.DENIED));
+        execute.add(new Attempt("revoke a key with no tenant set", Who.APP, null, "SELECT revoke_api_key('acme', '%ACME_KEY%')", Expect.DENIED));
+        execute.add(new Attempt("revoke the victim's key as its own", Who.APP, "evil", "SELECT revoke_api_key('evil', '%ACME_KEY%')", Expect.DENIED, "HA003"));
+        execute.add(new Attempt("worker revokes a key", Who.WORKER, null, "SELECT revoke_api_key('acme', '%ACME_KEY%')", Expect.DENIED));
+        execute.add(new Attempt("nobody revokes a key", Who.NONE, null, "SELECT revoke_api_key('acme', '%ACME_KEY%')", Expect.DENIED));
+        g.put("administrative functions: only honua_admin executes them", execute);
+        String issue = "SELECT admin_issue_license('%s', '%s', %s, %s, 'k1', '%s', %d, 1, 1, %s, %s)";
+        g.put("administrative functions: bad input is refused typed and changes nothing", List.of(
+                new Attempt("issue an unknown tier", Who.ADMIN, "acme", String.format(issue, "acme", "platinum", "repeat('e', 64)", "'\\x01'", "{}", 1, "NULL", "NULL"), Expect.DENIED, "22023"),
+                new Attempt("issue non-boolean flags", Who.ADMIN, "acme", String.format(issue, "acme", "free", "repeat('e', 64)", "'\\x01'", "{\"gpu\": 1}", 1, "NULL", "NULL"), Expect.DENIED, "HA005"),
+                new Attempt("issue a zero quota", Who.ADMIN, "acme", String.format(issue, "acme", "free", "repeat('e', 64)", "'\\x01'", "{}", 0, "NULL", "NULL"), Expect.DENIED, "22023"),
+                new Attempt("issue an expired license", Who.ADMIN, "acme", String.format(issue, "acme", "free", "repeat('e', 64)", "'\\x01'", "{}", 1, "NULL", "now() - interval '1 day'"), Expect.DENIED, "22023"),
+                new Attempt("issue a trial that ended", Who.ADMIN, "acme", String.format(issue, "acme", "free", "repeat('e', 64)", "'\\x01'", "{}", 1, "now() - interval '1 day'", "NULL"), Expect.DENIED, "22023"),
+                new Attempt("issue with a malformed key hash", Who.ADMIN, "acme", String.format(issue, "acme", "free", "'XYZ'", "'\\x01'", "{}", 1, "NULL", "NULL"), Expect.DENIED, "22023"),
+                new Attempt("issue without key material", Who.ADMIN, "acme", String.format(issue, "acme", "free", "repeat('e', 64)", "''::bytea", "{}", 1, "NULL", "NULL"), Expect.DENIED, "22023"),
+                new Attempt("issue for an unknown customer", Who.ADMIN, "nosuch", String.format(issue, "nosuch", "free", "repeat('e', 64)", "'\\x01'", "{}", 1, "NULL", "NULL"), Expect.DENIED, "HA001"),
+                new Attempt("issue with no tenant set", Who.ADMIN, null, String.format(issue, "acme", "free", "repeat('e', 64)", "'\\x01'", "{}", 1, "NULL", "NULL"), Expect.DENIED),
+                new Attempt("issue for a customer other than the tenant", Who.ADMIN, "evil", String.format(issue, "acme", "free", "repeat('e', 64)", "'\\x01'", "{}", 1, "NULL", "NULL"), Expect.DENIED),
+                new Attempt("change another customer's license", Who.ADMIN, "acme", "SELECT admin_set_license_status('acme', '%EVIL_LICENSE%', 'suspended')", Expect.DENIED, "HA002"),
+                new Attempt("set a license active directly", Who.ADMIN, "acme", "SELECT admin_set_license_status('acme', '%ACME_LICENSE%', 'active')", Expect.DENIED, "22023"),
+                new Attempt("reinstate a license that is not suspended", Who.ADMIN, "acme", "SELECT admin_reinstate_license('acme', '%ACME_LICENSE%')", Expect.DENIED, "HA004"),
+                new Attempt("flags that are not an object", Who.ADMIN, "acme", "SELECT admin_set_license_feature_flags('acme', '%ACME_LICENSE%', '[true]')", Expect.DENIED, "HA005"),
+                new Attempt("flags of an unknown license", Who.ADMIN, "acme", "SELECT admin_set_license_feature_flags('acme', gen_random_uuid(), '{}')", Expect.DENIED, "HA002"),
+                new Attempt("re-encrypt under an empty key id", Who.ADMIN, "acme", "SELECT admin_rekey_license('acme', '%ACME_LICENSE%', 'k1', '\\x00', '', '\\x02')", Expect.DENIED, "22023"),
+                new Attempt("an unknown tier", Who.ADMIN, "acme", "SELECT admin_update_customer('acme', 'platinum', NULL, NULL, NULL, NULL)", Expect.DENIED, "22023"),
+                new Attempt("a tier with a bad email", Who.ADMIN, "acme", "SELECT admin_update_customer('acme', 'enterprise', NULL, 'no-at-sign', NULL, NULL)", Expect.DENIED, "22023"),
+                new Attempt("tier of another customer than the tenant", Who.ADMIN, "evil", "SELECT admin_update_customer('acme', 'enterprise', NULL, NULL, NULL, NULL)", Expect.DENIED),
+                new Attempt("tier of an unknown customer", Who.ADMIN, "nosuch", "SELECT admin_update_customer('nosuch', 'free', NULL, NULL, NULL, NULL)", Expect.DENIED, "HA001"),
+                new Attempt("create an existing customer", Who.ADMIN, "acme", "SELECT admin_create_customer('acme', 'Again', NULL, 'active', 'free', '{}')", Expect.DENIED, "23505"),
+                new Attempt("create a malformed customer id", Who.ADMIN, "bad id!", "SELECT admin_create_customer('bad id!', 'x', NULL, 'active', 'free', '{}')", Expect.DENIED, "22023"),
+                new Attempt("create with an unknown status", Who.ADMIN, "newco", "SELECT admin_create_customer('newco', 'x', NULL, 'gold', 'free', '{}')", Expect.DENIED, "22023"),
+                new Attempt("create with array metadata", Who.ADMIN, "newco", "SELECT admin_create_customer('newco', 'x', NULL, 'active', 'free', '[1]')", Expect.DENIED, "22023"),
+                new Attempt("a key whose name is taken", Who.ADMIN, "acme", "SELECT admin_create_api_key('acme', 'ci', 'hk_cccccccc', repeat('c', 64), '{builds:claim}', NULL)", Expect.DENIED, "23505"),
+                new Attempt("a key with a bad scope", Who.ADMIN, "acme", "SELECT admin_create_api_key('acme', 'x', 'hk_cccccccc', repeat('c', 64), '{Admin Star}', NULL)", Expect.DENIED, "22023"),
+                new Attempt("a key that already expired", Who.ADMIN, "acme", "SELECT admin_create_api_key('acme', 'x', 'hk_cccccccc', repeat('c', 64), '{}', now() - interval '1 hour')", Expect.DENIED, "22023"),
+                new Attempt("a key for an unknown customer", Who.ADMIN, "nosuch", "SELECT admin_create_api_key('nosuch', 'x', 'hk_cccccccc', repeat('c', 64), '{}', NULL)", Expect.DENIED, "HA001"),
+                new Attempt("revoke an unknown key", Who.ADMIN, "acme", "SELECT revoke_api_key('acme', gen_random_uuid())", Expect.DENIED, "HA003"),
+                new Attempt("a zero fair-share weight", Who.ADMIN, "acme", "SELECT set_fair_share_weight('acme', 0)", Expect.DENIED, "22023"),
+                new Attempt("a weight for an unknown customer", Who.ADMIN, "acme", "SELECT set_fair_share_weight('nosuch', 2)", Expect.DENIED, "23503")));
         return g;
     }
 
@@ -255,7 +347,8 @@ class AttackSuiteTest {
     private static void run(Attempt a) throws SQLException {
         String before = protectedState();
         Connection c = SESSIONS.get(a.who());
-        String sql = a.sql().replace("%ENTRY%", standardEntryId).replace("%FREE%", freeEntryId);
+        String sql = a.sql().replace("%ENTRY%", standardEntryId).replace("%FREE%", freeEntryId)
+                .replace("%ACME_LICENSE%", acmeLicenseId).replace("%EVIL_LICENSE%", evilLicenseId).replace("%ACME_KEY%", acmeKeyId);
         c.setAutoCommit(false);
         try {
             setTenant(c, a.tenant());
@@ -263,7 +356,7 @@ class AttackSuiteTest {
                 case DENIED, DENIED_RLS -> {
                     SQLException e = failure(c, sql);
                     assertThat((Throwable) e).as("%s must be refused", a.name()).isNotNull();
-                    assertThat(e.getSQLState()).as("%s: %s", a.name(), e.getMessage()).isEqualTo("42501");
+                    assertThat(e.getSQLState()).as("%s: %s", a.name(), e.getMessage()).isEqualTo(a.state());
                     if (a.expect() == Expect.DENIED_RLS) {
                         assertThat(e.getMessage()).as(a.name()).contains("row-level security")
                                 .doesNotContain("quota").doesNotContain("license");
@@ -314,10 +407,12 @@ class AttackSuiteTest {
     /** A digest of every row an attacker must not change (as the owner, who sees all). */
     private static String protectedState() {
         StringBuilder sb = new StringBuilder();
-        for (String t : List.of("licenses", "license_build_usage", "build_queue_slots", "customers", "api_keys",
-                "build_cache_registry", "registry_credentials", "honua_locks")) {
+        for (String t : List.of("licenses", "license_build_usage", "build_queue_slots", "build_queue_weights", "customers",
+                "api_keys", "build_cache_registry", "registry_credentials", "honua_locks")) {
             sb.append(t).append('=').append(owner.fetchValue("SELECT md5(coalesce(string_agg(x::text, '|' ORDER BY x::text), '')) FROM " + t + " x")).append(';');
         }
+        // and no audit event was appended (a refused change leaves no trace but the refusal)
+        sb.append("audit=").append(owner.fetchValue("SELECT count(*) || '/' || coalesce(max(id)::text, '') FROM audit_events"));
         return sb.toString();
     }
 
@@ -462,7 +557,6 @@ class AttackSuiteTest {
             // acme's audited write, as the admin role, with a lock timeout: would fail if it waited on the key
             Connection admin = SESSIONS.get(Who.ADMIN);
             try (Statement a = admin.createStatement()) {
-                a.execute("UPDATE licenses SET max_builds_per_month = max_builds_per_month WHERE false");
                 a.execute("UPDATE customers SET name = 'Acme Inc' WHERE customer_id = 'acme'");
             }
             assertThat(owner.fetchValue("SELECT action FROM audit_events WHERE tenant_id = 'acme' ORDER BY seq DESC LIMIT 1")).hasToString("customers.update");
@@ -555,16 +649,84 @@ class AttackSuiteTest {
     // ---------------------------------------------------------------------------------------------------------------
 
     @Test
-    void theAdminRoleChangesLicensesAndTiersAudited() throws SQLException {
-        long before = fv("SELECT count(*) FROM audit_events WHERE tenant_id = 'acme' AND action = 'licenses.update'", Long.class);
-        try (Statement a = SESSIONS.get(Who.ADMIN).createStatement()) {
-            a.execute("UPDATE licenses SET max_builds_per_month = 101 WHERE customer_id = 'acme'");
-            a.execute("UPDATE customers SET tier = 'standard' WHERE customer_id = 'acme'");
+    void theAdminRoleChangesTheCommercialStateOnlyThroughTheFunctionsAndEveryCallIsAudited() throws SQLException {
+        String t = "adm_" + SUFFIX;
+        String admin = LOGINS.get(Who.ADMIN);
+        Connection a = SESSIONS.get(Who.ADMIN);
+        adminCall(a, t, "SELECT admin_create_customer(?, 'Admin Co', 'ops@adm.example', 'active', 'standard', '{}')", t);
+        adminCall(a, t, "SELECT admin_update_customer(?, 'professional', NULL, NULL, NULL, NULL)", t);
+        String lic = adminCall(a, t, "SELECT admin_issue_license(?, 'professional', repeat('7', 64), '\\x01', 'k1', "
+                + "'{\"gpu\": true}', 10, 2, 1, NULL, now() + interval '1 year')", t);
+        adminCall(a, t, "SELECT admin_set_license_feature_flags(?, '" + lic + "', '{\"gpu\": false}')", t);
+        adminCall(a, t, "SELECT admin_set_license_status(?, '" + lic + "', 'suspended')", t);
+        adminCall(a, t, "SELECT admin_reinstate_license(?, '" + lic + "')", t);
+        assertThat(adminCall(a, t, "SELECT admin_rekey_license(?, '" + lic + "', 'k1', '\\x01', 'k2', '\\x02')", t)).isEqualTo("t");
+        // compare and set: the stored copy is no longer the one given, nothing changes (and nothing is audited)
+        assertThat(adminCall(a, t, "SELECT admin_rekey_license(?, '" + lic + "', 'k1', '\\x01', 'k3', '\\x03')", t)).isEqualTo("f");
+        String key = adminCall(a, t, "SELECT admin_create_api_key(?, 'ci', 'hk_admadmad', repeat('8', 64), '{builds:claim,builds:read}', NULL)", t);
+        adminCall(a, t, "SELECT revoke_api_key(?, '" + key + "')", t);
+        adminCall(a, t, "SELECT set_fair_share_weight(?, 7)", t);
+        adminCall(a, t, "SELECT admin_set_license_status(?, '" + lic + "', 'revoked')", t);
+        // the tenant revokes its own key through the same function, and cannot revive it
+        String own = adminCall(a, t, "SELECT admin_create_api_key(?, 'own', 'hk_ownownow', repeat('6', 64), '{}', NULL)", t);
+        adminCall(SESSIONS.get(Who.APP), t, "SELECT revoke_api_key(?, '" + own + "')", t);
+
+        assertThat(owner.fetchOne("SELECT tier, email FROM customers WHERE customer_id = ?", t).intoList())
+                .containsExactly("professional", "ops@adm.example");
+        assertThat(owner.fetchOne("SELECT status, feature_flags::text, encryption_key_id, encode(license_key_encrypted, 'hex') "
+                + "FROM licenses WHERE id = ?::uuid", lic).intoList()).containsExactly("revoked", "{\"gpu\": false}", "k2", "02");
+        assertThat(owner.fetchOne("SELECT revoked_at IS NOT NULL, array_to_string(scopes, ',') FROM api_keys WHERE id = ?::uuid", key).intoList())
+                .containsExactly(true, "builds:claim,builds:read");
+        assertThat(fv("SELECT weight FROM build_queue_weights WHERE customer_id = ?", Integer.class, t)).isEqualTo(7);
+        assertThat(owner.fetch("SELECT action || ' by ' || actor FROM audit_events WHERE tenant_id = ? ORDER BY seq", t).getValues(0, String.class))
+                .containsExactly("customers.insert by " + admin, "customers.update by " + admin, "licenses.insert by " + admin,
+                        "licenses.update by " + admin, "licenses.update by " + admin, "licenses.update by " + admin,
+                        "licenses.update by " + admin, "api_keys.insert by " + admin, "api_keys.update by " + admin,
+                        "build_queue_weights.insert by " + admin, "licenses.update by " + admin, "api_keys.insert by " + admin,
+                        "api_keys.update by " + LOGINS.get(Who.APP));
+        // the audit names the secret columns a re-encryption changed, never their values
+        assertThat(owner.fetchValue("SELECT details::text FROM audit_events WHERE tenant_id = ? AND details -> 'changed' -> 'encryption_key_id' IS NOT NULL", t))
+                .asString().contains("license_key_encrypted").doesNotContain("\\x02");
+        // the caller's own actor setting stays as it was after the call
+        a.setAutoCommit(false);
+        try (Statement st = a.createStatement()) {
+            setTenant(a, t);
+            st.execute("SELECT set_config('honua.actor', 'ops-tool', true)");
+            st.execute("SELECT admin_update_customer('" + t + "', 'enterprise', NULL, NULL, NULL, NULL)");
+            try (ResultSet rs = st.executeQuery("SELECT current_setting('honua.actor', true)")) {
+                rs.next();
+                assertThat(rs.getString(1)).isEqualTo("ops-tool");
+            }
+            a.commit();
+        } finally {
+            a.rollback();
+            a.setAutoCommit(true);
         }
-        assertThat(fv("SELECT count(*) FROM audit_events WHERE tenant_id = 'acme' AND action = 'licenses.update'", Long.class))
-                .isEqualTo(before + 1);
-        assertThat(owner.fetchValue("SELECT actor FROM audit_events WHERE tenant_id = 'acme' AND action = 'licenses.update' ORDER BY seq DESC LIMIT 1"))
-                .hasToString(LOGINS.get(Who.ADMIN));
+        assertThat(owner.fetchValue("SELECT actor FROM audit_events WHERE tenant_id = ? ORDER BY seq DESC LIMIT 1", t)).hasToString("ops-tool");
+        assertThat(HonuaDb.create(db.dataSource()).audit().verifyChain(t).isValid()).isTrue();
+    }
+
+    /** Runs one call in its own transaction with the tenant set; the first column of its row as text. */
+    private static String adminCall(Connection c, String tenant, String sql, String customer) throws SQLException {
+        c.setAutoCommit(false);
+        try {
+            setTenant(c, tenant);
+            String result;
+            try (PreparedStatement ps = c.prepareStatement(sql)) {
+                ps.setString(1, customer);
+                try (ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    result = rs.getString(1);
+                }
+            }
+            c.commit();
+            return result;
+        } catch (SQLException e) {
+            c.rollback();
+            throw e;
+        } finally {
+            c.setAutoCommit(true);
+        }
     }
 
     private static javax.sql.DataSource workerDataSource() {

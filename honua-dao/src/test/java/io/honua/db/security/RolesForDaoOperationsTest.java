@@ -90,6 +90,12 @@ class RolesForDaoOperationsTest {
         admin.licenses(keys).setFeatureFlags(t, id, Map.of("gpu", false));
         admin.customers().update(t, CustomerUpdate.builder().tier(Tier.ENTERPRISE).build());
         CreatedApiKey key = admin.apiKeys().create(new NewApiKey(t, "ci", Set.of("builds:claim")));
+        admin.buildQueue().setFairShareWeight(t, 3);
+        assertThat(admin.buildQueue().fairShareWeight(t)).isEqualTo(3);
+        // key rotation: the administrative role re-encrypts the stored license keys (admin_rekey_license)
+        LocalKeyProvider rotated = keys.withGeneratedKey("roles-key-2");
+        assertThat(admin.licenses(rotated).rotate("roles-key-2").failed()).isEmpty();
+        assertThat(admin.licenses(rotated).revealKey(t, id)).isEqualTo(issued.key());
 
         // the tenant itself verifies keys, reads its license and quota, revokes its own API key
         assertThat(app.licenses(keys).verify(issued.key()).verdict()).isEqualTo(LicenseCheck.Verdict.VALID);
@@ -99,7 +105,13 @@ class RolesForDaoOperationsTest {
         assertThat(app.apiKeys().verify(key.key()).verdict()).isEqualTo(ApiKeyCheck.Verdict.REVOKED);
 
         assertThat(actions(t)).containsExactly("customers.insert", "licenses.insert", "licenses.update", "licenses.update",
-                "licenses.update", "customers.update", "api_keys.insert", "api_keys.update");
+                "licenses.update", "customers.update", "api_keys.insert", "build_queue_weights.insert", "licenses.update",
+                "api_keys.update");
+        // the administrative functions run with the owner's rights, yet the audit records who called them
+        assertThat(owner.resultQuery("SELECT actor FROM audit_events WHERE tenant_id = ? ORDER BY seq", t).fetch().getValues(0, String.class))
+                .containsExactly(Fixtures.ADMIN_LOGIN, Fixtures.ADMIN_LOGIN, Fixtures.ADMIN_LOGIN, Fixtures.ADMIN_LOGIN,
+                        Fixtures.ADMIN_LOGIN, Fixtures.ADMIN_LOGIN, Fixtures.ADMIN_LOGIN, Fixtures.ADMIN_LOGIN,
+                        Fixtures.ADMIN_LOGIN, Fixtures.APP_LOGIN);
         assertThat(admin.audit().verifyChain(t).isValid()).isTrue();
     }
 
@@ -115,8 +127,12 @@ class RolesForDaoOperationsTest {
                 () -> app.customers().update(t, CustomerUpdate.builder().tier(Tier.ENTERPRISE).build()),
                 () -> app.licenses(keys).issue(NewLicense.builder(t, LicenseTier.ENTERPRISE).build()),
                 () -> app.licenses(keys).reinstate(t, id),
+                () -> app.licenses(keys).suspend(t, id),
+                () -> app.licenses(keys).revoke(t, id),
                 () -> app.licenses(keys).setFeatureFlags(t, id, Map.of("gpu", true)),
-                () -> app.apiKeys().create(new NewApiKey(t, "root", Set.of("admin:*"))));
+                () -> app.licenses(keys).setFeatureFlagsJson(t, id, "{\"gpu\": true}"),
+                () -> app.apiKeys().create(new NewApiKey(t, "root", Set.of("admin:*"))),
+                () -> app.buildQueue().setFairShareWeight(t, 1000));
         for (Runnable r : refused) {
             assertThatThrownBy(r::run).isInstanceOf(HonuaException.class)
                     .satisfies(e -> assertThat(e.getMessage()).contains("permission denied"));

@@ -163,9 +163,17 @@ class CustomersTest {
         String id = newId();
         adm.customers().create(NewCustomer.builder(id, "Raw").build());
         String before = snapshot();
-        assertThatThrownBy(() -> adm.forTenant(id).inTransaction(tx -> tx.execute("UPDATE customers SET tier = 'platinum'")))
+        assertThatThrownBy(() -> admin.execute("UPDATE customers SET tier = 'platinum' WHERE customer_id = ?", id))
                 .isInstanceOf(org.jooq.exception.DataAccessException.class)
                 .satisfies(e -> assertThat(((org.jooq.exception.DataAccessException) e).sqlState()).isEqualTo("23514"));
+        // the administrative role writes the tier only through admin_update_customer (issue 12, V18), which checks it
+        assertThatThrownBy(() -> adm.forTenant(id).inTransaction(tx -> tx.execute("UPDATE customers SET tier = 'enterprise'")))
+                .isInstanceOf(org.jooq.exception.DataAccessException.class)
+                .satisfies(e -> assertThat(((org.jooq.exception.DataAccessException) e).sqlState()).isEqualTo("42501"));
+        assertThatThrownBy(() -> adm.forTenant(id).inTransaction(tx -> tx.execute(
+                "SELECT admin_update_customer(?, 'platinum', NULL, NULL, NULL, NULL)", id)))
+                .isInstanceOf(org.jooq.exception.DataAccessException.class)
+                .satisfies(e -> assertThat(((org.jooq.exception.DataAccessException) e).sqlState()).isEqualTo("22023"));
         // and the application role may not write the tier at all
         assertThatThrownBy(() -> app.forTenant(id).inTransaction(tx -> tx.execute("UPDATE customers SET tier = 'enterprise'")))
                 .isInstanceOf(org.jooq.exception.DataAccessException.class)
