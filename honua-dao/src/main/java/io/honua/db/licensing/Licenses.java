@@ -51,6 +51,11 @@ import org.jooq.exception.DataAccessException;
  *   <li><b>Tenant scoped.</b> Operations on a customer's licenses run in {@link Transactions#inTenant}; verifying a
  *       key (tenant not yet known) and the cross-customer expiry list use SECURITY DEFINER functions that return no
  *       secret.</li>
+ *   <li><b>Administrative.</b> Issue, suspend, revoke, reinstate, feature flags and key rotation call the owner-rights
+ *       functions {@code admin_issue_license}, {@code admin_set_license_status}, {@code admin_reinstate_license},
+ *       {@code admin_set_license_feature_flags}, {@code admin_rekey_license} (issue 12, V18): executable by
+ *       {@code honua_admin} only, each change one audit event with the caller as actor. Other roles get a
+ *       {@link io.honua.db.core.HonuaException} ("permission denied") and nothing changes.</li>
  *   <li><b>Bad input</b> (null, oversized, unknown customer, malformed flags, expiry in the past) raises a subtype of
  *       {@link io.honua.db.core.HonuaException} and changes nothing.</li>
  * </ul>
