@@ -184,6 +184,7 @@ public final class HonuaTracing {
         span.setStatus(StatusCode.ERROR, e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage()));
     }
 
+    @SuppressWarnings("try") // the scope is only closed
     private BatchResult write(String operation, List<Build> builds, Supplier<BatchResult> statement) {
         Span span = batchSpan(operation, builds).startSpan();
         try (Scope ignored = span.makeCurrent()) {
@@ -202,6 +203,7 @@ public final class HonuaTracing {
     private final class Spans implements WorkerInterceptor {
 
         @Override
+        @SuppressWarnings("try") // the scope is only closed
         public Completion handle(Build build, BuildContext context, BuildHandler handler) throws Exception {
             SpanBuilder builder = tracer.spanBuilder("process " + DESTINATION_NAME).setSpanKind(SpanKind.CONSUMER)
                     .setNoParent()

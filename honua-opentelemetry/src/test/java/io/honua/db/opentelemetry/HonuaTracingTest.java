@@ -48,6 +48,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * The trace context of an enqueuing span travels through PostgreSQL to the worker: spans read from the SDK's
  * in-memory exporter after real enqueues, claims and completions.
  */
+@SuppressWarnings("try") // scopes and workers are only closed
 class HonuaTracingTest {
 
     @RegisterExtension
