@@ -635,7 +635,7 @@ COMMENT ON FUNCTION public.get_next_build_for_worker(text) IS 'Seed function: at
 -- Enqueue
 -- ---------------------------------------------------------------------------------------------------------------------
 
-CREATE OR REPLACE FUNCTION public.enqueue_builds(p_customer_ids text[], p_priorities integer[], p_manifest_ids uuid[], p_manifest_hashes text[], p_idempotency_keys text[], p_not_before_ms bigint[], p_timeout_seconds integer[], p_max_attempts integer[], p_build_configs text[], p_trace_ids text[], p_correlation_ids text[], p_aging_ms bigint, p_notify boolean DEFAULT true)
+CREATE OR REPLACE FUNCTION public.enqueue_builds(p_customer_ids text[], p_priorities integer[], p_manifest_ids uuid[], p_manifest_hashes text[], p_idempotency_keys text[], p_not_before_ms bigint[], p_timeout_seconds integer[], p_max_attempts integer[], p_build_configs text[], p_trace_ids text[], p_correlation_ids text[], p_aging_ms bigint, p_notify boolean DEFAULT true, p_trace_parents text[] DEFAULT NULL::text[], p_trace_states text[] DEFAULT NULL::text[])
  RETURNS SETOF public.build_queue
  LANGUAGE sql
  SET search_path = pg_catalog, public, pg_temp
@@ -643,25 +643,27 @@ AS $function$
     -- p_notify = false: no NOTIFY for the rest of this transaction
     SELECT set_config('honua.queue_notify', 'off', true) WHERE NOT p_notify;
     INSERT INTO public.build_queue (customer_id, priority, manifest_id, manifest_hash, idempotency_key, not_before, timeout_seconds,
-                                    max_attempts, build_config, claim_rank, trace_id, correlation_id)
+                                    max_attempts, build_config, claim_rank, trace_id, correlation_id, trace_parent, trace_state)
     SELECT u.customer_id, u.priority, u.manifest_id, u.manifest_hash, u.idempotency_key,
            coalesce(to_timestamp(u.not_before_ms / 1000.0), now()),
            coalesce(u.timeout_seconds, 3600),          -- the column defaults of V2
            coalesce(u.max_attempts, 3),
            coalesce(u.build_config, '{}')::jsonb,
            coalesce(u.not_before_ms, (extract(epoch FROM now()) * 1000)::bigint) - u.priority * p_aging_ms,
-           u.trace_id, u.correlation_id
+           u.trace_id, u.correlation_id, u.trace_parent, u.trace_state
       FROM unnest(p_customer_ids, p_priorities, p_manifest_ids, p_manifest_hashes, p_idempotency_keys, p_not_before_ms,
-                  p_timeout_seconds, p_max_attempts, p_build_configs, p_trace_ids, p_correlation_ids)
+                  p_timeout_seconds, p_max_attempts, p_build_configs, p_trace_ids, p_correlation_ids,
+                  coalesce(p_trace_parents, '{}'), coalesce(p_trace_states, '{}'))    -- NULL arrays: no trace contexts
            WITH ORDINALITY AS u(customer_id, priority, manifest_id, manifest_hash, idempotency_key, not_before_ms,
-                                timeout_seconds, max_attempts, build_config, trace_id, correlation_id, ord)
+                                timeout_seconds, max_attempts, build_config, trace_id, correlation_id, trace_parent,
+                                trace_state, ord)
      ORDER BY u.ord
         ON CONFLICT (customer_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
     RETURNING *;
 $function$;
-COMMENT ON FUNCTION public.enqueue_builds(text[],integer[],uuid[],text[],text[],bigint[],integer[],integer[],text[],text[],text[],bigint,boolean) IS 'Enqueues a batch of builds in one statement; claim_rank = start time in ms minus priority x p_aging_ms. p_notify = false: no NOTIFY for the rest of the transaction.';
-REVOKE EXECUTE ON FUNCTION public.enqueue_builds(text[],integer[],uuid[],text[],text[],bigint[],integer[],integer[],text[],text[],text[],bigint,boolean) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION public.enqueue_builds(text[],integer[],uuid[],text[],text[],bigint[],integer[],integer[],text[],text[],text[],bigint,boolean) TO honua_app, honua_worker;
+COMMENT ON FUNCTION public.enqueue_builds(text[],integer[],uuid[],text[],text[],bigint[],integer[],integer[],text[],text[],text[],bigint,boolean,text[],text[]) IS 'Enqueues a batch of builds in one statement; claim_rank = start time in ms minus priority x p_aging_ms. p_notify = false: no NOTIFY for the rest of the transaction. p_trace_parents / p_trace_states (optional): W3C trace context per build.';
+REVOKE EXECUTE ON FUNCTION public.enqueue_builds(text[],integer[],uuid[],text[],text[],bigint[],integer[],integer[],text[],text[],text[],bigint,boolean,text[],text[]) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION public.enqueue_builds(text[],integer[],uuid[],text[],text[],bigint[],integer[],integer[],text[],text[],text[],bigint,boolean,text[],text[]) TO honua_app, honua_worker;
 
 -- ---------------------------------------------------------------------------------------------------------------------
 -- Lease-holder operations (single build, and batched: one statement per batch)

@@ -11,6 +11,9 @@ import java.util.UUID;
  *
  * @param claimRank lower is claimed earlier: enqueue time in ms minus priority × aging step
  * @param eventSeq  sequence number of this build's latest event
+ * @param traceParent the W3C {@code traceparent} of the request that enqueued the build, when it gave one
+ *                  ({@link NewBuild.Builder#traceParent}); never changes
+ * @param traceState  the W3C {@code tracestate} that came with it, when there was one
  */
 public record Build(
         UUID id,
@@ -35,7 +38,9 @@ public record Build(
         String buildConfigJson,
         int pendingDependencies,
         long claimRank,
-        int eventSeq) {
+        int eventSeq,
+        Optional<String> traceParent,
+        Optional<String> traceState) {
 
     static Build of(BuildQueueRecord r) {
         return new Build(
@@ -61,6 +66,8 @@ public record Build(
                 r.getBuildConfig() == null ? "{}" : r.getBuildConfig().data(),
                 r.getPendingDependencies(),
                 r.getClaimRank(),
-                r.getEventSeq());
+                r.getEventSeq(),
+                Optional.ofNullable(r.getTraceParent()),
+                Optional.ofNullable(r.getTraceState()));
     }
 }

@@ -92,7 +92,7 @@ public final class BuildQueue {
         this.options = Objects.requireNonNull(options, "options");
         this.enqueueSql = dsl.render(dsl.selectFrom(ENQUEUE_BUILDS.call((String[]) null, (Integer[]) null, (UUID[]) null,
                 (String[]) null, (String[]) null, (Long[]) null, (Integer[]) null, (Integer[]) null, (String[]) null,
-                (String[]) null, (String[]) null, (Long) null, (Boolean) null)));
+                (String[]) null, (String[]) null, (Long) null, (Boolean) null, (String[]) null, (String[]) null)));
         this.claimSql = dsl.render(dsl.selectFrom(CLAIM_BUILDS.call((String) null, (Integer) null, (Integer) null)));
         this.completeSql = dsl.render(dsl.selectFrom(COMPLETE_BUILD_WITH_RESULT.call((UUID) null, (String) null, (Integer) null,
                 (Long) null, (java.math.BigDecimal) null, (Long) null, (String) null, (String) null, (Long) null, (Integer) null,
@@ -155,6 +155,8 @@ public final class BuildQueue {
         String[] configs = new String[n];
         String[] traces = new String[n];
         String[] correlations = new String[n];
+        String[] traceParents = new String[n];
+        String[] traceStates = new String[n];
         for (int i = 0; i < n; i++) {
             NewBuild b = builds.get(i);
             customers[i] = b.customerId();
@@ -168,9 +170,12 @@ public final class BuildQueue {
             configs[i] = b.buildConfigJson();
             traces[i] = b.traceId().orElse(null);
             correlations[i] = b.correlationId().orElse(null);
+            traceParents[i] = b.traceParent().orElse(null);
+            traceStates[i] = b.traceState().orElse(null);
         }
         Result<BuildQueueRecord> inserted = tx.resultQuery(enqueueSql, customers, priorities, manifests, hashes, keys,
-                notBefore, timeouts, attempts, configs, traces, correlations, options.agingStep().toMillis(), options.notifyWorkers())
+                notBefore, timeouts, attempts, configs, traces, correlations, options.agingStep().toMillis(), options.notifyWorkers(),
+                traceParents, traceStates)
                 .coerce(ENQUEUE_BUILDS).fetch();
 
         // Match results to input: keyed rows by key (an existing build when the insert was skipped), others in order.

@@ -58,6 +58,8 @@ public final class BuildWorker implements AutoCloseable {
     private final QueueWakeUp wakeUp;
     private final Duration errorBackoffMax;
     private final int completionBatch;
+    /** Null when none was set: the steps are then called directly. */
+    private final WorkerInterceptor interceptor;
     private final java.util.concurrent.LinkedBlockingQueue<Outcome> outcomes = new java.util.concurrent.LinkedBlockingQueue<>();
     private final AtomicLong backoffs = new AtomicLong();
 
@@ -85,6 +87,7 @@ public final class BuildWorker implements AutoCloseable {
         this.slots = new Semaphore(maxConcurrent);
         this.errorBackoffMax = b.errorBackoffMax;
         this.completionBatch = b.completionBatch;
+        this.interceptor = b.interceptor;
     }
 
     public static Builder builder(BuildQueue queue, DataSource listenDataSource, String workerId, BuildHandler handler) {
@@ -140,7 +143,9 @@ public final class BuildWorker implements AutoCloseable {
                     slots.release(half);
                     free = slots.availablePermits();
                 }
-                var builds = queue.claim(workerId, Math.min(batchSize, free));
+                int limit = Math.min(batchSize, free);
+                var builds = interceptor == null ? queue.claim(workerId, limit)
+                        : interceptor.claim(limit, () -> queue.claim(workerId, limit));
                 backoff = 0;
                 for (Build build : builds) {
                     slots.acquireUninterruptibly();
@@ -181,7 +186,7 @@ public final class BuildWorker implements AutoCloseable {
             try {
                 r.enterHandler();
                 try {
-                    completion = handler.run(r.build, r);
+                    completion = interceptor == null ? handler.run(r.build, r) : interceptor.handle(r.build, r, handler);
                 } finally {
                     r.leaveHandler();
                     // the handler is done: its slot may take the next build while the outcome is being written
@@ -358,6 +363,8 @@ public final class BuildWorker implements AutoCloseable {
         Map<UUID, Completion> completions = new java.util.LinkedHashMap<>();
         Map<UUID, String> errors = new java.util.LinkedHashMap<>();
         Map<UUID, Outcome> byId = new java.util.HashMap<>();
+        List<Build> completing = interceptor == null ? null : new ArrayList<>();
+        List<Build> failing = interceptor == null ? null : new ArrayList<>();
         for (Outcome o : batch) {
             byId.put(o.run.build.id(), o);
             if (o.completion != null) {
@@ -365,13 +372,18 @@ public final class BuildWorker implements AutoCloseable {
             } else {
                 errors.put(o.run.build.id(), o.error);
             }
+            if (interceptor != null) {
+                (o.completion != null ? completing : failing).add(o.run.build);
+            }
         }
         List<UUID> notHeld = new ArrayList<>();
         if (!completions.isEmpty()) {
-            notHeld.addAll(queue.completeAll(workerId, completions).notHeld());
+            notHeld.addAll((interceptor == null ? queue.completeAll(workerId, completions)
+                    : interceptor.complete(completing, () -> queue.completeAll(workerId, completions))).notHeld());
         }
         if (!errors.isEmpty()) {
-            notHeld.addAll(queue.failAll(workerId, errors).notHeld());
+            notHeld.addAll((interceptor == null ? queue.failAll(workerId, errors)
+                    : interceptor.fail(failing, () -> queue.failAll(workerId, errors))).notHeld());
         }
         for (UUID id : notHeld) {
             Outcome o = byId.remove(id);
@@ -478,6 +490,7 @@ public final class BuildWorker implements AutoCloseable {
         private Duration shutdownGrace = Duration.ofSeconds(30);
         private Duration errorBackoffMax = Duration.ofSeconds(5);
         private int completionBatch = 100;
+        private WorkerInterceptor interceptor;
         private Consumer<Throwable> errorListener = e -> System.getLogger("io.honua.db.queue.BuildWorker")
                 .log(System.Logger.Level.WARNING, "build worker error", e);
 
@@ -531,6 +544,15 @@ public final class BuildWorker implements AutoCloseable {
         /** Most outcomes written per statement (default 100). */
         public Builder completionBatch(int n) {
             this.completionBatch = Checks.range(n, 1, 1000, "completionBatch");
+            return this;
+        }
+
+        /**
+         * Runs around each handler run and each claim, complete and fail statement (default: none, the steps are
+         * called directly), e.g. {@code honua-opentelemetry}'s spans.
+         */
+        public Builder interceptor(WorkerInterceptor interceptor) {
+            this.interceptor = Checks.notNull(interceptor, "interceptor");
             return this;
         }
 

@@ -13,6 +13,11 @@ import java.util.regex.Pattern;
 /**
  * A build to enqueue. Build with {@link #builder(String)}; the builder validates every value, so an instance is
  * always acceptable to the database except for references (customer, manifest, dependencies) it cannot check.
+ *
+ * @param traceParent the W3C {@code traceparent} of the enqueuing request (version {@code 00}, lowercase hex, trace and
+ *                    span id not all zeros), stored with the build so the worker's spans can link to it
+ * @param traceState  the W3C {@code tracestate} that came with it (1..512 printable ASCII characters); only with a
+ *                    {@code traceParent}
  */
 public record NewBuild(
         String customerId,
@@ -26,9 +31,14 @@ public record NewBuild(
         String buildConfigJson,
         List<UUID> dependsOn,
         Optional<String> traceId,
-        Optional<String> correlationId) {
+        Optional<String> correlationId,
+        Optional<String> traceParent,
+        Optional<String> traceState) {
 
     private static final Pattern SHA256 = Pattern.compile("[0-9a-f]{64}");
+    /** W3C trace context, version 00 (the same rule as the column's CHECK constraint). */
+    private static final Pattern TRACE_PARENT = Pattern.compile("00-(?!0{32})[0-9a-f]{32}-(?!0{16})[0-9a-f]{16}-[0-9a-f]{2}");
+    private static final Pattern TRACE_STATE = Pattern.compile("[\\x20-\\x7e]{1,512}");
 
     public NewBuild {
         Checks.text(customerId, "customerId", 100);
@@ -51,6 +61,22 @@ public record NewBuild(
         dependsOn = List.copyOf(Checks.noNulls(dependsOn, "dependsOn"));
         Checks.notNull(traceId, "traceId").ifPresent(t -> Checks.text(t, "traceId", 200));
         Checks.notNull(correlationId, "correlationId").ifPresent(t -> Checks.text(t, "correlationId", 200));
+        Checks.notNull(traceParent, "traceParent").ifPresent(t -> {
+            if (!TRACE_PARENT.matcher(t).matches()) {
+                throw new InvalidRequestException("traceParent must be a W3C traceparent of version 00 "
+                        + "(00-<32 hex trace id>-<16 hex span id>-<2 hex flags>, lowercase, ids not all zeros), got \""
+                        + (t.length() > 80 ? t.substring(0, 80) + "..." : t) + '"');
+            }
+        });
+        Checks.notNull(traceState, "traceState").ifPresent(t -> {
+            if (!TRACE_STATE.matcher(t).matches()) {
+                throw new InvalidRequestException("traceState must be 1..512 printable ASCII characters, got "
+                        + t.length() + " characters");
+            }
+            if (traceParent.isEmpty()) {
+                throw new InvalidRequestException("traceState needs a traceParent");
+            }
+        });
     }
 
     public static Builder builder(String customerId) {
@@ -71,6 +97,8 @@ public record NewBuild(
         private final List<UUID> dependsOn = new ArrayList<>();
         private String traceId;
         private String correlationId;
+        private String traceParent;
+        private String traceState;
 
         private Builder(String customerId) {
             this.customerId = customerId;
@@ -140,11 +168,26 @@ public record NewBuild(
             return this;
         }
 
+        /**
+         * The W3C {@code traceparent} of the request that enqueues the build (e.g. the current span's, as
+         * {@code honua-opentelemetry}'s {@code HonuaTracing.captureContext} sets it); validated by {@link #build()}.
+         */
+        public Builder traceParent(String traceparent) {
+            this.traceParent = Checks.notNull(traceparent, "traceParent");
+            return this;
+        }
+
+        /** The W3C {@code tracestate} that came with the {@link #traceParent traceparent}; validated by {@link #build()}. */
+        public Builder traceState(String tracestate) {
+            this.traceState = Checks.notNull(tracestate, "traceState");
+            return this;
+        }
+
         public NewBuild build() {
             return new NewBuild(customerId, priority, Optional.ofNullable(manifestId), Optional.ofNullable(manifestHash),
                     Optional.ofNullable(idempotencyKey), Optional.ofNullable(notBefore), Optional.ofNullable(timeout),
                     Optional.ofNullable(maxAttempts), buildConfigJson, dependsOn, Optional.ofNullable(traceId),
-                    Optional.ofNullable(correlationId));
+                    Optional.ofNullable(correlationId), Optional.ofNullable(traceParent), Optional.ofNullable(traceState));
         }
     }
 }
