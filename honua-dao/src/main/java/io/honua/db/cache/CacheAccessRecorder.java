@@ -20,7 +20,8 @@ import org.jooq.impl.DSL;
 /**
  * Asynchronous, batching writer of cache access events: {@link #record} puts an event into a bounded in-memory buffer
  * and returns at once; one background thread writes the buffer in batches of up to {@link RecorderOptions#batchSize()}
- * events, each batch one round trip and one transaction ({@link BuildCache#recordBatch}: one multi-row
+ * events (waiting up to {@link RecorderOptions#linger()} for a batch to fill, so a burst is one write), each batch one
+ * round trip and one transaction ({@link BuildCache#recordBatch}: one multi-row
  * {@code INSERT ... SELECT FROM unnest(...)} into {@code build_access_log}, whose statement trigger adds the hits of the
  * batch to {@code build_cache_registry} with one update per entry).
  *
@@ -62,6 +63,11 @@ public final class CacheAccessRecorder implements AutoCloseable {
     private final AtomicLong written = new AtomicLong();
     private final AtomicLong retried = new AtomicLong();
     private final AtomicLong failed = new AtomicLong();
+    /** The accepted count the latest {@link #flush} waits for: while written + failed is below it, nobody lingers. */
+    private final AtomicLong flushTarget = new AtomicLong();
+    /** Flushers wait on it; the writer notifies it after each batch. */
+    private final Object progress = new Object();
+    private final AtomicInteger flushers = new AtomicInteger();
     private final List<UnwrittenEvent> unwritten = new ArrayList<>(); // guarded by itself
     private volatile RecorderReport finalReport;
 
@@ -159,14 +165,46 @@ public final class CacheAccessRecorder implements AutoCloseable {
     public boolean flush(Duration timeout) {
         Checks.notNull(timeout, "timeout");
         long target = accepted.get();
-        long end = System.nanoTime() + timeout.toNanos();
-        while (written.get() + failed.get() < target) {
-            if (System.nanoTime() - end >= 0) {
-                return false;
-            }
-            LockSupport.parkNanos(20_000);
+        if (done(target)) {
+            return true;
         }
-        return true;
+        flushTarget.accumulateAndGet(target, Math::max);
+        long end = System.nanoTime() + timeout.toNanos();
+        flushers.incrementAndGet();
+        try {
+            synchronized (progress) {
+                while (!done(target)) {
+                    long left = end - System.nanoTime();
+                    if (left <= 0) {
+                        return false;
+                    }
+                    // the writer notifies after every batch; the cap only bounds a notification missed by a failure path
+                    progress.wait(Math.max(1, Math.min(TimeUnit.NANOSECONDS.toMillis(left), 10)));
+                }
+                return true;
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return done(target);
+        } finally {
+            flushers.decrementAndGet();
+        }
+    }
+
+    private boolean done(long target) {
+        return written.get() + failed.get() >= target;
+    }
+
+    private boolean flushPending() {
+        return written.get() + failed.get() < flushTarget.get();
+    }
+
+    private void progressed() {
+        if (flushers.get() > 0) {
+            synchronized (progress) {
+                progress.notifyAll();
+            }
+        }
     }
 
     /**
@@ -226,8 +264,10 @@ public final class CacheAccessRecorder implements AutoCloseable {
                 }
                 batch.add(first);
                 buffer.drainTo(batch, options.batchSize() - 1);
+                linger(batch);
                 boolean gaveUp = !write(batch);
                 batch.clear();
+                progressed();
                 if (gaveUp) {
                     break;
                 }
@@ -251,6 +291,33 @@ public final class CacheAccessRecorder implements AutoCloseable {
             closing = true;
             synchronized (unwritten) {
                 finalReport = new RecorderReport(accepted.get(), refused.get(), written.get(), retried.get(), failed.get(), 0, unwritten);
+            }
+            progressed();
+        }
+    }
+
+    /**
+     * Waits up to {@link RecorderOptions#linger()} for the batch to fill: without it, the writer wakes on the first
+     * event of a burst and writes it nearly alone, and the burst costs two or more transactions instead of one. A
+     * flush or close ends the wait (with what is buffered then).
+     */
+    private void linger(List<AccessEvent> batch) throws InterruptedException {
+        int size = options.batchSize();
+        long end = System.nanoTime() + options.linger().toNanos();
+        while (batch.size() < size) {
+            if (closing || flushPending()) {
+                buffer.drainTo(batch, size - batch.size());
+                return;
+            }
+            long left = end - System.nanoTime();
+            if (left <= 0) {
+                return;
+            }
+            // short slices: a flush() must not wait out the whole linger
+            AccessEvent next = buffer.poll(Math.min(left, 200_000), TimeUnit.NANOSECONDS);
+            if (next != null) {
+                batch.add(next);
+                buffer.drainTo(batch, size - batch.size());
             }
         }
     }

@@ -14,6 +14,8 @@ import java.util.UUID;
 import java.util.function.Supplier;
 import org.jooq.DSLContext;
 import org.jooq.JSONB;
+import org.jooq.impl.DSL;
+import org.jooq.impl.SQLDataType;
 import org.jooq.exception.DataAccessException;
 import org.jooq.types.YearToSecond;
 
@@ -25,8 +27,8 @@ import org.jooq.types.YearToSecond;
  * <p>Guarantees:
  * <ul>
  *   <li><b>One statement per batch</b>: {@link #record} writes all samples of a call with one {@code INSERT ...
- *       SELECT FROM unnest(arrays)} ({@code record_build_metrics}), atomically; the statement text is rendered once
- *       per instance and only re-bound.</li>
+ *       SELECT FROM unnest(arrays)} ({@code record_build_metrics}), atomically; the statement texts of
+ *       {@link #record} and {@link #series} are rendered once per instance and only re-bound.</li>
  *   <li><b>Tenancy</b>: the SQL functions run with the caller's rights, so row-level security applies (V10: a metric
  *       row belongs to the tenant of its build). Under {@code honua_app}, another tenant's build is an unknown build
  *       and its samples are invisible to {@link #series}.</li>
@@ -45,11 +47,14 @@ public final class BuildMetrics {
 
     private final DSLContext dsl;
     private final String recordSql;
+    private final String seriesSql;
 
     public BuildMetrics(DSLContext dsl) {
         this.dsl = Objects.requireNonNull(dsl, "dsl");
         this.recordSql = dsl.render(dsl.select(Routines.recordBuildMetrics((UUID) null, (String[]) null, (Double[]) null,
                 (JSONB[]) null, (Long[]) null)));
+        this.seriesSql = dsl.render(dsl.selectFrom(BUILD_METRIC_SERIES.call((String) null, (java.time.Instant) null,
+                (java.time.Instant) null, (YearToSecond) null, (UUID) null, (String) null, (JSONB) null)));
     }
 
     /**
@@ -93,8 +98,16 @@ public final class BuildMetrics {
     public List<MetricBucket> series(SeriesQuery query) {
         Checks.notNull(query, "query");
         JSONB labels = query.labels().isEmpty() ? null : JSONB.valueOf(Labels.json(query.labels()));
-        return call(null, () -> dsl.selectFrom(BUILD_METRIC_SERIES.call(query.metricName(), query.from(), query.to(),
-                        YearToSecond.valueOf(query.bucket()), query.buildId().orElse(null), query.customerId().orElse(null), labels))
+        // rendered once (see the constructor); typed bind values so that nulls and intervals bind as the parameters' types
+        return call(null, () -> dsl.resultQuery(seriesSql,
+                        DSL.val(query.metricName(), SQLDataType.CLOB),
+                        DSL.val(query.from(), SQLDataType.INSTANT),
+                        DSL.val(query.to(), SQLDataType.INSTANT),
+                        DSL.val(YearToSecond.valueOf(query.bucket()), SQLDataType.INTERVAL),
+                        DSL.val(query.buildId().orElse(null), SQLDataType.UUID),
+                        DSL.val(query.customerId().orElse(null), SQLDataType.CLOB),
+                        DSL.val(labels, SQLDataType.JSONB))
+                .coerce(BUILD_METRIC_SERIES)
                 .fetch(r -> new MetricBucket(r.getBucketStart(), r.getSamples(), r.getAvgValue(), r.getMinValue(),
                         r.getMaxValue(), r.getP95Value())));
     }

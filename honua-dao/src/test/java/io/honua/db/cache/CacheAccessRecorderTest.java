@@ -4,6 +4,7 @@ import static io.honua.db.cache.CacheFixtures.customerWithTier;
 import static io.honua.db.cache.CacheFixtures.hash;
 import static io.honua.db.schema.generated.Tables.BUILD_ACCESS_LOG;
 import static io.honua.db.schema.generated.Tables.BUILD_CACHE_REGISTRY;
+import static io.honua.db.schema.generated.Tables.CACHE_ACCESS_BATCHES;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -239,6 +240,26 @@ class CacheAccessRecorderTest {
     }
 
     @Test
+    void aBurstWithinTheLingerIsOneBatchAndFlushEndsTheLinger() {
+        String c = customerWithTier(honua, Tier.FREE);
+        java.time.Instant start = honua.dsl().select(org.jooq.impl.DSL.currentInstant()).fetchSingle().value1();
+        // the writer wakes on the first event; without the linger it would write it (nearly) alone
+        CacheAccessRecorder recorder = cache.recorder(RecorderOptions.DEFAULTS.withBatchSize(1_000).withLinger(Duration.ofSeconds(1)));
+        try {
+            for (int i = 0; i < 700; i++) {
+                assertThat(recorder.record(c, hash(), Tier.FREE, false)).isTrue();
+            }
+            assertThat(recorder.flush(Duration.ofSeconds(30))).isTrue();
+            assertThat(logRowsOf(List.of(c))).isEqualTo(700);
+            List<Integer> batches = honua.dsl().select(CACHE_ACCESS_BATCHES.EVENT_COUNT).from(CACHE_ACCESS_BATCHES)
+                    .where(CACHE_ACCESS_BATCHES.WRITTEN_AT.ge(start)).fetch(CACHE_ACCESS_BATCHES.EVENT_COUNT);
+            assertThat(batches).contains(700);
+        } finally {
+            recorder.close();
+        }
+    }
+
+    @Test
     void flushGivesUpWhileTheDatabaseCannotTakeTheBatch() throws Exception {
         String c = customerWithTier(honua, Tier.FREE);
         CacheAccessRecorder recorder = cache.recorder(RecorderOptions.DEFAULTS);
@@ -264,6 +285,9 @@ class CacheAccessRecorderTest {
         assertThatThrownBy(() -> RecorderOptions.DEFAULTS.withBatchSize(10_001)).isInstanceOf(InvalidRequestException.class);
         assertThatThrownBy(() -> RecorderOptions.DEFAULTS.withRetryBackoff(Duration.ofSeconds(2), Duration.ofSeconds(1)))
                 .isInstanceOf(InvalidRequestException.class);
+        assertThatThrownBy(() -> RecorderOptions.DEFAULTS.withLinger(Duration.ofMillis(-1))).isInstanceOf(InvalidRequestException.class);
+        assertThatThrownBy(() -> RecorderOptions.DEFAULTS.withLinger(Duration.ofMillis(1_001))).isInstanceOf(InvalidRequestException.class);
+        assertThat(RecorderOptions.DEFAULTS.withLinger(Duration.ZERO).linger()).isZero();
         assertThatThrownBy(() -> cache.recorder(null)).isInstanceOf(InvalidRequestException.class);
         CacheAccessRecorder recorder = cache.recorder(RecorderOptions.DEFAULTS);
         try {
