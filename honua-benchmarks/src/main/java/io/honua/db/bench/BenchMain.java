@@ -224,7 +224,7 @@ public final class BenchMain {
 
     /**
      * Seconds left before step {@code next} starts: the budgets of the remaining steps, scaled by how long the finished
-     * steps took against their budgets (between 0.5 and 3 times).
+     * steps took against their budgets (between a quarter and ten times: a loaded machine is slower than planned).
      */
     static double secondsLeft(List<BenchPlan.Step> steps, double[] taken, int next) {
         double budgetDone = 0;
@@ -233,7 +233,7 @@ public final class BenchMain {
             budgetDone += steps.get(i).budgetSeconds();
             takenDone += taken[i];
         }
-        double scale = budgetDone > 0 ? Math.max(0.5, Math.min(3.0, takenDone / budgetDone)) : 1.0;
+        double scale = budgetDone > 0 ? Math.max(0.25, Math.min(10.0, takenDone / budgetDone)) : 1.0;
         double left = 0;
         for (int i = next; i < steps.size(); i++) {
             left += steps.get(i).budgetSeconds();
@@ -350,8 +350,11 @@ public final class BenchMain {
         Map<String, Double> ratios = new LinkedHashMap<>();
         StringBuilder table = new StringBuilder();
         StringBuilder rows = new StringBuilder("group,params,threads,variant,ops_per_s,items_per_s,p50_us,p99_us,ratio_to_jdbc\n");
-        table.append(String.format("%-10s %-28s %3s %-12s %12s %12s %10s %10s %8s%n", "path", "params", "thr", "variant",
-                "ops/s", "items/s", "p50 µs", "p99 µs", "ratio"));
+        int pathW = Math.max(10, lines.stream().mapToInt(l -> l.group().length()).max().orElse(0));
+        int paramsW = Math.max(6, lines.stream().mapToInt(l -> params(l).length()).max().orElse(0));
+        String head = "%-" + pathW + "s %-" + paramsW + "s %3s %-12s %12s %12s %10s %10s %8s%n";
+        String row = "%-" + pathW + "s %-" + paramsW + "s %3d %-12s %12.1f %12.1f %10.1f %10.1f %8s%n";
+        table.append(String.format(head, "path", "params", "thr", "variant", "ops/s", "items/s", "p50 µs", "p99 µs", "ratio"));
         for (var e : byKey.entrySet()) {
             Line jdbc = e.getValue().get("jdbc");
             for (Line l : e.getValue().values()) {
@@ -359,8 +362,8 @@ public final class BenchMain {
                 if (l.variant().equals("lib") && jdbc != null) {
                     ratios.put(l.group() + " " + l.params() + " t" + l.threads(), ratio);
                 }
-                table.append(String.format(Locale.ROOT, "%-10s %-28s %3d %-12s %12.1f %12.1f %10.1f %10.1f %8s%n", l.group(),
-                        l.params(), l.threads(), l.variant(), l.opsPerSec(), l.opsPerSec() * l.perOp(), l.p50us(), l.p99us(),
+                table.append(String.format(Locale.ROOT, row, l.group(), params(l), l.threads(), l.variant(), l.opsPerSec(),
+                        l.opsPerSec() * l.perOp(), l.p50us(), l.p99us(),
                         Double.isNaN(ratio) ? "-" : String.format(Locale.ROOT, "%.2f", ratio)));
                 rows.append(String.format(Locale.ROOT, "%s,\"%s\",%d,%s,%.1f,%.1f,%.1f,%.1f,%.3f%n", l.group(), l.params(),
                         l.threads(), l.variant(), l.opsPerSec(), l.opsPerSec() * l.perOp(), l.p50us(), l.p99us(), ratio));

@@ -36,8 +36,9 @@ import org.postgresql.ds.PGSimpleDataSource;
  * left comes from these budgets, scaled by how long the finished steps really took).
  * <ul>
  *   <li>{@link #quick}: the default of {@code ./honua bench}, a few minutes: every library/JDBC pair of every benchmark
- *       class once (the middle parameter where a benchmark has several), short iterations, the tenant scale points and
- *       the db-scheduler peer at reduced sizes.</li>
+ *       class once (the middle parameter where a benchmark has several; of the analytics queries those on request
+ *       paths, {@link #QUICK_PATHS}), one warm-up and two measured 1 s iterations in one fork, the tenant scale points
+ *       and the db-scheduler peer at reduced sizes.</li>
  *   <li>{@link #full}: {@code ./honua bench full}: every benchmark method at every parameter value (lifecycle at 1, 4 and
  *       16 threads), the tenant, peer and xmin scenarios and the scale curve at full size.</li>
  *   <li>{@link #smoke}: one pair and tiny scenarios, for the report test.</li>
@@ -102,13 +103,20 @@ final class BenchPlan {
 
     // ---- the plans ---------------------------------------------------------------------------------------------
 
-    static final Timing QUICK = new Timing(1, 1, 2, Duration.ofSeconds(1), 3);
+    static final Timing QUICK = new Timing(1, 1, 2, Duration.ofSeconds(1), 2.5);
     static final Timing FULL = new Timing(1, 3, 5, Duration.ofSeconds(2), 4);
 
     /** The parameter values the quick plan uses where a benchmark declares several (the CI sizes for analytics). */
     static final Map<Class<?>, Map<String, String>> QUICK_PARAMS = Map.of(ClaimBenchmark.class, Map.of("n", "10"),
             EnqueueBenchmark.class, Map.of("batch", "100"),
             AnalyticsBenchmark.class, Map.of("accessRows", "200000", "finishedBuilds", "10000"));
+
+    /**
+     * Of the analytics queries, the quick plan measures the two that services call on their request paths (the
+     * rollup-backed hit rate, which bench-ci guards, and the queue depth that monitoring polls); the reports
+     * (per-customer hit rates, quota, build performance, usage) run in the full plan.
+     */
+    static final Map<Class<?>, List<String>> QUICK_PATHS = Map.of(AnalyticsBenchmark.class, List.of("hitRate", "queueDepth"));
 
     static List<Bench> quickBenches() {
         List<Bench> benches = new ArrayList<>();
@@ -117,7 +125,8 @@ final class BenchPlan {
             Map<String, String> pinned = QUICK_PARAMS.getOrDefault(c, Map.of());
             declaredParams(c).forEach((k, v) -> params.put(k, pinned.getOrDefault(k, v[0])));
             for (String m : benchmarkMethods(c)) {
-                if (m.endsWith("_lib") || m.endsWith("_jdbc")) {
+                String path = m.replaceAll("_(lib|jdbc)$", "");
+                if ((m.endsWith("_lib") || m.endsWith("_jdbc")) && (!QUICK_PATHS.containsKey(c) || QUICK_PATHS.get(c).contains(path))) {
                     benches.add(new Bench(c, m, params, 1));
                 }
             }
@@ -144,7 +153,7 @@ final class BenchPlan {
         List<Step> steps = new ArrayList<>();
         steps.add(setup(servers));
         steps.addAll(jmhSteps(quickBenches(), QUICK, 20));
-        steps.add(scenario("tenant scale: claim latency at 1, 100, 1,000, 10,000 customers", 45, List.of(
+        steps.add(scenario("tenant scale: claim latency at 1, 100, 1,000, 10,000 customers", 35, List.of(
                 new BenchRun.Chart("Claim latency against customers with queued builds", "tenants-claim.svg")),
                 (o, run) -> QueueScaleRun.tenants(o, run.server, run.out, BenchMain.tenantCounts("1,100,1000,10000"), 20,
                         Duration.ofSeconds(10))));
@@ -200,7 +209,7 @@ final class BenchPlan {
 
     /** Starts (or connects to) PostgreSQL, creates the benchmark database and migrates it. */
     static Step setup(Supplier<PostgresServer> servers) {
-        return new Step("PostgreSQL: start, create and migrate the benchmark database", 15, run -> {
+        return new Step("PostgreSQL: start, create and migrate the benchmark database", 12, run -> {
             run.server = servers.get();
             String db = "honua_bench_" + UUID.randomUUID().toString().replace("-", "").substring(0, 10);
             run.server.createDatabase(db, Optional.empty());
@@ -232,7 +241,9 @@ final class BenchPlan {
         for (Bench b : benches) {
             boolean load = b.benchmark() == AnalyticsBenchmark.class && !loaded;
             loaded |= load;
-            steps.add(jmh(b, t, load ? loadSeconds : 0));
+            // LifecycleBenchmark's trial set-up runs 2,000 lifecycles of each side (JIT warm-up) before measuring
+            double warmUp = b.benchmark() == LifecycleBenchmark.class ? 8 : 0;
+            steps.add(jmh(b, t, (load ? loadSeconds : 0) + warmUp));
         }
         return steps;
     }
