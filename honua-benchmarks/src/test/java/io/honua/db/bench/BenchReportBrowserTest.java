@@ -86,6 +86,7 @@ class BenchReportBrowserTest {
             run = BenchMain.execute("smoke", out, console, PostgresProvisioning::start).orElse(null);
         }
         String said = terminal.toString(StandardCharsets.UTF_8);
+        System.out.println(said); // into the surefire report: what a person would have seen
         if (run == null) {
             fail("the smoke run failed:\n" + said + "\nlog:\n" + Files.readString(logFile));
         }
