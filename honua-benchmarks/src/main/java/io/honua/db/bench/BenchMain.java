@@ -19,6 +19,7 @@ import java.util.Properties;
 import java.util.TreeMap;
 import java.util.UUID;
 import java.time.Duration;
+import java.util.function.Supplier;
 import org.openjdk.jmh.results.RunResult;
 import org.openjdk.jmh.results.format.ResultFormatFactory;
 import org.openjdk.jmh.results.format.ResultFormatType;
@@ -64,6 +65,9 @@ public final class BenchMain {
         String profile = args.length > 0 ? args[0] : "full";
         Path out = Path.of(args.length > 1 ? args[1] : "target/bench");
         Files.createDirectories(out);
+        if (List.of("quick", "full", "smoke").contains(profile)) {
+            System.exit(mainJob(profile, out));
+        }
         PrintStream o = System.out;
 
         try (PostgresServer server = PostgresProvisioning.start()) {
@@ -149,6 +153,92 @@ public final class BenchMain {
                 }
             }
         }
+    }
+
+    /**
+     * The main job ({@code ./honua bench [full]}): all output of this JVM goes to {@code bench.log} in {@code out}; the
+     * terminal gets one line per step, then the table and the path of {@code report.html}.
+     *
+     * @return the exit status (0, or 1 when a step failed)
+     */
+    static int mainJob(String profile, Path out) throws IOException {
+        try (BenchConsole console = BenchConsole.redirect(out.resolve("bench.log"))) {
+            return execute(profile, out, console, PostgresProvisioning::start).isPresent() ? 0 : 1;
+        }
+    }
+
+    /**
+     * Runs the plan of {@code profile} step by step with a progress line each, then writes
+     * {@code results-<profile>.json} (JMH), {@code results-<profile>.csv}, {@code ratios-<profile>.svg} and
+     * {@code report.html}, and prints the table. Empty when a step failed (said on the console, details in the log).
+     */
+    static Optional<BenchRun> execute(String profile, Path out, BenchConsole console, Supplier<PostgresServer> servers) throws IOException {
+        Files.createDirectories(out);
+        List<BenchPlan.Step> steps = BenchPlan.forProfile(profile, servers);
+        BenchRun run = new BenchRun(profile, out, console);
+        console.say("Honua DB benchmarks, " + profile + " profile: " + BenchPlan.describe(steps));
+        double[] taken = new double[steps.size()];
+        try {
+            for (int i = 0; i < steps.size(); i++) {
+                BenchPlan.Step step = steps.get(i);
+                console.progress(i + 1, steps.size(), step.name(), Duration.ofNanos(System.nanoTime() - run.startedNanos),
+                        Duration.ofMillis((long) (1000 * secondsLeft(steps, taken, i))));
+                long t0 = System.nanoTime();
+                try {
+                    step.action().run(run);
+                } catch (Exception | Error e) {
+                    e.printStackTrace(console.log());
+                    console.say(String.format("FAILED in step %d/%d (%s): %s", i + 1, steps.size(), step.name(), e));
+                    console.say("details: " + console.logFile().toAbsolutePath());
+                    return Optional.empty();
+                }
+                taken[i] = (System.nanoTime() - t0) / 1e9;
+                run.steps.add(new BenchRun.StepTime(step.name(), step.budgetSeconds(), taken[i]));
+            }
+        } finally {
+            if (run.server != null) {
+                run.server.close();
+            }
+        }
+        run.totalSeconds = (System.nanoTime() - run.startedNanos) / 1e9;
+
+        ResultFormatFactory.getInstance(ResultFormatType.JSON, out.resolve("results-" + profile + ".json").toString()).writeOut(run.results);
+        List<Line> lines = lines(run.results);
+        java.io.ByteArrayOutputStream table = new java.io.ByteArrayOutputStream();
+        PrintStream t = new PrintStream(table, true, java.nio.charset.StandardCharsets.UTF_8);
+        Map<String, Double> ratios = report(t, lines, out.resolve("results-" + profile + ".csv"));
+        if (!run.scenarioRatios.isEmpty()) {
+            t.println();
+            run.scenarioRatios.forEach((k, v) -> t.printf(Locale.ROOT, "%-70s %8.2f%n", k, v));
+        }
+        ratios.putAll(run.scenarioRatios);
+        String title = "library / raw JDBC (same run), " + profile;
+        Charts.ratioChart(ratios, out.resolve("ratios-" + profile + ".svg"), title);
+        Path html = HtmlReport.write(run, lines, ratios, Charts.ratioSvg(ratios, title));
+        t.println();
+        t.printf("done in %s. Report: %s%n", BenchConsole.mmss(Duration.ofMillis((long) (run.totalSeconds * 1000))), html.toAbsolutePath());
+        t.println("Also written: results-" + profile + ".{json,csv}, ratios-" + profile + ".svg, the log bench.log.");
+        console.print(table.toString(java.nio.charset.StandardCharsets.UTF_8));
+        return Optional.of(run);
+    }
+
+    /**
+     * Seconds left before step {@code next} starts: the budgets of the remaining steps, scaled by how long the finished
+     * steps took against their budgets (between a quarter and ten times: a loaded machine is slower than planned).
+     */
+    static double secondsLeft(List<BenchPlan.Step> steps, double[] taken, int next) {
+        double budgetDone = 0;
+        double takenDone = 0;
+        for (int i = 0; i < next; i++) {
+            budgetDone += steps.get(i).budgetSeconds();
+            takenDone += taken[i];
+        }
+        double scale = budgetDone > 0 ? Math.max(0.25, Math.min(10.0, takenDone / budgetDone)) : 1.0;
+        double left = 0;
+        for (int i = next; i < steps.size(); i++) {
+            left += steps.get(i).budgetSeconds();
+        }
+        return left * scale;
     }
 
     /**
@@ -240,17 +330,31 @@ public final class BenchMain {
         return lines;
     }
 
-    /** Prints the table, writes the CSV, returns ratio (library / baseline) per key. */
-    static Map<String, Double> report(PrintStream o, List<Line> lines, Path csv) throws IOException {
+    /** The lines grouped by path, parameters and threads; within a group by variant, in measurement order. */
+    static Map<String, Map<String, Line>> byKey(List<Line> lines) {
         Map<String, Map<String, Line>> byKey = new LinkedHashMap<>();
         for (Line l : lines) {
             byKey.computeIfAbsent(l.key(), k -> new LinkedHashMap<>()).put(l.variant(), l);
         }
+        return byKey;
+    }
+
+    /** {@code n=10, queued=10000} (the parameters without braces). */
+    static String params(Line l) {
+        return l.params().replaceAll("^\\{|\\}$", "");
+    }
+
+    /** Prints the table, writes the CSV, returns ratio (library / baseline) per key. */
+    static Map<String, Double> report(PrintStream o, List<Line> lines, Path csv) throws IOException {
+        Map<String, Map<String, Line>> byKey = byKey(lines);
         Map<String, Double> ratios = new LinkedHashMap<>();
         StringBuilder table = new StringBuilder();
         StringBuilder rows = new StringBuilder("group,params,threads,variant,ops_per_s,items_per_s,p50_us,p99_us,ratio_to_jdbc\n");
-        table.append(String.format("%-10s %-28s %3s %-12s %12s %12s %10s %10s %8s%n", "path", "params", "thr", "variant",
-                "ops/s", "items/s", "p50 µs", "p99 µs", "ratio"));
+        int pathW = Math.max(10, lines.stream().mapToInt(l -> l.group().length()).max().orElse(0));
+        int paramsW = Math.max(6, lines.stream().mapToInt(l -> params(l).length()).max().orElse(0));
+        String head = "%-" + pathW + "s %-" + paramsW + "s %3s %-12s %12s %12s %10s %10s %8s%n";
+        String row = "%-" + pathW + "s %-" + paramsW + "s %3d %-12s %12.1f %12.1f %10.1f %10.1f %8s%n";
+        table.append(String.format(head, "path", "params", "thr", "variant", "ops/s", "items/s", "p50 µs", "p99 µs", "ratio"));
         for (var e : byKey.entrySet()) {
             Line jdbc = e.getValue().get("jdbc");
             for (Line l : e.getValue().values()) {
@@ -258,8 +362,8 @@ public final class BenchMain {
                 if (l.variant().equals("lib") && jdbc != null) {
                     ratios.put(l.group() + " " + l.params() + " t" + l.threads(), ratio);
                 }
-                table.append(String.format(Locale.ROOT, "%-10s %-28s %3d %-12s %12.1f %12.1f %10.1f %10.1f %8s%n", l.group(),
-                        l.params(), l.threads(), l.variant(), l.opsPerSec(), l.opsPerSec() * l.perOp(), l.p50us(), l.p99us(),
+                table.append(String.format(Locale.ROOT, row, l.group(), params(l), l.threads(), l.variant(), l.opsPerSec(),
+                        l.opsPerSec() * l.perOp(), l.p50us(), l.p99us(),
                         Double.isNaN(ratio) ? "-" : String.format(Locale.ROOT, "%.2f", ratio)));
                 rows.append(String.format(Locale.ROOT, "%s,\"%s\",%d,%s,%.1f,%.1f,%.1f,%.1f,%.3f%n", l.group(), l.params(),
                         l.threads(), l.variant(), l.opsPerSec(), l.opsPerSec() * l.perOp(), l.p50us(), l.p99us(), ratio));
