@@ -407,10 +407,14 @@ class TenantIsolationTest {
         // service role. V13 (issue 12): the registries quota trigger runs with the caller's rights (no side channel);
         // expire_licenses and the slot row of a new customer write state the worker / admin may no longer write.
         // build_queue_runnable_after_*: the scheduler state of an enqueueing tenant starts at the virtual time of all
-        // tenants (read across tenants, nothing returned)
+        // tenants (read across tenants, nothing returned). V18: the administrative path (honua_admin has no direct
+        // write on the commercial state; revoke_api_key also for the tenant, own keys only)
         assertThat(definers).containsExactlyInAnyOrder("update_cache_stats", "build_queue_license_quota",
                 "verify_license_key", "verify_api_key", "maintain_partitions", "expire_licenses",
-                "build_queue_slots_for_new_customer", "build_queue_runnable_after_insert", "build_queue_runnable_after_update");
+                "build_queue_slots_for_new_customer", "build_queue_runnable_after_insert", "build_queue_runnable_after_update",
+                "admin_create_customer", "admin_update_customer", "admin_issue_license", "admin_set_license_status",
+                "admin_reinstate_license", "admin_set_license_feature_flags", "admin_rekey_license", "admin_create_api_key",
+                "revoke_api_key", "set_fair_share_weight");
     }
 
     @Test
