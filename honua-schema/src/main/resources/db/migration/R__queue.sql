@@ -99,7 +99,7 @@ BEGIN
            jsonb_strip_nulls(jsonb_build_object('priority', n.priority, 'not_before', n.not_before)),
            n.trace_id, n.correlation_id
       FROM new_rows n;
-    PERFORM public.build_queue_notify();
+    -- idle workers are woken by build_queue_wake when a customer becomes claimable (trg_build_queue_runnable_insert)
     RETURN NULL;
 END $function$;
 
@@ -186,10 +186,8 @@ BEGIN
      WHERE b.id = x.build_id;
     END IF;
 
-    -- 3. wake idle workers when something became claimable or a running build ended
-    IF v_wake THEN
-        PERFORM public.build_queue_notify();
-    END IF;
+    -- 3. idle workers are woken by build_queue_wake (trg_build_queue_runnable_update) when a customer becomes
+    --    claimable: builds requeued or released by their dependencies, or a slot freed for a customer at its cap
     RETURN NULL;
 END $function$;
 
@@ -239,6 +237,7 @@ AS $function$
 DECLARE
     v_locked TEXT[];
     v_floor  BIGINT;
+    v_ready  BOOLEAN;
 BEGIN
     SELECT coalesce(array_agg(x.customer_id), '{}') INTO v_locked FROM (
         SELECT r.customer_id FROM public.build_queue_runnable r
@@ -250,19 +249,31 @@ BEGIN
     END IF;
     -- a customer becoming ready starts at the current virtual time: no credit for the time it had nothing to run
     v_floor := (SELECT r.vtime FROM public.build_queue_runnable r WHERE r.ready ORDER BY r.vtime, r.head_rank LIMIT 1);
-    INSERT INTO public.build_queue_runnable AS r (customer_id, vtime, head_rank, ready, at_cap, capped)
-    SELECT c.customer_id, coalesce(v_floor, 0), c.head_rank, true, false, true
-      FROM unnest(p_customers, p_ranks) AS c(customer_id, head_rank)
-     WHERE c.customer_id <> ALL (v_locked)
-     ORDER BY c.customer_id
-        ON CONFLICT (customer_id) DO UPDATE
-       SET ready     = r.ready OR CASE WHEN p_slot_freed THEN r.at_cap ELSE NOT r.at_cap END,
-           at_cap    = r.at_cap AND NOT p_slot_freed,
-           wake_at   = CASE WHEN r.ready OR CASE WHEN p_slot_freed THEN r.at_cap ELSE NOT r.at_cap END
-                            THEN NULL ELSE r.wake_at END,
-           vtime     = CASE WHEN NOT r.ready AND CASE WHEN p_slot_freed THEN r.at_cap ELSE NOT r.at_cap END
-                            THEN greatest(r.vtime, EXCLUDED.vtime) ELSE r.vtime END,
-           head_rank = least(r.head_rank, EXCLUDED.head_rank);
+    WITH up AS (
+        INSERT INTO public.build_queue_runnable AS r (customer_id, vtime, head_rank, ready, at_cap, capped)
+        SELECT c.customer_id, coalesce(v_floor, 0), c.head_rank, true, false, true
+          FROM unnest(p_customers, p_ranks) AS c(customer_id, head_rank)
+         WHERE c.customer_id <> ALL (v_locked)
+         ORDER BY c.customer_id
+            ON CONFLICT (customer_id) DO UPDATE
+           SET ready     = r.ready OR CASE WHEN p_slot_freed THEN r.at_cap ELSE NOT r.at_cap END,
+               at_cap    = r.at_cap AND NOT p_slot_freed,
+               wake_at   = CASE WHEN r.ready OR CASE WHEN p_slot_freed THEN r.at_cap ELSE NOT r.at_cap END
+                                THEN NULL ELSE r.wake_at END,
+               vtime     = CASE WHEN NOT r.ready AND CASE WHEN p_slot_freed THEN r.at_cap ELSE NOT r.at_cap END
+                                THEN greatest(r.vtime, EXCLUDED.vtime) ELSE r.vtime END,
+               head_rank = least(r.head_rank, EXCLUDED.head_rank)
+        RETURNING r.ready
+    )
+    SELECT bool_or(up.ready) INTO v_ready FROM up;
+    -- Wake idle workers only when a customer became claimable (it was not ready, or had no row): NOTIFY takes a
+    -- cluster-wide lock that is held through the commit's WAL flush, so a NOTIFY per enqueue or completion would
+    -- serialise every committing transaction of the server. A customer that was ready already needs none: a worker
+    -- idles only after a claim that found no ready customer free (one held by another claimer is served by it; an
+    -- idle worker's poll interval bounds the wait in that race).
+    IF v_ready THEN
+        PERFORM public.build_queue_notify();
+    END IF;
 END $function$;
 COMMENT ON FUNCTION public.build_queue_wake(text[],bigint[],boolean) IS 'Internal (queue triggers): marks customers ready that may have claimable builds.';
 REVOKE EXECUTE ON FUNCTION public.build_queue_wake(text[],bigint[],boolean) FROM PUBLIC;

@@ -177,13 +177,13 @@ public final class BenchMain {
     }
 
     /**
-     * The queue-at-scale part of the regression run, reduced to fit CI: claim p50 at 1 customer against 2,000
+     * The queue-at-scale part of the regression run, reduced to fit CI: claim p50 at 1 customer against 10,000
      * customers with queued builds ({@code -Dhonua.bench.ciTenants}), and 3,000 no-op jobs through Honua and through
      * db-scheduler with 1 customer.
      */
     static Map<String, Double> ciScenarios(PrintStream o, PostgresServer server, Path out) throws Exception {
         Map<String, Double> ratios = new LinkedHashMap<>();
-        ratios.putAll(QueueScaleRun.tenants(o, server, out, parseCounts(System.getProperty("honua.bench.ciTenants", "1,2000")), 25,
+        ratios.putAll(QueueScaleRun.tenants(o, server, out, parseCounts(System.getProperty("honua.bench.ciTenants", "1,10000")), 25,
                 Duration.ofSeconds(15)));
         ratios.putAll(QueueScaleRun.peer(o, server, out, Integer.getInteger("honua.bench.ciPeerJobs", 3_000), List.of(1)));
         return ratios;
