@@ -16,6 +16,11 @@ PGBENCH="$(command -v pgbench || ls /usr/lib/postgresql/*/bin/pgbench | tail -1)
 
 psql -q -d postgres -c "CREATE DATABASE $db"
 trap 'psql -q -d postgres -c "DROP DATABASE IF EXISTS $db WITH (FORCE)"' EXIT
+# Flyway's history table (V15 grants SELECT on it, honua_health() reads it): Flyway's own layout, empty
+psql -q -v ON_ERROR_STOP=1 -d "$db" -c "CREATE TABLE flyway_schema_history (installed_rank INT PRIMARY KEY,
+  version VARCHAR(50), description VARCHAR(200) NOT NULL, type VARCHAR(20) NOT NULL, script VARCHAR(1000) NOT NULL,
+  checksum INT, installed_by VARCHAR(100) NOT NULL, installed_on TIMESTAMP NOT NULL DEFAULT now(),
+  execution_time INT NOT NULL, success BOOLEAN NOT NULL)"
 # Flyway's order: versioned migrations by version, then repeatable ones (R__*.sql) by name
 for f in $(ls "$migrations"/V*.sql | sort -V) $(ls "$migrations"/R__*.sql 2>/dev/null | sort); do
   psql -q -v ON_ERROR_STOP=1 -d "$db" -f "$f" >/dev/null

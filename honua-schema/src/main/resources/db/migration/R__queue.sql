@@ -99,7 +99,7 @@ BEGIN
            jsonb_strip_nulls(jsonb_build_object('priority', n.priority, 'not_before', n.not_before)),
            n.trace_id, n.correlation_id
       FROM new_rows n;
-    PERFORM public.build_queue_notify();
+    -- idle workers are woken by build_queue_wake when a customer becomes claimable (trg_build_queue_runnable_insert)
     RETURN NULL;
 END $function$;
 
@@ -109,13 +109,18 @@ CREATE OR REPLACE FUNCTION public.build_queue_after_update()
  SET search_path = pg_catalog, public, pg_temp
 AS $function$
 DECLARE
-    v_wake BOOLEAN;
+    v_wake      BOOLEAN;
+    v_ended     BOOLEAN;   -- an attempt ended (a row left 'building'): build_attempts rows to write
+    v_completed BOOLEAN;   -- a build completed: dependents to release
 BEGIN
-    -- one pass over the changed rows decides what is to do (heartbeats and progress change no status: nothing)
+    -- one pass over the changed rows decides what is to do (heartbeats and progress change no status: nothing; a
+    -- claim writes only its events)
     SELECT bool_or((n.status = 'queued' AND o.status IS DISTINCT FROM 'queued')
                    OR (n.pending_dependencies = 0 AND o.pending_dependencies > 0)
-                   OR (o.status = 'building' AND n.status <> 'building'))
-      INTO v_wake
+                   OR (o.status = 'building' AND n.status <> 'building')),
+           bool_or(o.status = 'building' AND n.status <> 'building'),
+           bool_or(n.status = 'completed' AND o.status IS DISTINCT FROM 'completed')
+      INTO v_wake, v_ended, v_completed
       FROM new_rows n JOIN old_rows o ON o.id = n.id
      WHERE n.status IS DISTINCT FROM o.status OR n.pending_dependencies <> o.pending_dependencies;
     IF v_wake IS NULL THEN
@@ -151,6 +156,7 @@ BEGIN
     --     failure and timeout functions write richer rows themselves in the same statement: those are kept (the
     --     unique key skips the row here). A completed attempt takes its figures from the build_results row its
     --     statement wrote; a released one keeps its number (release gives the attempt back).
+    IF v_ended THEN
     INSERT INTO public.build_attempts (build_id, attempt, worker_id, started_at, ended_at, outcome, exit_code, duration_ms,
                                        cpu_seconds, peak_memory_bytes, error, stdout_log, stderr_log)
     SELECT n.id, o.attempts, o.worker_id, coalesce(o.started_at, now()), now(),
@@ -166,8 +172,10 @@ BEGIN
       LEFT JOIN public.build_results r ON r.build_id = n.id AND n.status = 'completed'
      WHERE o.status = 'building' AND n.status <> 'building'
         ON CONFLICT ON CONSTRAINT uq_build_attempts_attempt DO NOTHING;
+    END IF;
 
     -- 2. a completed build releases its dependents (one statement for the whole batch)
+    IF v_completed THEN
     UPDATE public.build_queue b
        SET pending_dependencies = b.pending_dependencies - x.k
       FROM (SELECT d.build_id, count(*)::int AS k
@@ -176,11 +184,10 @@ BEGIN
              WHERE n.status = 'completed' AND o.status IS DISTINCT FROM 'completed'
              GROUP BY d.build_id) x
      WHERE b.id = x.build_id;
-
-    -- 3. wake idle workers when something became claimable or a running build ended
-    IF v_wake THEN
-        PERFORM public.build_queue_notify();
     END IF;
+
+    -- 3. idle workers are woken by build_queue_wake (trg_build_queue_runnable_update) when a customer becomes
+    --    claimable: builds requeued or released by their dependencies, or a slot freed for a customer at its cap
     RETURN NULL;
 END $function$;
 
@@ -230,6 +237,7 @@ AS $function$
 DECLARE
     v_locked TEXT[];
     v_floor  BIGINT;
+    v_ready  BOOLEAN;
 BEGIN
     SELECT coalesce(array_agg(x.customer_id), '{}') INTO v_locked FROM (
         SELECT r.customer_id FROM public.build_queue_runnable r
@@ -241,19 +249,31 @@ BEGIN
     END IF;
     -- a customer becoming ready starts at the current virtual time: no credit for the time it had nothing to run
     v_floor := (SELECT r.vtime FROM public.build_queue_runnable r WHERE r.ready ORDER BY r.vtime, r.head_rank LIMIT 1);
-    INSERT INTO public.build_queue_runnable AS r (customer_id, vtime, head_rank, ready, at_cap, capped)
-    SELECT c.customer_id, coalesce(v_floor, 0), c.head_rank, true, false, true
-      FROM unnest(p_customers, p_ranks) AS c(customer_id, head_rank)
-     WHERE c.customer_id <> ALL (v_locked)
-     ORDER BY c.customer_id
-        ON CONFLICT (customer_id) DO UPDATE
-       SET ready     = r.ready OR CASE WHEN p_slot_freed THEN r.at_cap ELSE NOT r.at_cap END,
-           at_cap    = r.at_cap AND NOT p_slot_freed,
-           wake_at   = CASE WHEN r.ready OR CASE WHEN p_slot_freed THEN r.at_cap ELSE NOT r.at_cap END
-                            THEN NULL ELSE r.wake_at END,
-           vtime     = CASE WHEN NOT r.ready AND CASE WHEN p_slot_freed THEN r.at_cap ELSE NOT r.at_cap END
-                            THEN greatest(r.vtime, EXCLUDED.vtime) ELSE r.vtime END,
-           head_rank = least(r.head_rank, EXCLUDED.head_rank);
+    WITH up AS (
+        INSERT INTO public.build_queue_runnable AS r (customer_id, vtime, head_rank, ready, at_cap, capped)
+        SELECT c.customer_id, coalesce(v_floor, 0), c.head_rank, true, false, true
+          FROM unnest(p_customers, p_ranks) AS c(customer_id, head_rank)
+         WHERE c.customer_id <> ALL (v_locked)
+         ORDER BY c.customer_id
+            ON CONFLICT (customer_id) DO UPDATE
+           SET ready     = r.ready OR CASE WHEN p_slot_freed THEN r.at_cap ELSE NOT r.at_cap END,
+               at_cap    = r.at_cap AND NOT p_slot_freed,
+               wake_at   = CASE WHEN r.ready OR CASE WHEN p_slot_freed THEN r.at_cap ELSE NOT r.at_cap END
+                                THEN NULL ELSE r.wake_at END,
+               vtime     = CASE WHEN NOT r.ready AND CASE WHEN p_slot_freed THEN r.at_cap ELSE NOT r.at_cap END
+                                THEN greatest(r.vtime, EXCLUDED.vtime) ELSE r.vtime END,
+               head_rank = least(r.head_rank, EXCLUDED.head_rank)
+        RETURNING r.ready
+    )
+    SELECT bool_or(up.ready) INTO v_ready FROM up;
+    -- Wake idle workers only when a customer became claimable (it was not ready, or had no row): NOTIFY takes a
+    -- cluster-wide lock that is held through the commit's WAL flush, so a NOTIFY per enqueue or completion would
+    -- serialise every committing transaction of the server. A customer that was ready already needs none: a worker
+    -- idles only after a claim that found no ready customer free (one held by another claimer is served by it; an
+    -- idle worker's poll interval bounds the wait in that race).
+    IF v_ready THEN
+        PERFORM public.build_queue_notify();
+    END IF;
 END $function$;
 COMMENT ON FUNCTION public.build_queue_wake(text[],bigint[],boolean) IS 'Internal (queue triggers): marks customers ready that may have claimable builds.';
 REVOKE EXECUTE ON FUNCTION public.build_queue_wake(text[],bigint[],boolean) FROM PUBLIC;
@@ -352,7 +372,7 @@ AS $function$
         (SELECT max(CASE l.tier WHEN 'enterprise' THEN 8 WHEN 'professional' THEN 4 WHEN 'standard' THEN 2 ELSE 1 END)
            FROM public.licenses l
           WHERE l.customer_id = p_customer_id AND l.status IN ('active', 'trial')
-            AND (l.expires_at IS NULL OR l.expires_at > now())),
+            AND (l.expires_at IS NULL OR l.expires_at > now()) AND (NOT coalesce(l.is_trial, false) OR l.trial_ends_at > now())),
         1);
 $function$;
 COMMENT ON FUNCTION public.fair_share_weight(text) IS 'Effective fair-share weight of a customer: its override (build_queue_weights), else by the highest tier of its valid licenses (free 1, standard 2, professional 4, enterprise 8), else 1.';
@@ -458,7 +478,7 @@ BEGIN
                     FROM public.licenses l
                    WHERE l.customer_id = r.customer_id
                      AND l.status IN ('active', 'trial')
-                     AND (l.expires_at IS NULL OR l.expires_at > now())
+                     AND (l.expires_at IS NULL OR l.expires_at > now()) AND (NOT coalesce(l.is_trial, false) OR l.trial_ends_at > now())
               ) lic
               CROSS JOIN LATERAL (
                   -- only a capped customer's running builds are counted (at most its cap)
@@ -498,8 +518,9 @@ BEGIN
                    attempts         = b.attempts + 1,
                    progress_percent = 0,
                    current_step     = NULL
-              FROM picked
-             WHERE b.id = picked.id
+             -- by primary key: the planner cannot know that picked holds at most p_limit rows (LIMIT t.k) and would
+             -- otherwise hash-join it against a sequential scan of the whole queue
+             WHERE b.id = ANY (ARRAY(SELECT p.id FROM picked p))
             RETURNING b.*
         ), got AS (
             SELECT p.customer_id, count(*)::int AS n FROM picked p GROUP BY p.customer_id
@@ -563,7 +584,7 @@ BEGIN
                      CROSS JOIN LATERAL (
                          SELECT max(l.max_concurrent_builds) AS cap FROM public.licenses l
                           WHERE l.customer_id = c.customer_id AND l.status IN ('active', 'trial')
-                            AND (l.expires_at IS NULL OR l.expires_at > now())) lic
+                            AND (l.expires_at IS NULL OR l.expires_at > now()) AND (NOT coalesce(l.is_trial, false) OR l.trial_ends_at > now())) lic
                      CROSS JOIN LATERAL (
                          SELECT count(*)::int AS n FROM public.build_queue q
                           WHERE lic.cap IS NOT NULL AND q.customer_id = c.customer_id AND q.status = 'building') run
@@ -587,7 +608,7 @@ BEGIN
          WHERE r.ready AND NOT r.capped
            AND NOT EXISTS (SELECT 1 FROM public.licenses l
                             WHERE l.customer_id = r.customer_id AND l.status IN ('active', 'trial')
-                              AND (l.expires_at IS NULL OR l.expires_at > now()))
+                              AND (l.expires_at IS NULL OR l.expires_at > now()) AND (NOT coalesce(l.is_trial, false) OR l.trial_ends_at > now()))
          ORDER BY r.vtime, r.head_rank
          LIMIT p_limit
     ), picked AS (
@@ -614,8 +635,7 @@ BEGIN
                attempts         = b.attempts + 1,
                progress_percent = 0,
                current_step     = NULL
-          FROM chosen
-         WHERE b.id = chosen.id
+         WHERE b.id = ANY (ARRAY(SELECT c.id FROM chosen c))
         RETURNING b.*
     )
     SELECT * FROM claimed ORDER BY claimed.claim_rank;
@@ -731,8 +751,7 @@ AS $function$
     ), done AS (
         UPDATE public.build_queue b
            SET status = 'completed', completed_at = now(), progress_percent = 100, lease_expires_at = NULL
-          FROM (SELECT DISTINCT i.build_id FROM input i) i
-         WHERE b.id = i.build_id AND b.worker_id = p_worker_id AND b.status = 'building'
+         WHERE b.id = ANY (p_build_ids) AND b.worker_id = p_worker_id AND b.status = 'building'
         RETURNING b.*
     ), result AS (
         INSERT INTO public.build_results (build_id, success, exit_code, duration_ms, cpu_seconds, peak_memory_bytes, image_reference,
@@ -789,7 +808,8 @@ AS $function$
                                    ELSE b.not_before END
       FROM (SELECT DISTINCT ON (u.build_id) u.build_id, u.error
               FROM unnest(p_build_ids, p_errors) AS u(build_id, error) ORDER BY u.build_id) i
-     WHERE b.id = i.build_id AND b.worker_id = p_worker_id AND b.status = 'building'
+     WHERE b.id = i.build_id AND b.id = ANY (p_build_ids)   -- by primary key, whatever the estimate of the input
+           AND b.worker_id = p_worker_id AND b.status = 'building'
     RETURNING b.*;
 $function$;
 COMMENT ON FUNCTION public.fail_builds(text,uuid[],text[],integer,integer) IS 'Batched fail_build in one statement: each listed build held by p_worker_id is requeued after exponential backoff while attempts remain, else failed. Returns the builds changed; a build not held is absent.';
@@ -819,7 +839,8 @@ AS $function$
                                                                                 p_backoff_base_seconds * power(2, greatest(b.attempts - 1, 0))))
                                        ELSE b.not_before END
           FROM input i
-         WHERE b.id = i.build_id AND b.worker_id = p_worker_id AND b.status = 'building'
+         WHERE b.id = i.build_id AND b.id = ANY (p_build_ids)   -- by primary key, whatever the estimate of the input
+           AND b.worker_id = p_worker_id AND b.status = 'building'
         RETURNING b.*
     ), recorded AS (
         -- the attempt's outcome with the worker's figures (the update trigger's generic row is skipped)

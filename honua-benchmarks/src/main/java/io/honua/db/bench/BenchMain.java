@@ -36,12 +36,12 @@ import org.postgresql.ds.PGSimpleDataSource;
  * ratio), and writes {@code results.json} (JMH), {@code results.csv} and {@code ratios.svg} to the output directory.
  *
  * <pre>
- *   BenchMain [full|ci|cache|analytics|intake|metrics|scale|tenants|peer|xmin|queuescale] [outputDir]
+ *   BenchMain [full|ci|cache|analytics|intake|metrics|scale|tenants|peer|xmin|queuescale|queuejmh] [outputDir]
  * </pre>
  * {@code tenants}, {@code peer} and {@code xmin} are the queue-at-scale scenarios of {@link QueueScaleRun} (claim
  * latency against the number of customers, db-scheduler as a peer baseline, claim latency while xmin is pinned);
  * {@code queuescale} runs the three at reduced sizes; {@code ci-queue} runs only the queue-at-scale part of {@code ci}
- * (no JMH) and checks its thresholds. Sizes: {@code -Dhonua.bench.tenants=1,100,1000,10000},
+ * (no JMH) and checks its thresholds; {@code queuejmh} runs only the queue's JMH pairs of {@code full}. Sizes: {@code -Dhonua.bench.tenants=1,100,1000,10000},
  * {@code -Dhonua.bench.peerJobs=10000}, {@code -Dhonua.bench.xminBuilds=50000}, {@code -Dhonua.bench.xminPinSeconds=60}.
  * {@code ci} is the short regression run: it compares each ratio with {@code thresholds.properties} and exits with
  * status 1 naming every ratio below its threshold.
@@ -109,6 +109,14 @@ public final class BenchMain {
                             Duration.ofSeconds(Integer.getInteger("honua.bench.xminPinSeconds", 60)), Duration.ofSeconds(20));
                 }
                 case "ci-queue" -> scenarioRatios.putAll(ciScenarios(o, server, out));
+                case "queuejmh" -> {
+                    // only the queue's JMH pairs of the full run (claim, enqueue, lifecycle 1/4/16 threads)
+                    results.addAll(run(base(jvm, 3, 5, 2).include(ClaimBenchmark.class.getSimpleName())));
+                    results.addAll(run(base(jvm, 3, 5, 2).include(EnqueueBenchmark.class.getSimpleName())));
+                    for (int t : new int[] {1, 4, 16}) {
+                        results.addAll(run(base(jvm, 3, 5, 2).include(LifecycleBenchmark.class.getSimpleName()).threads(t)));
+                    }
+                }
                 case "tenants" -> scenarioRatios.putAll(QueueScaleRun.tenants(o, server, out, tenantCounts("1,100,1000,10000"), 100,
                         Duration.ofSeconds(60)));
                 case "peer" -> scenarioRatios.putAll(QueueScaleRun.peer(o, server, out, Integer.getInteger("honua.bench.peerJobs", 10_000),
@@ -127,7 +135,7 @@ public final class BenchMain {
                 case "intake" -> results.addAll(run(base(jvm, 3, 5, 2).include(AppendBenchmark.class.getSimpleName())));
                 case "metrics" -> results.addAll(run(base(jvm, 3, 5, 2).include(MetricsBenchmark.class.getSimpleName())));
                 default -> throw new IllegalArgumentException(
-                        "profile must be full, ci, ci-queue, cache, analytics, intake, metrics, scale, tenants, peer, xmin or queuescale: " + profile);
+                        "profile must be full, ci, ci-queue, queuejmh, cache, analytics, intake, metrics, scale, tenants, peer, xmin or queuescale: " + profile);
             }
             ResultFormatFactory.getInstance(ResultFormatType.JSON, out.resolve("results-" + profile + ".json").toString()).writeOut(results);
             List<Line> lines = lines(results);
@@ -259,13 +267,13 @@ public final class BenchMain {
     }
 
     /**
-     * The queue-at-scale part of the regression run, reduced to fit CI: claim p50 at 1 customer against 2,000
+     * The queue-at-scale part of the regression run, reduced to fit CI: claim p50 at 1 customer against 10,000
      * customers with queued builds ({@code -Dhonua.bench.ciTenants}), and 3,000 no-op jobs through Honua and through
      * db-scheduler with 1 customer.
      */
     static Map<String, Double> ciScenarios(PrintStream o, PostgresServer server, Path out) throws Exception {
         Map<String, Double> ratios = new LinkedHashMap<>();
-        ratios.putAll(QueueScaleRun.tenants(o, server, out, parseCounts(System.getProperty("honua.bench.ciTenants", "1,2000")), 25,
+        ratios.putAll(QueueScaleRun.tenants(o, server, out, parseCounts(System.getProperty("honua.bench.ciTenants", "1,10000")), 25,
                 Duration.ofSeconds(15)));
         ratios.putAll(QueueScaleRun.peer(o, server, out, Integer.getInteger("honua.bench.ciPeerJobs", 3_000), List.of(1)));
         return ratios;

@@ -12,8 +12,10 @@ import org.postgresql.PGNotification;
 
 /**
  * Lets an idle worker sleep until a build may have become claimable, instead of polling: LISTEN on channel
- * {@code honua_build_queue}, notified by the database when builds are enqueued, requeued, released from their
- * dependencies or when a running build ends (a concurrency slot frees up).
+ * {@code honua_build_queue}, notified by the database when a customer becomes claimable: its builds are enqueued,
+ * requeued or released from their dependencies while it had none claimable, or a running build ends while it waits at
+ * its concurrency cap. More builds of a customer that is claimable already send none (NOTIFY takes a server-wide lock
+ * through the commit), so a worker that skipped a customer another claimer held may wait up to its poll interval.
  *
  * <p>Holds one dedicated connection (opened from the data source and kept); if it breaks, the next
  * {@link #await} reopens it. {@link #await} always returns by its timeout, so callers keep a fallback poll and lose

@@ -154,6 +154,27 @@ class BuildQueueSchedulingTest {
     }
 
     @Test
+    void anEndedTrialLicenseGivesNeitherCapNorWeight() {
+        // the queue's license rule is license_is_valid()'s: a trial license ends at trial_ends_at
+        String c = Fixtures.newCustomer(honua);
+        Fixtures.license(dsl, c, 1);
+        UUID trial = Fixtures.license(dsl, c, 5);
+        dsl.update(io.honua.db.schema.generated.Tables.LICENSES)
+                .set(io.honua.db.schema.generated.Tables.LICENSES.STATUS, "trial")
+                .set(io.honua.db.schema.generated.Tables.LICENSES.TIER, "enterprise")
+                .set(io.honua.db.schema.generated.Tables.LICENSES.IS_TRIAL, true)
+                .set(io.honua.db.schema.generated.Tables.LICENSES.TRIAL_ENDS_AT, java.time.Instant.now().minus(Duration.ofDays(1)))
+                .where(io.honua.db.schema.generated.Tables.LICENSES.ID.eq(trial))
+                .execute();
+        enqueueMany(queue, c, 4, 5);
+
+        assertThat(queue.claim("trial-w", 10)).hasSize(1);   // the valid license's cap of 1, not the ended trial's 5
+        assertThat(queue.claim("trial-w", 10)).isEmpty();
+        // professional (4), not the ended enterprise trial (8)
+        assertThat(queue.fairShareWeight(c)).isEqualTo(4);
+    }
+
+    @Test
     void capsHoldWithManyClaimersAndManyCustomers() throws Exception {
         List<String> customers = new ArrayList<>();
         for (int i = 0; i < 100; i++) {
@@ -326,13 +347,13 @@ class BuildQueueSchedulingTest {
     }
 
     @Test
-    void notifyIsCoalescedToOnePerTransactionAndCanBeSwitchedOff() throws Exception {
+    void notifyIsCoalescedToOnePerTransactionSentOnlyWhenACustomerBecomesClaimableAndCanBeSwitchedOff() throws Exception {
         String c = Fixtures.newCustomer(honua);
         try (Connection listener = db.dataSource().getConnection()) {
             try (Statement s = listener.createStatement()) {
                 s.execute("LISTEN " + QueueWakeUp.CHANNEL);
             }
-            // one transaction: three enqueue statements, a claim and a completion (which also frees a slot)
+            // one transaction: three enqueue statements of a customer with nothing queued: one notification
             io.honua.db.core.Transactions.inTransaction(dsl, tx -> {
                 queue.enqueue(tx, NewBuild.builder(c).build());
                 queue.enqueue(tx, NewBuild.builder(c).build());
@@ -340,29 +361,48 @@ class BuildQueueSchedulingTest {
                 return null;
             });
             assertThat(drain(listener, 500)).hasSize(1);
-            // two transactions: two notifications
+            // more builds of a customer that is claimable already: no notification (workers that could claim them
+            // were not idle for lack of work)
             queue.enqueue(NewBuild.builder(c).build());
             queue.enqueue(NewBuild.builder(c).build());
+            assertThat(drain(listener, 500)).as("customer already claimable").isEmpty();
+            // two transactions that each make a customer claimable: two notifications
+            queue.enqueue(NewBuild.builder(Fixtures.newCustomer(honua)).build());
+            queue.enqueue(NewBuild.builder(Fixtures.newCustomer(honua)).build());
             assertThat(drain(listener, 500)).hasSize(2);
             // switched off for the enqueues of this queue instance
             BuildQueue quiet = new BuildQueue(dsl, QueueOptions.DEFAULTS.withNotifyWorkers(false));
-            quiet.enqueueAll(List.of(NewBuild.builder(c).build(), NewBuild.builder(c).build()));
+            String q = Fixtures.newCustomer(honua);
+            quiet.enqueueAll(List.of(NewBuild.builder(q).build(), NewBuild.builder(q).build()));
             assertThat(drain(listener, 500)).isEmpty();
             // and for a whole session by the database setting
-            try (Connection off = pool.getConnection(); Statement s = off.createStatement()) {
+            String off = Fixtures.newCustomer(honua);
+            try (Connection conn = pool.getConnection(); Statement s = conn.createStatement()) {
                 s.execute("SET honua.queue_notify = 'off'");
-                s.execute("SELECT * FROM enqueue_builds(ARRAY['" + c + "'], ARRAY[5], ARRAY[NULL::uuid], ARRAY[NULL::text], "
+                s.execute("SELECT * FROM enqueue_builds(ARRAY['" + off + "'], ARRAY[5], ARRAY[NULL::uuid], ARRAY[NULL::text], "
                         + "ARRAY[NULL::text], ARRAY[NULL::bigint], ARRAY[NULL::integer], ARRAY[NULL::integer], ARRAY['{}'], "
                         + "ARRAY[NULL::text], ARRAY[NULL::text], 60000)");
                 s.execute("RESET honua.queue_notify");
             }
             assertThat(drain(listener, 500)).isEmpty();
-            // a batch of completions: one statement, one notification
+            // claims do not notify, and neither do completions that free no slot a capped customer waits for
             List<Build> claimed = queue.claim("n", 8);
             assertThat(claimed).hasSize(8);
             assertThat(drain(listener, 200)).as("claims do not notify").isEmpty();
             queue.completeAll("n", claimed.stream().collect(Collectors.toMap(Build::id, b -> Completion.builder(Duration.ofMillis(1)).build())));
+            assertThat(drain(listener, 500)).as("uncapped customers' completions").isEmpty();
+            dsl.deleteFrom(BUILD_QUEUE).execute();
+            // a customer at its cap waits for a slot: the completion that frees it notifies, once for the batch
+            String capped = Fixtures.newCustomer(honua);
+            Fixtures.license(dsl, capped, 1);
+            queue.enqueueAll(List.of(NewBuild.builder(capped).build(), NewBuild.builder(capped).build()));
             assertThat(drain(listener, 500)).hasSize(1);
+            List<Build> one = queue.claim("n", 10);
+            assertThat(one).hasSize(1);
+            assertThat(queue.claim("n", 10)).as("at its cap").isEmpty();
+            queue.completeAll("n", Map.of(one.getFirst().id(), Completion.builder(Duration.ofMillis(1)).build()));
+            assertThat(drain(listener, 500)).as("slot freed for a capped customer").hasSize(1);
+            assertThat(queue.claim("n", 10)).hasSize(1);
         }
     }
 
