@@ -6,9 +6,9 @@ import static io.honua.db.schema.generated.Tables.GET_BUILD_PERFORMANCE;
 import static io.honua.db.schema.generated.Tables.GET_CACHE_HIT_RATE;
 import static io.honua.db.schema.generated.Tables.GET_LICENSE_QUOTA_USAGE;
 
-import io.honua.db.core.Checks;
+import io.honua.db.internal.Checks;
 import io.honua.db.core.InvalidRequestException;
-import io.honua.db.core.SqlErrors;
+import io.honua.db.internal.SqlErrors;
 import io.honua.db.schema.generated.tables.records.CustomerBuildUsageRecord;
 import io.honua.db.schema.generated.tables.records.GetCacheHitRateRecord;
 import java.time.Duration;

@@ -2,10 +2,10 @@ package io.honua.db.audit;
 
 import static io.honua.db.schema.generated.Tables.AUDIT_EVENTS;
 
-import io.honua.db.core.Checks;
+import io.honua.db.internal.Checks;
 import io.honua.db.core.InvalidRequestException;
-import io.honua.db.core.SqlErrors;
-import io.honua.db.core.Transactions;
+import io.honua.db.internal.SqlErrors;
+import io.honua.db.internal.Transactions;
 import io.honua.db.schema.generated.Routines;
 import io.honua.db.schema.generated.tables.AuditEvents;
 import java.util.List;

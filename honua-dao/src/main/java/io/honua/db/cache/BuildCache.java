@@ -5,11 +5,11 @@ import static io.honua.db.schema.generated.Tables.CACHE_LOOKUP;
 import static io.honua.db.schema.generated.Tables.CACHE_LOOKUP_AND_RECORD;
 import static io.honua.db.schema.generated.Tables.CACHE_REGISTER;
 
-import io.honua.db.core.Checks;
+import io.honua.db.internal.Checks;
 import io.honua.db.core.HonuaException;
 import io.honua.db.core.InvalidRequestException;
 import io.honua.db.core.NotFoundException;
-import io.honua.db.core.SqlErrors;
+import io.honua.db.internal.SqlErrors;
 import io.honua.db.schema.generated.Routines;
 import io.honua.db.schema.generated.tables.records.BuildCacheRegistryRecord;
 import java.time.Duration;

@@ -6,7 +6,7 @@ import static io.honua.db.schema.generated.Tables.CONVERSATION_PERFORMANCE_SUMMA
 import static io.honua.db.schema.generated.Tables.EXTRACTION_ACCURACY;
 import static io.honua.db.schema.generated.Tables.INTENT_ANALYTICS;
 
-import io.honua.db.core.Checks;
+import io.honua.db.internal.Checks;
 import io.honua.db.schema.generated.tables.records.ActiveConversationsRecord;
 import java.time.Duration;
 import java.util.List;

@@ -4,9 +4,9 @@ import static io.honua.db.intake.IntakeErrors.call;
 import static io.honua.db.schema.generated.Tables.BUILD_MANIFESTS;
 import static io.honua.db.schema.generated.Tables.CREATE_MANIFEST_VERSION;
 
-import io.honua.db.core.Checks;
+import io.honua.db.internal.Checks;
 import io.honua.db.core.ConflictException;
-import io.honua.db.core.Transactions;
+import io.honua.db.internal.Transactions;
 import io.honua.db.queue.Build;
 import io.honua.db.queue.BuildQueue;
 import io.honua.db.queue.NewBuild;

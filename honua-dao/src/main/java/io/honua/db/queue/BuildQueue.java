@@ -20,12 +20,12 @@ import static io.honua.db.schema.generated.Tables.HEARTBEAT_BUILDS;
 import static io.honua.db.schema.generated.Tables.RELEASE_BUILD;
 import static io.honua.db.schema.generated.Tables.STUCK_BUILDS;
 
-import io.honua.db.core.Checks;
+import io.honua.db.internal.Checks;
 import io.honua.db.core.ConflictException;
 import io.honua.db.core.InvalidRequestException;
 import io.honua.db.core.NotFoundException;
-import io.honua.db.core.SqlErrors;
-import io.honua.db.core.Transactions;
+import io.honua.db.internal.SqlErrors;
+import io.honua.db.internal.Transactions;
 import io.honua.db.schema.generated.Routines;
 import io.honua.db.schema.generated.tables.records.BuildQueueRecord;
 import java.time.Duration;
@@ -905,7 +905,7 @@ public final class BuildQueue {
             return unavailable.get();
         }
         // license quota / validity, raised by the V11 trigger on enqueue
-        Optional<io.honua.db.core.HonuaException> licensing = io.honua.db.licensing.LicenseErrors.translate(e);
+        Optional<io.honua.db.core.HonuaException> licensing = io.honua.db.internal.LicenseErrors.translate(e);
         if (licensing.isPresent()) {
             return licensing.get();
         }

@@ -2,12 +2,12 @@ package io.honua.db.tenancy;
 
 import static io.honua.db.schema.generated.Tables.CUSTOMERS;
 
-import io.honua.db.core.Checks;
+import io.honua.db.internal.Checks;
 import io.honua.db.core.ConflictException;
 import io.honua.db.core.HonuaException;
 import io.honua.db.core.InvalidRequestException;
-import io.honua.db.core.SqlErrors;
-import io.honua.db.core.Transactions;
+import io.honua.db.internal.SqlErrors;
+import io.honua.db.internal.Transactions;
 import io.honua.db.schema.generated.Routines;
 import io.honua.db.schema.generated.tables.records.CustomersRecord;
 import java.time.Duration;

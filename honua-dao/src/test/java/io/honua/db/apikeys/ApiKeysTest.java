@@ -8,7 +8,7 @@ import com.zaxxer.hikari.HikariDataSource;
 import io.honua.db.HonuaDb;
 import io.honua.db.core.ConflictException;
 import io.honua.db.core.InvalidRequestException;
-import io.honua.db.crypto.Secrets;
+import io.honua.db.internal.Secrets;
 import io.honua.db.queue.UnknownCustomerException;
 import io.honua.db.schema.generated.tables.records.ApiKeysRecord;
 import io.honua.db.testing.Fixtures;

@@ -9,7 +9,7 @@ import com.zaxxer.hikari.HikariDataSource;
 import io.honua.db.HonuaDb;
 import io.honua.db.core.InvalidRequestException;
 import io.honua.db.crypto.LocalKeyProvider;
-import io.honua.db.crypto.Secrets;
+import io.honua.db.internal.Secrets;
 import io.honua.db.queue.BuildQueue;
 import io.honua.db.queue.NewBuild;
 import io.honua.db.queue.UnknownCustomerException;

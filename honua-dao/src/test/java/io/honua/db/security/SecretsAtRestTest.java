@@ -9,7 +9,7 @@ import io.honua.db.apikeys.NewApiKey;
 import io.honua.db.credentials.NewCredential;
 import io.honua.db.credentials.RegistryType;
 import io.honua.db.crypto.LocalKeyProvider;
-import io.honua.db.crypto.Secrets;
+import io.honua.db.internal.Secrets;
 import io.honua.db.licensing.IssuedLicense;
 import io.honua.db.licensing.LicenseTier;
 import io.honua.db.licensing.NewLicense;

@@ -1,4 +1,4 @@
-package io.honua.db.core;
+package io.honua.db.internal;
 
 import java.sql.Connection;
 import java.sql.SQLException;
