@@ -21,6 +21,7 @@ module io.honua.db.dao {
     exports io.honua.db.partitions;
     exports io.honua.db.queue;
     exports io.honua.db.tenancy;
+    exports io.honua.db.types;
 
     requires transitive java.sql;
     requires transitive org.jooq;

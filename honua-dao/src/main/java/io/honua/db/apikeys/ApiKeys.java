@@ -3,13 +3,13 @@ package io.honua.db.apikeys;
 import static io.honua.db.schema.generated.Tables.API_KEYS;
 import static io.honua.db.schema.generated.Tables.VERIFY_API_KEY;
 
+import io.honua.db.core.UnknownCustomerException;
 import io.honua.db.internal.Checks;
 import io.honua.db.core.ConflictException;
 import io.honua.db.core.HonuaException;
 import io.honua.db.internal.SqlErrors;
 import io.honua.db.internal.Transactions;
 import io.honua.db.internal.Secrets;
-import io.honua.db.queue.UnknownCustomerException;
 import io.honua.db.schema.generated.tables.records.ApiKeysRecord;
 import io.honua.db.schema.generated.tables.records.VerifyApiKeyRecord;
 import java.util.Arrays;

@@ -12,6 +12,7 @@ import io.honua.db.core.NotFoundException;
 import io.honua.db.internal.SqlErrors;
 import io.honua.db.schema.generated.Routines;
 import io.honua.db.schema.generated.tables.records.BuildCacheRegistryRecord;
+import io.honua.db.types.Tier;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;

@@ -3,6 +3,7 @@ package io.honua.db.cache;
 import io.honua.db.internal.Checks;
 import io.honua.db.core.InvalidRequestException;
 import io.honua.db.internal.SqlErrors;
+import io.honua.db.types.Tier;
 import java.sql.Connection;
 import java.time.Duration;
 import java.util.ArrayList;

@@ -2,6 +2,7 @@ package io.honua.db.cache;
 
 import io.honua.db.internal.Checks;
 import io.honua.db.core.InvalidRequestException;
+import io.honua.db.types.Tier;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;

@@ -3,6 +3,7 @@ package io.honua.db.credentials;
 import static io.honua.db.schema.generated.Tables.INVALID_REGISTRY_CREDENTIALS;
 import static io.honua.db.schema.generated.Tables.REGISTRY_CREDENTIALS;
 
+import io.honua.db.core.UnknownCustomerException;
 import io.honua.db.internal.Checks;
 import io.honua.db.core.ConflictException;
 import io.honua.db.core.HonuaException;
@@ -14,7 +15,6 @@ import io.honua.db.crypto.KeyProvider;
 import io.honua.db.crypto.KeyRotation;
 import io.honua.db.crypto.RotationReport;
 import io.honua.db.internal.LicenseErrors;
-import io.honua.db.queue.UnknownCustomerException;
 import io.honua.db.schema.generated.Routines;
 import io.honua.db.schema.generated.tables.records.RegistryCredentialsRecord;
 import java.util.List;

@@ -20,6 +20,7 @@ import static io.honua.db.schema.generated.Tables.HEARTBEAT_BUILDS;
 import static io.honua.db.schema.generated.Tables.RELEASE_BUILD;
 import static io.honua.db.schema.generated.Tables.STUCK_BUILDS;
 
+import io.honua.db.core.UnknownCustomerException;
 import io.honua.db.internal.Checks;
 import io.honua.db.core.ConflictException;
 import io.honua.db.core.InvalidRequestException;

@@ -2,6 +2,7 @@ package io.honua.db.tenancy;
 
 import static io.honua.db.schema.generated.Tables.CUSTOMERS;
 
+import io.honua.db.core.UnknownCustomerException;
 import io.honua.db.internal.Checks;
 import io.honua.db.core.ConflictException;
 import io.honua.db.core.HonuaException;

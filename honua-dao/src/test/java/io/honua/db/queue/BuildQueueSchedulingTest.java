@@ -9,6 +9,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.zaxxer.hikari.HikariDataSource;
 import io.honua.db.HonuaDb;
 import io.honua.db.core.InvalidRequestException;
+import io.honua.db.core.UnknownCustomerException;
 import io.honua.db.internal.QueueWakeUp;
 import io.honua.db.testing.Fixtures;
 import io.honua.db.testkit.HonuaDatabase;

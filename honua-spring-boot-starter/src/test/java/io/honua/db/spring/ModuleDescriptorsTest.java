@@ -69,7 +69,8 @@ class ModuleDescriptorsTest {
                 "io.honua.db.operations",
                 "io.honua.db.partitions",
                 "io.honua.db.queue",
-                "io.honua.db.tenancy");
+                "io.honua.db.tenancy",
+                "io.honua.db.types");
         assertThat(exportedTo(d)).isEmpty();
         assertThat(d.packages()).contains("io.honua.db.internal");
         assertThat(d.opens()).isEmpty();
