@@ -11,6 +11,7 @@ import io.honua.db.core.InvalidRequestException;
 import io.honua.db.internal.SqlErrors;
 import io.honua.db.schema.generated.tables.records.CustomerBuildUsageRecord;
 import io.honua.db.schema.generated.tables.records.GetCacheHitRateRecord;
+import io.honua.db.types.CustomerId;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
@@ -52,7 +53,7 @@ public final class Analytics {
      * Empty when the customer had no cache access in the period.
      */
     public Optional<CacheHitRate> cacheHitRate(String customerId, int days) {
-        Checks.text(customerId, "customerId", 100);
+        CustomerId.check(customerId);
         Checks.range(days, 1, MAX_DAYS, "days");
         return call(() -> dsl.selectFrom(GET_CACHE_HIT_RATE.call(customerId, days)).fetchOptional(Analytics::hitRate));
     }
@@ -72,7 +73,7 @@ public final class Analytics {
 
     /** Quota usage under the customer's valid license ({@code get_license_quota_usage}); empty without one. */
     public Optional<LicenseQuotaUsage> licenseQuotaUsage(String customerId) {
-        Checks.text(customerId, "customerId", 100);
+        CustomerId.check(customerId);
         return call(() -> dsl.selectFrom(GET_LICENSE_QUOTA_USAGE.call(customerId)).fetchOptional(r -> new LicenseQuotaUsage(
                 r.getCustomerId(), r.getTier(), r.getMaxBuildsPerMonth(), r.getBuildsThisMonth(),
                 r.getMaxConcurrentBuilds(), r.getConcurrentBuilds(), r.getMaxRegistries(), r.getRegistriesUsed())));
@@ -100,7 +101,7 @@ public final class Analytics {
 
     /** Build usage of one live customer; empty when it does not exist or is soft-deleted. */
     public Optional<CustomerBuildUsage> customerBuildUsage(String customerId) {
-        Checks.text(customerId, "customerId", 100);
+        CustomerId.check(customerId);
         return call(() -> dsl.selectFrom(CUSTOMER_BUILD_USAGE).where(CUSTOMER_BUILD_USAGE.CUSTOMER_ID.eq(customerId))
                 .fetchOptional(Analytics::usage));
     }

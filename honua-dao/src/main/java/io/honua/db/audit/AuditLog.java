@@ -8,6 +8,7 @@ import io.honua.db.internal.SqlErrors;
 import io.honua.db.internal.Transactions;
 import io.honua.db.schema.generated.Routines;
 import io.honua.db.schema.generated.tables.AuditEvents;
+import io.honua.db.types.CustomerId;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -139,7 +140,7 @@ public final class AuditLog {
     }
 
     private static void checkTenant(String tenantId) {
-        Checks.text(tenantId, "tenantId", 100);
+        CustomerId.check(tenantId);
     }
 
     private static <T> T call(Supplier<T> action) {

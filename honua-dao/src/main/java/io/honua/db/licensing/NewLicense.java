@@ -2,6 +2,7 @@ package io.honua.db.licensing;
 
 import io.honua.db.internal.Checks;
 import io.honua.db.core.InvalidRequestException;
+import io.honua.db.types.CustomerId;
 import io.honua.db.types.Tier;
 import java.time.Instant;
 import java.util.Map;
@@ -19,7 +20,7 @@ public record NewLicense(String customerId, Tier tier, Map<String, Boolean> feat
                          int maxRegistries, int maxConcurrentBuilds, Optional<Instant> trialEndsAt, Optional<Instant> expiresAt) {
 
     public NewLicense {
-        Checks.text(customerId, "customerId", 100);
+        CustomerId.check(customerId);
         Checks.notNull(tier, "tier");
         featureFlags = FeatureFlags.checked(featureFlags).asMap();
         Checks.range(maxBuildsPerMonth, 1, Integer.MAX_VALUE, "maxBuildsPerMonth");

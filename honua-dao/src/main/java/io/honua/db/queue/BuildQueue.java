@@ -29,6 +29,7 @@ import io.honua.db.internal.SqlErrors;
 import io.honua.db.internal.Transactions;
 import io.honua.db.schema.generated.Routines;
 import io.honua.db.schema.generated.tables.records.BuildQueueRecord;
+import io.honua.db.types.CustomerId;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -636,20 +637,20 @@ public final class BuildQueue {
      * @throws UnknownCustomerException when no such customer exists
      */
     public void setFairShareWeight(String customerId, int weight) {
-        Checks.text(customerId, "customerId", 100);
+        CustomerId.check(customerId);
         Checks.range(weight, 1, 1000, "weight");
         call(() -> { Routines.setFairShareWeight(dsl.configuration(), customerId, weight); return null; });
     }
 
     /** Removes a customer's weight override: its weight follows its license tier again. */
     public void clearFairShareWeight(String customerId) {
-        Checks.text(customerId, "customerId", 100);
+        CustomerId.check(customerId);
         call(() -> { Routines.setFairShareWeight(dsl.configuration(), customerId, null); return null; });
     }
 
     /** A customer's effective fair-share weight (override, else by license tier, else 1). */
     public int fairShareWeight(String customerId) {
-        Checks.text(customerId, "customerId", 100);
+        CustomerId.check(customerId);
         Integer w = call(() -> Routines.fairShareWeight(dsl.configuration(), customerId));
         return w == null ? 1 : w;
     }

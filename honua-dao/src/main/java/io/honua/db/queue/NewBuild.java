@@ -2,6 +2,7 @@ package io.honua.db.queue;
 
 import io.honua.db.internal.Checks;
 import io.honua.db.core.InvalidRequestException;
+import io.honua.db.types.CustomerId;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -31,7 +32,7 @@ public record NewBuild(
     private static final Pattern SHA256 = Pattern.compile("[0-9a-f]{64}");
 
     public NewBuild {
-        Checks.text(customerId, "customerId", 100);
+        CustomerId.check(customerId);
         Checks.range(priority, 1, 10, "priority");
         Checks.notNull(manifestId, "manifestId");
         Checks.notNull(manifestHash, "manifestHash").ifPresent(h -> {

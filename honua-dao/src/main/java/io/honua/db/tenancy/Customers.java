@@ -11,6 +11,7 @@ import io.honua.db.internal.SqlErrors;
 import io.honua.db.internal.Transactions;
 import io.honua.db.schema.generated.Routines;
 import io.honua.db.schema.generated.tables.records.CustomersRecord;
+import io.honua.db.types.CustomerId;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
@@ -45,7 +46,6 @@ import org.jooq.impl.DSL;
  */
 public final class Customers {
 
-    static final Pattern ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,99}");
     private static final Pattern EMAIL = Pattern.compile("[^@\\s]+@[^@\\s]+");
 
     private final DSLContext dsl;
@@ -173,12 +173,7 @@ public final class Customers {
     }
 
     static String checkId(String customerId) {
-        Checks.notNull(customerId, "customerId");
-        if (!ID.matcher(customerId).matches()) {
-            throw new InvalidRequestException("customerId must be 1..100 letters, digits, '.', '_' or '-' starting with a letter or digit, got '"
-                    + (customerId.length() > 120 ? customerId.substring(0, 120) + "…" : customerId) + "'");
-        }
-        return customerId;
+        return CustomerId.check(customerId);
     }
 
     private static String checkEmail(String email) {
