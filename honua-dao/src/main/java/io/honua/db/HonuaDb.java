@@ -4,7 +4,7 @@ import io.honua.db.analytics.Analytics;
 import io.honua.db.apikeys.ApiKeys;
 import io.honua.db.audit.AuditLog;
 import io.honua.db.cache.BuildCache;
-import io.honua.db.core.SessionLimitedDataSource;
+import io.honua.db.internal.SessionLimitedDataSource;
 import io.honua.db.core.SessionLimits;
 import io.honua.db.credentials.RegistryCredentials;
 import io.honua.db.crypto.KeyProvider;

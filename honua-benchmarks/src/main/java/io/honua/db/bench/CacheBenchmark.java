@@ -4,7 +4,7 @@ import com.zaxxer.hikari.HikariDataSource;
 import io.honua.db.HonuaDb;
 import io.honua.db.cache.BuildCache;
 import io.honua.db.cache.CacheEntry;
-import io.honua.db.cache.Tier;
+import io.honua.db.types.Tier;
 import java.sql.SQLException;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;

@@ -5,7 +5,7 @@ import io.honua.db.HonuaDb;
 import io.honua.db.cache.AccessEvent;
 import io.honua.db.cache.CacheAccessRecorder;
 import io.honua.db.cache.RecorderOptions;
-import io.honua.db.cache.Tier;
+import io.honua.db.types.Tier;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Duration;

@@ -6,11 +6,12 @@ import static io.honua.db.schema.generated.Tables.GET_BUILD_PERFORMANCE;
 import static io.honua.db.schema.generated.Tables.GET_CACHE_HIT_RATE;
 import static io.honua.db.schema.generated.Tables.GET_LICENSE_QUOTA_USAGE;
 
-import io.honua.db.core.Checks;
+import io.honua.db.internal.Checks;
 import io.honua.db.core.InvalidRequestException;
-import io.honua.db.core.SqlErrors;
+import io.honua.db.internal.SqlErrors;
 import io.honua.db.schema.generated.tables.records.CustomerBuildUsageRecord;
 import io.honua.db.schema.generated.tables.records.GetCacheHitRateRecord;
+import io.honua.db.types.CustomerId;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
@@ -88,7 +89,7 @@ public final class Analytics {
      * Empty when the customer had no cache access in the period.
      */
     public Optional<CacheHitRate> cacheHitRate(String customerId, int days) {
-        Checks.text(customerId, "customerId", 100);
+        CustomerId.check(customerId);
         Checks.range(days, 1, MAX_DAYS, "days");
         return call(() -> dsl.resultQuery(hitRateSql, customerId, days).coerce(GET_CACHE_HIT_RATE).fetchOptional(Analytics::hitRate));
     }
@@ -107,7 +108,7 @@ public final class Analytics {
 
     /** Quota usage under the customer's valid license ({@code get_license_quota_usage}); empty without one. */
     public Optional<LicenseQuotaUsage> licenseQuotaUsage(String customerId) {
-        Checks.text(customerId, "customerId", 100);
+        CustomerId.check(customerId);
         return call(() -> dsl.resultQuery(quotaSql, customerId).coerce(GET_LICENSE_QUOTA_USAGE).fetchOptional(r -> new LicenseQuotaUsage(
                 r.getCustomerId(), r.getTier(), r.getMaxBuildsPerMonth(), r.getBuildsThisMonth(),
                 r.getMaxConcurrentBuilds(), r.getConcurrentBuilds(), r.getMaxRegistries(), r.getRegistriesUsed())));
@@ -136,7 +137,7 @@ public final class Analytics {
 
     /** Build usage of one live customer; empty when it does not exist or is soft-deleted. */
     public Optional<CustomerBuildUsage> customerBuildUsage(String customerId) {
-        Checks.text(customerId, "customerId", 100);
+        CustomerId.check(customerId);
         return call(() -> dsl.resultQuery(usageSql, customerId).coerce(CUSTOMER_BUILD_USAGE).fetchOptional(Analytics::usage));
     }
 

@@ -1,7 +1,8 @@
 package io.honua.db.apikeys;
 
-import io.honua.db.core.Checks;
+import io.honua.db.internal.Checks;
 import io.honua.db.core.InvalidRequestException;
+import io.honua.db.types.CustomerId;
 import java.time.Instant;
 import java.util.Optional;
 import java.util.Set;
@@ -20,7 +21,7 @@ public record NewApiKey(String customerId, String name, Set<String> scopes, Opti
     private static final Pattern SCOPE = Pattern.compile("[a-z][a-z0-9_.:*-]{0,63}");
 
     public NewApiKey {
-        Checks.text(customerId, "customerId", 100);
+        CustomerId.check(customerId);
         Checks.text(name, "name", 200);
         Checks.noNulls(scopes, "scopes");
         if (scopes.size() > 50) {

@@ -2,12 +2,13 @@ package io.honua.db.audit;
 
 import static io.honua.db.schema.generated.Tables.AUDIT_EVENTS;
 
-import io.honua.db.core.Checks;
+import io.honua.db.internal.Checks;
 import io.honua.db.core.InvalidRequestException;
-import io.honua.db.core.SqlErrors;
-import io.honua.db.core.Transactions;
+import io.honua.db.internal.SqlErrors;
+import io.honua.db.internal.Transactions;
 import io.honua.db.schema.generated.Routines;
 import io.honua.db.schema.generated.tables.AuditEvents;
+import io.honua.db.types.CustomerId;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -139,7 +140,7 @@ public final class AuditLog {
     }
 
     private static void checkTenant(String tenantId) {
-        Checks.text(tenantId, "tenantId", 100);
+        CustomerId.check(tenantId);
     }
 
     private static <T> T call(Supplier<T> action) {

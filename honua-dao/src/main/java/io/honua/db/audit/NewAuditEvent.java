@@ -1,6 +1,6 @@
 package io.honua.db.audit;
 
-import io.honua.db.core.Checks;
+import io.honua.db.internal.Checks;
 import java.util.Objects;
 import java.util.Optional;
 

@@ -1,6 +1,7 @@
 package io.honua.db.cache;
 
-import io.honua.db.core.Checks;
+import io.honua.db.internal.Checks;
+import io.honua.db.types.Tier;
 import java.time.Instant;
 
 /**

@@ -5,13 +5,15 @@ import static io.honua.db.schema.generated.Tables.CACHE_LOOKUP;
 import static io.honua.db.schema.generated.Tables.CACHE_LOOKUP_AND_RECORD;
 import static io.honua.db.schema.generated.Tables.CACHE_REGISTER;
 
-import io.honua.db.core.Checks;
+import io.honua.db.internal.Checks;
 import io.honua.db.core.HonuaException;
 import io.honua.db.core.InvalidRequestException;
 import io.honua.db.core.NotFoundException;
-import io.honua.db.core.SqlErrors;
+import io.honua.db.internal.SqlErrors;
 import io.honua.db.schema.generated.Routines;
 import io.honua.db.schema.generated.tables.records.BuildCacheRegistryRecord;
+import io.honua.db.types.CustomerId;
+import io.honua.db.types.Tier;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -56,7 +58,6 @@ public final class BuildCache {
     static final String UNKNOWN_CUSTOMER = "HN404";
     static final String TIER_NOT_ALLOWED = "HN403";
     private static final Pattern HASH = Pattern.compile("[0-9a-f]{64}");
-    private static final Pattern CUSTOMER = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,99}");
     static final int MAX_BATCH = 10_000;
 
     private final DSLContext dsl;
@@ -239,11 +240,7 @@ public final class BuildCache {
     }
 
     static void checkCustomer(String customerId) {
-        Checks.notNull(customerId, "customerId");
-        if (!CUSTOMER.matcher(customerId).matches()) {
-            throw new InvalidRequestException("customerId must match [A-Za-z0-9][A-Za-z0-9._-]{0,99}, got '"
-                    + (customerId.length() > 110 ? customerId.substring(0, 110) + "..." : customerId) + "'");
-        }
+        CustomerId.check(customerId);
     }
 
     private static <T> T call(Supplier<T> action) {

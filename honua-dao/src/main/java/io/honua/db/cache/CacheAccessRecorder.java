@@ -1,8 +1,9 @@
 package io.honua.db.cache;
 
-import io.honua.db.core.Checks;
+import io.honua.db.internal.Checks;
 import io.honua.db.core.InvalidRequestException;
-import io.honua.db.core.SqlErrors;
+import io.honua.db.internal.SqlErrors;
+import io.honua.db.types.Tier;
 import java.sql.Connection;
 import java.time.Duration;
 import java.util.ArrayList;

@@ -1,6 +1,7 @@
 package io.honua.db.cache;
 
 import io.honua.db.schema.generated.tables.records.BuildCacheRegistryRecord;
+import io.honua.db.types.Tier;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;

@@ -1,7 +1,8 @@
 package io.honua.db.cache;
 
-import io.honua.db.core.Checks;
+import io.honua.db.internal.Checks;
 import io.honua.db.core.InvalidRequestException;
+import io.honua.db.types.Tier;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;

@@ -65,9 +65,4 @@ public record SessionLimits(Duration lockTimeout, Duration statementTimeout, Dur
             throw new IllegalArgumentException(name + " must be at most " + Integer.MAX_VALUE + " ms, got " + d);
         }
     }
-
-    /** The value PostgreSQL takes for the setting: milliseconds, {@code 0} = off. */
-    static String millis(Duration d) {
-        return Long.toString(d.toMillis());
-    }
 }

@@ -1,7 +1,8 @@
 package io.honua.db.credentials;
 
-import io.honua.db.core.Checks;
+import io.honua.db.internal.Checks;
 import io.honua.db.core.InvalidRequestException;
+import io.honua.db.types.CustomerId;
 import java.time.Instant;
 import java.util.Optional;
 
@@ -21,7 +22,7 @@ public record NewCredential(String customerId, RegistryType type, String name, S
     public static final int MAX_SECRET = 65_536;
 
     public NewCredential {
-        Checks.text(customerId, "customerId", 100);
+        CustomerId.check(customerId);
         Checks.notNull(type, "type");
         Checks.text(name, "name", 200);
         Checks.text(url, "url", 2000);

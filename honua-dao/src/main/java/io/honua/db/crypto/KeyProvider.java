@@ -1,5 +1,7 @@
 package io.honua.db.crypto;
 
+import io.honua.db.internal.EnvelopeCipher;
+
 /**
  * Master keys, named by key id, that wrap (encrypt) and unwrap the per-secret data keys of {@link EnvelopeCipher}.
  * The master keys themselves never leave the provider: a KMS or vault implementation sends the data key to the

@@ -3,8 +3,8 @@ package io.honua.db.crypto;
 import static io.honua.db.schema.generated.Tables.ENCRYPTED_ROWS_NOT_UNDER_KEY;
 import static io.honua.db.schema.generated.Tables.ENCRYPTION_KEY_USAGE;
 
-import io.honua.db.core.Checks;
-import io.honua.db.core.Transactions;
+import io.honua.db.internal.Checks;
+import io.honua.db.internal.Transactions;
 import io.honua.db.schema.generated.tables.records.EncryptedRowsNotUnderKeyRecord;
 import java.lang.System.Logger.Level;
 import java.time.Duration;

@@ -4,7 +4,7 @@ import static io.honua.db.schema.generated.Tables.CONVERSATIONS;
 import static io.honua.db.schema.generated.Tables.CONVERSATION_MESSAGES;
 import static io.honua.db.intake.IntakeErrors.call;
 
-import io.honua.db.core.Checks;
+import io.honua.db.internal.Checks;
 import io.honua.db.core.InvalidRequestException;
 import io.honua.db.schema.generated.Routines;
 import io.honua.db.schema.generated.tables.records.ConversationsRecord;

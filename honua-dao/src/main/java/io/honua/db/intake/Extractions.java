@@ -3,7 +3,7 @@ package io.honua.db.intake;
 import static io.honua.db.intake.IntakeErrors.call;
 import static io.honua.db.schema.generated.Tables.REQUIREMENT_EXTRACTIONS;
 
-import io.honua.db.core.Checks;
+import io.honua.db.internal.Checks;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;

@@ -6,8 +6,9 @@ import static io.honua.db.schema.generated.Tables.CONVERSATION_PERFORMANCE_SUMMA
 import static io.honua.db.schema.generated.Tables.EXTRACTION_ACCURACY;
 import static io.honua.db.schema.generated.Tables.INTENT_ANALYTICS;
 
-import io.honua.db.core.Checks;
+import io.honua.db.internal.Checks;
 import io.honua.db.schema.generated.tables.records.ActiveConversationsRecord;
+import io.honua.db.types.CustomerId;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
@@ -34,7 +35,7 @@ public final class IntakeAnalytics {
 
     /** Active conversations of one customer, longest idle first. */
     public List<ActiveConversation> activeConversations(String customerId) {
-        Checks.text(customerId, "customerId", 100);
+        CustomerId.check(customerId);
         return call(() -> dsl.selectFrom(ACTIVE_CONVERSATIONS).where(ACTIVE_CONVERSATIONS.CUSTOMER_ID.eq(customerId))
                 .orderBy(ACTIVE_CONVERSATIONS.LAST_ACTIVITY_AT, ACTIVE_CONVERSATIONS.ID).fetch(IntakeAnalytics::active));
     }

@@ -3,7 +3,7 @@ package io.honua.db.intake;
 import io.honua.db.core.ConflictException;
 import io.honua.db.core.HonuaException;
 import io.honua.db.core.NotFoundException;
-import io.honua.db.core.SqlErrors;
+import io.honua.db.internal.SqlErrors;
 import java.util.Optional;
 import java.util.function.Supplier;
 import org.jooq.exception.DataAccessException;

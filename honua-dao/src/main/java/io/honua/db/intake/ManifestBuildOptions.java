@@ -1,6 +1,6 @@
 package io.honua.db.intake;
 
-import io.honua.db.core.Checks;
+import io.honua.db.internal.Checks;
 import io.honua.db.core.InvalidRequestException;
 import java.time.Duration;
 import java.time.Instant;

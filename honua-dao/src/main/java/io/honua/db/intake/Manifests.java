@@ -4,13 +4,14 @@ import static io.honua.db.intake.IntakeErrors.call;
 import static io.honua.db.schema.generated.Tables.BUILD_MANIFESTS;
 import static io.honua.db.schema.generated.Tables.CREATE_MANIFEST_VERSION;
 
-import io.honua.db.core.Checks;
+import io.honua.db.internal.Checks;
 import io.honua.db.core.ConflictException;
-import io.honua.db.core.Transactions;
+import io.honua.db.internal.Transactions;
 import io.honua.db.queue.Build;
 import io.honua.db.queue.BuildQueue;
 import io.honua.db.queue.NewBuild;
 import io.honua.db.schema.generated.tables.records.BuildManifestsRecord;
+import io.honua.db.types.CustomerId;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -179,7 +180,7 @@ public final class Manifests {
 
     /** Every version of a customer's manifest, oldest first. */
     public List<Manifest> versions(String customerId, String name) {
-        Checks.text(customerId, "customerId", 100);
+        CustomerId.check(customerId);
         Checks.text(name, "name", 200);
         return call(() -> dsl.selectFrom(BUILD_MANIFESTS)
                 .where(BUILD_MANIFESTS.CUSTOMER_ID.eq(customerId)).and(BUILD_MANIFESTS.NAME.eq(name))

@@ -1,6 +1,7 @@
 package io.honua.db.intake;
 
-import io.honua.db.core.Checks;
+import io.honua.db.internal.Checks;
+import io.honua.db.types.CustomerId;
 import java.util.Optional;
 
 /**
@@ -12,7 +13,7 @@ import java.util.Optional;
 public record NewConversation(String customerId, String model, Optional<String> detectedIntent, String metadataJson) {
 
     public NewConversation {
-        Checks.text(customerId, "customerId", 100);
+        CustomerId.check(customerId);
         Checks.text(model, "model", 200);
         Checks.notNull(detectedIntent, "detectedIntent").ifPresent(i -> Checks.text(i, "detectedIntent", 200));
         Checks.notNull(metadataJson, "metadataJson");

@@ -1,6 +1,7 @@
 package io.honua.db.intake;
 
-import io.honua.db.core.Checks;
+import io.honua.db.internal.Checks;
+import io.honua.db.types.CustomerId;
 import java.util.Optional;
 import java.util.UUID;
 
@@ -12,7 +13,7 @@ import java.util.UUID;
 public record NewManifest(String customerId, Optional<UUID> conversationId, String name, String manifestJson) {
 
     public NewManifest {
-        Checks.text(customerId, "customerId", 100);
+        CustomerId.check(customerId);
         Checks.notNull(conversationId, "conversationId");
         Checks.text(name, "name", 200);
         Checks.notNull(manifestJson, "manifestJson");

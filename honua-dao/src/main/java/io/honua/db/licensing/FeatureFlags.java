@@ -1,6 +1,6 @@
 package io.honua.db.licensing;
 
-import io.honua.db.core.Checks;
+import io.honua.db.internal.Checks;
 import io.honua.db.core.InvalidRequestException;
 import java.util.Collections;
 import java.util.Map;

@@ -1,6 +1,7 @@
 package io.honua.db.licensing;
 
 import io.honua.db.schema.generated.tables.records.LicensesRecord;
+import io.honua.db.types.Tier;
 import java.time.Instant;
 import java.util.Optional;
 import java.util.UUID;
@@ -12,12 +13,12 @@ import java.util.UUID;
  * @param valid whether it grants service now: ACTIVE or TRIAL, before its expiry and trial end (by the database clock
  *              when read)
  */
-public record License(UUID id, String customerId, LicenseTier tier, LicenseStatus status, int maxBuildsPerMonth,
+public record License(UUID id, String customerId, Tier tier, LicenseStatus status, int maxBuildsPerMonth,
                       int maxRegistries, int maxConcurrentBuilds, boolean trial, Optional<Instant> trialEndsAt,
                       Instant issuedAt, Optional<Instant> expiresAt, String encryptionKeyId, boolean valid) {
 
     static License of(LicensesRecord r, boolean valid) {
-        return new License(r.getId(), r.getCustomerId(), LicenseTier.fromDb(r.getTier()), LicenseStatus.fromDb(r.getStatus()),
+        return new License(r.getId(), r.getCustomerId(), Tier.fromDb(r.getTier()), LicenseStatus.fromDb(r.getStatus()),
                 r.getMaxBuildsPerMonth(), r.getMaxRegistries(), r.getMaxConcurrentBuilds(), Boolean.TRUE.equals(r.getIsTrial()),
                 Optional.ofNullable(r.getTrialEndsAt()), r.getIssuedAt(), Optional.ofNullable(r.getExpiresAt()),
                 r.getEncryptionKeyId(), valid);

@@ -6,20 +6,22 @@ import static io.honua.db.schema.generated.Tables.LICENSES_EXPIRING_WITHIN;
 import static io.honua.db.schema.generated.Tables.LICENSE_FEATURE_FLAGS;
 import static io.honua.db.schema.generated.Tables.VERIFY_LICENSE_KEY;
 
-import io.honua.db.core.Checks;
+import io.honua.db.core.UnknownCustomerException;
+import io.honua.db.internal.Checks;
 import io.honua.db.core.HonuaException;
 import io.honua.db.core.InvalidRequestException;
-import io.honua.db.core.SqlErrors;
-import io.honua.db.core.Transactions;
-import io.honua.db.crypto.EnvelopeCipher;
+import io.honua.db.internal.LicenseErrors;
+import io.honua.db.internal.SqlErrors;
+import io.honua.db.internal.Transactions;
+import io.honua.db.internal.EnvelopeCipher;
 import io.honua.db.crypto.KeyProvider;
 import io.honua.db.crypto.KeyRotation;
 import io.honua.db.crypto.RotationReport;
-import io.honua.db.crypto.Secrets;
-import io.honua.db.queue.UnknownCustomerException;
+import io.honua.db.internal.Secrets;
 import io.honua.db.schema.generated.Routines;
 import io.honua.db.schema.generated.tables.records.LicenseFeatureFlagsRecord;
 import io.honua.db.schema.generated.tables.records.VerifyLicenseKeyRecord;
+import io.honua.db.types.Tier;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -285,7 +287,7 @@ public final class Licenses {
             throw new InvalidRequestException("window must not be negative");
         }
         return call(() -> LICENSES_EXPIRING_WITHIN(dsl.configuration(), window.toSeconds()).map(r ->
-                new ExpiringLicense(r.getId(), r.getCustomerId(), LicenseTier.fromDb(r.getTier()),
+                new ExpiringLicense(r.getId(), r.getCustomerId(), Tier.fromDb(r.getTier()),
                         LicenseStatus.fromDb(r.getStatus()), Boolean.TRUE.equals(r.getIsTrial()), r.getEndsAt())));
     }
 
@@ -293,7 +295,7 @@ public final class Licenses {
     public Optional<QuotaUsage> quotaUsage(String customerId) {
         return call(() -> Transactions.inTenant(dsl, customerId, tx ->
                 GET_LICENSE_QUOTA_USAGE(tx.configuration(), customerId).stream().findFirst().map(r ->
-                        new QuotaUsage(r.getCustomerId(), LicenseTier.fromDb(r.getTier()), r.getMaxBuildsPerMonth(),
+                        new QuotaUsage(r.getCustomerId(), Tier.fromDb(r.getTier()), r.getMaxBuildsPerMonth(),
                                 r.getBuildsThisMonth(), r.getMaxConcurrentBuilds(), r.getConcurrentBuilds(),
                                 r.getMaxRegistries(), r.getRegistriesUsed()))));
     }

@@ -1,24 +1,26 @@
 package io.honua.db.licensing;
 
-import io.honua.db.core.Checks;
+import io.honua.db.internal.Checks;
 import io.honua.db.core.InvalidRequestException;
+import io.honua.db.types.CustomerId;
+import io.honua.db.types.Tier;
 import java.time.Instant;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
 
 /**
- * What to issue. Build with {@link #builder(String, LicenseTier)}; defaults follow the schema (100 builds / month,
+ * What to issue. Build with {@link #builder(String, Tier)}; defaults follow the schema (100 builds / month,
  * 1 registry, 1 concurrent build, no flags, no expiry, not a trial).
  *
  * @param trialEndsAt present for a trial license (status TRIAL until then)
  * @param expiresAt   absent: never expires
  */
-public record NewLicense(String customerId, LicenseTier tier, Map<String, Boolean> featureFlags, int maxBuildsPerMonth,
+public record NewLicense(String customerId, Tier tier, Map<String, Boolean> featureFlags, int maxBuildsPerMonth,
                          int maxRegistries, int maxConcurrentBuilds, Optional<Instant> trialEndsAt, Optional<Instant> expiresAt) {
 
     public NewLicense {
-        Checks.text(customerId, "customerId", 100);
+        CustomerId.check(customerId);
         Checks.notNull(tier, "tier");
         featureFlags = FeatureFlags.checked(featureFlags).asMap();
         Checks.range(maxBuildsPerMonth, 1, Integer.MAX_VALUE, "maxBuildsPerMonth");
@@ -35,14 +37,14 @@ public record NewLicense(String customerId, LicenseTier tier, Map<String, Boolea
         return trialEndsAt.isPresent();
     }
 
-    public static Builder builder(String customerId, LicenseTier tier) {
+    public static Builder builder(String customerId, Tier tier) {
         return new Builder(customerId, tier);
     }
 
     /** Builder for {@link NewLicense}; {@link #build()} validates. */
     public static final class Builder {
         private final String customerId;
-        private final LicenseTier tier;
+        private final Tier tier;
         private final Map<String, Boolean> flags = new TreeMap<>();
         private int maxBuildsPerMonth = 100;
         private int maxRegistries = 1;
@@ -50,7 +52,7 @@ public record NewLicense(String customerId, LicenseTier tier, Map<String, Boolea
         private Instant trialEndsAt;
         private Instant expiresAt;
 
-        private Builder(String customerId, LicenseTier tier) {
+        private Builder(String customerId, Tier tier) {
             this.customerId = customerId;
             this.tier = tier;
         }

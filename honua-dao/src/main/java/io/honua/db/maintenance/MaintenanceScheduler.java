@@ -3,10 +3,10 @@ package io.honua.db.maintenance;
 import static io.honua.db.schema.generated.Tables.HONUA_LOCKS;
 import static io.honua.db.schema.generated.Tables.MAINTENANCE_RUNS;
 
-import io.honua.db.core.Checks;
+import io.honua.db.internal.Checks;
 import io.honua.db.core.HonuaException;
-import io.honua.db.core.SqlErrors;
-import io.honua.db.core.Transactions;
+import io.honua.db.internal.SqlErrors;
+import io.honua.db.internal.Transactions;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;

@@ -2,10 +2,10 @@ package io.honua.db.metrics;
 
 import static io.honua.db.schema.generated.Tables.BUILD_METRIC_SERIES;
 
-import io.honua.db.core.Checks;
+import io.honua.db.internal.Checks;
 import io.honua.db.core.HonuaException;
 import io.honua.db.core.InvalidRequestException;
-import io.honua.db.core.SqlErrors;
+import io.honua.db.internal.SqlErrors;
 import io.honua.db.queue.UnknownBuildException;
 import io.honua.db.schema.generated.Routines;
 import java.util.List;

@@ -1,7 +1,8 @@
 package io.honua.db.metrics;
 
-import io.honua.db.core.Checks;
+import io.honua.db.internal.Checks;
 import io.honua.db.core.InvalidRequestException;
+import io.honua.db.types.CustomerId;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
@@ -38,7 +39,7 @@ public record SeriesQuery(String metricName, Instant from, Instant to, Duration 
             throw new InvalidRequestException("at most " + MAX_BUCKETS + " buckets per series, got " + from + " .. " + to
                     + " by " + bucket);
         }
-        customerId.ifPresent(c -> Checks.text(c, "customerId", 255));
+        customerId.ifPresent(c -> CustomerId.check(c));
         TreeMap<String, String> copy = new TreeMap<>();
         labels.forEach((k, v) -> copy.put(Checks.text(k, "label name", 200), Checks.notNull(v, "label value of " + k)));
         labels = java.util.Collections.unmodifiableMap(copy);

@@ -9,9 +9,9 @@ import static io.honua.db.schema.generated.Tables.HONUA_TABLE_MAINTENANCE;
 import static io.honua.db.schema.generated.Tables.HONUA_UNUSED_INDEXES;
 import static io.honua.db.schema.generated.Tables.HONUA_XMIN_HORIZON;
 
-import io.honua.db.core.Checks;
+import io.honua.db.internal.Checks;
 import io.honua.db.core.InvalidRequestException;
-import io.honua.db.core.SqlErrors;
+import io.honua.db.internal.SqlErrors;
 import io.honua.db.schema.generated.Routines;
 import io.honua.db.schema.generated.tables.records.HonuaHealthRecord;
 import java.time.Duration;

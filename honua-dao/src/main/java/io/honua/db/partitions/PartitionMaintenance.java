@@ -4,10 +4,10 @@ import static io.honua.db.schema.generated.Tables.LIST_PARTITIONS;
 import static io.honua.db.schema.generated.Tables.MAINTAIN_PARTITIONS;
 import static io.honua.db.schema.generated.Tables.PARTITION_POLICIES;
 
-import io.honua.db.core.Checks;
+import io.honua.db.internal.Checks;
 import io.honua.db.core.InvalidRequestException;
 import io.honua.db.core.NotFoundException;
-import io.honua.db.core.SqlErrors;
+import io.honua.db.internal.SqlErrors;
 import io.honua.db.schema.generated.tables.records.PartitionPoliciesRecord;
 import java.time.Instant;
 import java.time.Period;

@@ -2,9 +2,9 @@ package io.honua.db.queue;
 
 import static io.honua.db.schema.generated.Tables.BUILD_DEPENDENCY_GRAPH;
 
-import io.honua.db.core.Checks;
+import io.honua.db.internal.Checks;
 import io.honua.db.core.InvalidRequestException;
-import io.honua.db.core.SqlErrors;
+import io.honua.db.internal.SqlErrors;
 import io.honua.db.queue.DependencyGraph.Direction;
 import io.honua.db.schema.generated.tables.records.BuildDependencyGraphRecord;
 import java.util.ArrayList;

@@ -20,14 +20,16 @@ import static io.honua.db.schema.generated.Tables.HEARTBEAT_BUILDS;
 import static io.honua.db.schema.generated.Tables.RELEASE_BUILD;
 import static io.honua.db.schema.generated.Tables.STUCK_BUILDS;
 
-import io.honua.db.core.Checks;
+import io.honua.db.core.UnknownCustomerException;
+import io.honua.db.internal.Checks;
 import io.honua.db.core.ConflictException;
 import io.honua.db.core.InvalidRequestException;
 import io.honua.db.core.NotFoundException;
-import io.honua.db.core.SqlErrors;
-import io.honua.db.core.Transactions;
+import io.honua.db.internal.SqlErrors;
+import io.honua.db.internal.Transactions;
 import io.honua.db.schema.generated.Routines;
 import io.honua.db.schema.generated.tables.records.BuildQueueRecord;
+import io.honua.db.types.CustomerId;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -640,20 +642,20 @@ public final class BuildQueue {
      * @throws UnknownCustomerException when no such customer exists
      */
     public void setFairShareWeight(String customerId, int weight) {
-        Checks.text(customerId, "customerId", 100);
+        CustomerId.check(customerId);
         Checks.range(weight, 1, 1000, "weight");
         call(() -> { Routines.setFairShareWeight(dsl.configuration(), customerId, weight); return null; });
     }
 
     /** Removes a customer's weight override: its weight follows its license tier again. */
     public void clearFairShareWeight(String customerId) {
-        Checks.text(customerId, "customerId", 100);
+        CustomerId.check(customerId);
         call(() -> { Routines.setFairShareWeight(dsl.configuration(), customerId, null); return null; });
     }
 
     /** A customer's effective fair-share weight (override, else by license tier, else 1). */
     public int fairShareWeight(String customerId) {
-        Checks.text(customerId, "customerId", 100);
+        CustomerId.check(customerId);
         Integer w = call(() -> Routines.fairShareWeight(dsl.configuration(), customerId));
         return w == null ? 1 : w;
     }
@@ -910,7 +912,7 @@ public final class BuildQueue {
             return unavailable.get();
         }
         // license quota / validity, raised by the V11 trigger on enqueue
-        Optional<io.honua.db.core.HonuaException> licensing = io.honua.db.licensing.LicenseErrors.translate(e);
+        Optional<io.honua.db.core.HonuaException> licensing = io.honua.db.internal.LicenseErrors.translate(e);
         if (licensing.isPresent()) {
             return licensing.get();
         }

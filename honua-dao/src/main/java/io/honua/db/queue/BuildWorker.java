@@ -1,8 +1,9 @@
 package io.honua.db.queue;
 
-import io.honua.db.core.Checks;
+import io.honua.db.internal.Checks;
 import io.honua.db.core.HonuaException;
 import io.honua.db.core.InvalidRequestException;
+import io.honua.db.internal.QueueWakeUp;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;

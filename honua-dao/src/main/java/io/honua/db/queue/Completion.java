@@ -1,6 +1,6 @@
 package io.honua.db.queue;
 
-import io.honua.db.core.Checks;
+import io.honua.db.internal.Checks;
 import io.honua.db.core.InvalidRequestException;
 import java.math.BigDecimal;
 import java.time.Duration;

@@ -1,7 +1,8 @@
 package io.honua.db.queue;
 
-import io.honua.db.core.Checks;
+import io.honua.db.internal.Checks;
 import io.honua.db.core.InvalidRequestException;
+import io.honua.db.types.CustomerId;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -41,7 +42,7 @@ public record NewBuild(
     private static final Pattern TRACE_STATE = Pattern.compile("[\\x20-\\x7e]{1,512}");
 
     public NewBuild {
-        Checks.text(customerId, "customerId", 100);
+        CustomerId.check(customerId);
         Checks.range(priority, 1, 10, "priority");
         Checks.notNull(manifestId, "manifestId");
         Checks.notNull(manifestHash, "manifestHash").ifPresent(h -> {

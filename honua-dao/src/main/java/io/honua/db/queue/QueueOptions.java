@@ -1,6 +1,7 @@
 package io.honua.db.queue;
 
 import io.honua.db.core.InvalidRequestException;
+import io.honua.db.internal.QueueWakeUp;
 import java.time.Duration;
 
 /**

@@ -1,6 +1,7 @@
 package io.honua.db.tenancy;
 
 import io.honua.db.schema.generated.tables.records.CustomersRecord;
+import io.honua.db.types.Tier;
 import java.time.Instant;
 import java.util.Optional;
 

@@ -1,5 +1,6 @@
 package io.honua.db.tenancy;
 
+import io.honua.db.types.Tier;
 import java.util.Optional;
 
 /**

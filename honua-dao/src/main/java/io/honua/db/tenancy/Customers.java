@@ -2,15 +2,17 @@ package io.honua.db.tenancy;
 
 import static io.honua.db.schema.generated.Tables.CUSTOMERS;
 
-import io.honua.db.core.Checks;
+import io.honua.db.core.UnknownCustomerException;
+import io.honua.db.internal.Checks;
 import io.honua.db.core.ConflictException;
 import io.honua.db.core.HonuaException;
 import io.honua.db.core.InvalidRequestException;
-import io.honua.db.core.SqlErrors;
-import io.honua.db.core.Transactions;
-import io.honua.db.licensing.LicenseErrors;
+import io.honua.db.internal.SqlErrors;
+import io.honua.db.internal.Transactions;
+import io.honua.db.internal.LicenseErrors;
 import io.honua.db.schema.generated.Routines;
 import io.honua.db.schema.generated.tables.records.CustomersRecord;
+import io.honua.db.types.CustomerId;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
@@ -48,7 +50,6 @@ import org.jooq.impl.DSL;
  */
 public final class Customers {
 
-    static final Pattern ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,99}");
     private static final Pattern EMAIL = Pattern.compile("[^@\\s]+@[^@\\s]+");
 
     private final DSLContext dsl;
@@ -180,12 +181,7 @@ public final class Customers {
     }
 
     static String checkId(String customerId) {
-        Checks.notNull(customerId, "customerId");
-        if (!ID.matcher(customerId).matches()) {
-            throw new InvalidRequestException("customerId must be 1..100 letters, digits, '.', '_' or '-' starting with a letter or digit, got '"
-                    + (customerId.length() > 120 ? customerId.substring(0, 120) + "…" : customerId) + "'");
-        }
-        return customerId;
+        return CustomerId.check(customerId);
     }
 
     private static String checkEmail(String email) {

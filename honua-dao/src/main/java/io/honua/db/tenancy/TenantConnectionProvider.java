@@ -1,6 +1,6 @@
 package io.honua.db.tenancy;
 
-import io.honua.db.core.Transactions;
+import io.honua.db.internal.Transactions;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.Optional;

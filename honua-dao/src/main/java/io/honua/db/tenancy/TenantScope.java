@@ -2,8 +2,8 @@ package io.honua.db.tenancy;
 
 import io.honua.db.HonuaDb;
 import io.honua.db.cache.BuildCache;
-import io.honua.db.core.Checks;
-import io.honua.db.core.Transactions;
+import io.honua.db.internal.Checks;
+import io.honua.db.internal.Transactions;
 import io.honua.db.intake.Intake;
 import io.honua.db.metrics.BuildMetrics;
 import io.honua.db.queue.BuildDependencies;

@@ -193,7 +193,7 @@ class AnalyticsTest {
         });
         assertThat(analytics.buildPerformance(today.minusDays(10), today.minusDays(1))).isEmpty();
         // same figures as the seed's view (in a UTC session, where the view's days are UTC days too)
-        var viewRows = io.honua.db.core.Transactions.inTransaction(honua.dsl(), tx -> {
+        var viewRows = io.honua.db.internal.Transactions.inTransaction(honua.dsl(), tx -> {
             tx.select(DSL.function("set_config", String.class, DSL.val("TimeZone"), DSL.val("UTC"), DSL.inline(true))).fetch();
             var v = io.honua.db.schema.generated.Tables.BUILD_PERFORMANCE_SUMMARY;
             return tx.selectFrom(v).where(v.DAY.between(today.minusDays(3), today.plusDays(1))).orderBy(v.DAY)

@@ -17,6 +17,7 @@ import io.honua.db.core.InvalidRequestException;
 import io.honua.db.core.NotFoundException;
 import io.honua.db.testing.Fixtures;
 import io.honua.db.testkit.HonuaDatabase;
+import io.honua.db.types.Tier;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;

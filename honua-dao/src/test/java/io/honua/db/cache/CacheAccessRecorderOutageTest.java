@@ -10,6 +10,7 @@ import com.zaxxer.hikari.HikariDataSource;
 import io.honua.db.HonuaDb;
 import io.honua.db.testing.Fixtures;
 import io.honua.db.testkit.HonuaDatabase;
+import io.honua.db.types.Tier;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;

@@ -13,6 +13,7 @@ import io.honua.db.HonuaDb;
 import io.honua.db.core.InvalidRequestException;
 import io.honua.db.testing.Fixtures;
 import io.honua.db.testkit.HonuaDatabase;
+import io.honua.db.types.Tier;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.Statement;

@@ -6,6 +6,7 @@ import static io.honua.db.schema.generated.Tables.LICENSES;
 
 import io.honua.db.HonuaDb;
 import io.honua.db.testing.Fixtures;
+import io.honua.db.types.Tier;
 import java.time.Instant;
 import java.util.UUID;
 import org.jooq.DSLContext;

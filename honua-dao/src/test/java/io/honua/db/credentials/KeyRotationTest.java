@@ -8,11 +8,11 @@ import io.honua.db.HonuaDb;
 import io.honua.db.crypto.LocalKeyProvider;
 import io.honua.db.crypto.RotationReport;
 import io.honua.db.licensing.IssuedLicense;
-import io.honua.db.licensing.LicenseTier;
 import io.honua.db.licensing.Licenses;
 import io.honua.db.licensing.NewLicense;
 import io.honua.db.testing.Fixtures;
 import io.honua.db.testkit.HonuaDatabase;
+import io.honua.db.types.Tier;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -97,7 +97,7 @@ class KeyRotationTest {
         List<IssuedLicense> issued = new ArrayList<>();
         for (int c = 0; c < 3; c++) {
             String customer = Fixtures.newCustomer(honua);
-            issued.add(licenses.issue(NewLicense.builder(customer, LicenseTier.ENTERPRISE).maxRegistries(100).build()));
+            issued.add(licenses.issue(NewLicense.builder(customer, Tier.ENTERPRISE).maxRegistries(100).build()));
             for (int i = 0; i < 9; i++) {
                 String secret = "secret-" + c + "-" + i + "-" + UUID.randomUUID();
                 Credential cr = credentials.store(new NewCredential(customer, RegistryType.values()[i % 6], "reg-" + i,

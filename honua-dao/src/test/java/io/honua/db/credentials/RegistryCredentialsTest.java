@@ -9,19 +9,19 @@ import com.zaxxer.hikari.HikariDataSource;
 import io.honua.db.HonuaDb;
 import io.honua.db.core.ConflictException;
 import io.honua.db.core.InvalidRequestException;
+import io.honua.db.core.UnknownCustomerException;
 import io.honua.db.crypto.DecryptionException;
 import io.honua.db.crypto.LocalKeyProvider;
 import io.honua.db.crypto.RotationReport;
 import io.honua.db.crypto.UnknownKeyException;
 import io.honua.db.licensing.InvalidLicenseException;
-import io.honua.db.licensing.LicenseTier;
 import io.honua.db.licensing.Licenses;
 import io.honua.db.licensing.NewLicense;
 import io.honua.db.licensing.Quota;
 import io.honua.db.licensing.QuotaExceededException;
-import io.honua.db.queue.UnknownCustomerException;
 import io.honua.db.testing.Fixtures;
 import io.honua.db.testkit.HonuaDatabase;
+import io.honua.db.types.Tier;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -187,7 +187,7 @@ class RegistryCredentialsTest {
     @Test
     void registriesQuotaIsEnforcedExactlyUnderConcurrency() throws Exception {
         String c = customer();
-        licenses.issue(NewLicense.builder(c, LicenseTier.STANDARD).maxRegistries(3).build());
+        licenses.issue(NewLicense.builder(c, Tier.STANDARD).maxRegistries(3).build());
         int threads = 10;
         AtomicInteger ok = new AtomicInteger();
         AtomicInteger refused = new AtomicInteger();
@@ -222,7 +222,7 @@ class RegistryCredentialsTest {
     @Test
     void expiredLicenseRefusesNewCredentials() {
         String c = customer();
-        UUID id = licenses.issue(NewLicense.builder(c, LicenseTier.STANDARD).maxRegistries(5)
+        UUID id = licenses.issue(NewLicense.builder(c, Tier.STANDARD).maxRegistries(5)
                 .expiresAt(Instant.now().plusSeconds(3600)).build()).license().id();
         sql.update(LICENSES).set(LICENSES.ISSUED_AT, Instant.now().minus(3, ChronoUnit.DAYS))
                 .set(LICENSES.EXPIRES_AT, Instant.now().minus(1, ChronoUnit.DAYS)).where(LICENSES.ID.eq(id)).execute();

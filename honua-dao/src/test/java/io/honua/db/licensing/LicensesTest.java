@@ -8,14 +8,15 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.zaxxer.hikari.HikariDataSource;
 import io.honua.db.HonuaDb;
 import io.honua.db.core.InvalidRequestException;
+import io.honua.db.core.UnknownCustomerException;
 import io.honua.db.crypto.LocalKeyProvider;
-import io.honua.db.crypto.Secrets;
+import io.honua.db.internal.Secrets;
 import io.honua.db.queue.BuildQueue;
 import io.honua.db.queue.NewBuild;
-import io.honua.db.queue.UnknownCustomerException;
 import io.honua.db.schema.generated.tables.records.LicensesRecord;
 import io.honua.db.testing.Fixtures;
 import io.honua.db.testkit.HonuaDatabase;
+import io.honua.db.types.Tier;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -79,7 +80,7 @@ class LicensesTest {
     @Test
     void issueStoresHashAndEncryptedCopyAndVerifies() {
         String c = customer();
-        IssuedLicense issued = licenses.issue(NewLicense.builder(c, LicenseTier.PROFESSIONAL).maxBuildsPerMonth(500)
+        IssuedLicense issued = licenses.issue(NewLicense.builder(c, Tier.PROFESSIONAL).maxBuildsPerMonth(500)
                 .maxRegistries(3).maxConcurrentBuilds(4).flag("gpu", true).flag("sbom", false).build());
         License l = issued.license();
         assertThat(issued.key()).startsWith("hl_").hasSize(46);
@@ -108,7 +109,7 @@ class LicensesTest {
     @Test
     void wrongKeyIsNotValid() {
         String c = customer();
-        IssuedLicense issued = licenses.issue(NewLicense.builder(c, LicenseTier.FREE).build());
+        IssuedLicense issued = licenses.issue(NewLicense.builder(c, Tier.FREE).build());
         String wrong = issued.key().substring(0, issued.key().length() - 1) + (issued.key().endsWith("A") ? "B" : "A");
         assertThat(licenses.verify(wrong).verdict()).isEqualTo(LicenseCheck.Verdict.UNKNOWN);
         assertThat(licenses.verify("hl_nothing").valid()).isFalse();
@@ -131,7 +132,7 @@ class LicensesTest {
     @Test
     void expiredLicenseIsRefusedOnUse() {
         String c = customer();
-        IssuedLicense issued = licenses.issue(NewLicense.builder(c, LicenseTier.STANDARD).maxBuildsPerMonth(100)
+        IssuedLicense issued = licenses.issue(NewLicense.builder(c, Tier.STANDARD).maxBuildsPerMonth(100)
                 .expiresAt(Instant.now().plus(1, ChronoUnit.HOURS)).build());
         queue.enqueue(NewBuild.builder(c).build());
         expire(issued.license().id());
@@ -151,7 +152,7 @@ class LicensesTest {
     @Test
     void revokeAndSuspend() {
         String c = customer();
-        IssuedLicense issued = licenses.issue(NewLicense.builder(c, LicenseTier.STANDARD).build());
+        IssuedLicense issued = licenses.issue(NewLicense.builder(c, Tier.STANDARD).build());
         UUID id = issued.license().id();
         assertThat(licenses.suspend(c, id).status()).isEqualTo(LicenseStatus.SUSPENDED);
         assertThat(licenses.verify(issued.key()).verdict()).isEqualTo(LicenseCheck.Verdict.SUSPENDED);
@@ -169,9 +170,9 @@ class LicensesTest {
     void trialAndExpiringWithin() {
         String c = customer();
         Instant now = Instant.now();
-        IssuedLicense trial = licenses.issue(NewLicense.builder(c, LicenseTier.PROFESSIONAL).trialUntil(now.plus(Duration.ofDays(3))).build());
-        IssuedLicense later = licenses.issue(NewLicense.builder(c, LicenseTier.ENTERPRISE).expiresAt(now.plus(Duration.ofDays(30))).build());
-        IssuedLicense soon = licenses.issue(NewLicense.builder(c, LicenseTier.STANDARD).expiresAt(now.plus(Duration.ofDays(5))).build());
+        IssuedLicense trial = licenses.issue(NewLicense.builder(c, Tier.PROFESSIONAL).trialUntil(now.plus(Duration.ofDays(3))).build());
+        IssuedLicense later = licenses.issue(NewLicense.builder(c, Tier.ENTERPRISE).expiresAt(now.plus(Duration.ofDays(30))).build());
+        IssuedLicense soon = licenses.issue(NewLicense.builder(c, Tier.STANDARD).expiresAt(now.plus(Duration.ofDays(5))).build());
         assertThat(trial.license().status()).isEqualTo(LicenseStatus.TRIAL);
         assertThat(trial.license().trial()).isTrue();
 
@@ -193,7 +194,7 @@ class LicensesTest {
     @Test
     void featureFlagsTypedReadAndMalformedRejection() {
         String c = customer();
-        UUID id = licenses.issue(NewLicense.builder(c, LicenseTier.STANDARD).flag("a", true).build()).license().id();
+        UUID id = licenses.issue(NewLicense.builder(c, Tier.STANDARD).flag("a", true).build()).license().id();
         assertThat(licenses.setFeatureFlagsJson(c, id, "{\"gpu\": true, \"arm64\": false}").asMap())
                 .isEqualTo(Map.of("gpu", true, "arm64", false));
         assertThat(licenses.featureFlags(c, id).isEnabled("gpu")).isTrue();
@@ -227,17 +228,17 @@ class LicensesTest {
     @Test
     void badInputChangesNothing() {
         int before = sql.fetchCount(LICENSES);
-        assertThatThrownBy(() -> licenses.issue(NewLicense.builder("no-such-customer", LicenseTier.FREE).build()))
+        assertThatThrownBy(() -> licenses.issue(NewLicense.builder("no-such-customer", Tier.FREE).build()))
                 .isInstanceOf(UnknownCustomerException.class);
         String c = customer();
-        assertThatThrownBy(() -> licenses.issue(NewLicense.builder(c, LicenseTier.FREE).expiresAt(Instant.now().minusSeconds(60)).build()))
+        assertThatThrownBy(() -> licenses.issue(NewLicense.builder(c, Tier.FREE).expiresAt(Instant.now().minusSeconds(60)).build()))
                 .isInstanceOf(InvalidRequestException.class);
-        assertThatThrownBy(() -> NewLicense.builder(c, LicenseTier.FREE).maxBuildsPerMonth(0).build()).isInstanceOf(InvalidRequestException.class);
-        assertThatThrownBy(() -> licenses.issue(NewLicense.builder(c, LicenseTier.FREE).trialUntil(Instant.now().minusSeconds(60)).build()))
+        assertThatThrownBy(() -> NewLicense.builder(c, Tier.FREE).maxBuildsPerMonth(0).build()).isInstanceOf(InvalidRequestException.class);
+        assertThatThrownBy(() -> licenses.issue(NewLicense.builder(c, Tier.FREE).trialUntil(Instant.now().minusSeconds(60)).build()))
                 .isInstanceOf(InvalidRequestException.class);
-        assertThatThrownBy(() -> NewLicense.builder("x".repeat(101), LicenseTier.FREE).build()).isInstanceOf(InvalidRequestException.class);
+        assertThatThrownBy(() -> NewLicense.builder("x".repeat(101), Tier.FREE).build()).isInstanceOf(InvalidRequestException.class);
         assertThatThrownBy(() -> NewLicense.builder(c, null).build()).isInstanceOf(InvalidRequestException.class);
-        assertThatThrownBy(() -> NewLicense.builder(c, LicenseTier.FREE).flag("x".repeat(101), true).build())
+        assertThatThrownBy(() -> NewLicense.builder(c, Tier.FREE).flag("x".repeat(101), true).build())
                 .isInstanceOf(InvalidRequestException.class);
         assertThatThrownBy(() -> licenses.issue(null)).isInstanceOf(InvalidRequestException.class);
         assertThat(sql.fetchCount(LICENSES)).isEqualTo(before);
@@ -247,7 +248,7 @@ class LicensesTest {
     @Test
     void enqueueBeyondBuildsPerMonthIsRefusedAndInsertsNothing() {
         String c = customer();
-        licenses.issue(NewLicense.builder(c, LicenseTier.STANDARD).maxBuildsPerMonth(5).build());
+        licenses.issue(NewLicense.builder(c, Tier.STANDARD).maxBuildsPerMonth(5).build());
         for (int i = 0; i < 4; i++) {
             queue.enqueue(NewBuild.builder(c).build());
         }
@@ -270,10 +271,10 @@ class LicensesTest {
         assertThat(usage.buildsRemaining()).isZero();
 
         // a second valid license raises the cap (largest valid limit applies)
-        licenses.issue(NewLicense.builder(c, LicenseTier.ENTERPRISE).maxBuildsPerMonth(6).build());
+        licenses.issue(NewLicense.builder(c, Tier.ENTERPRISE).maxBuildsPerMonth(6).build());
         queue.enqueue(NewBuild.builder(c).build());
         assertThat(builds(c)).isEqualTo(6);
-        assertThat(licenses.quotaUsage(c).orElseThrow().tier()).isEqualTo(LicenseTier.ENTERPRISE);
+        assertThat(licenses.quotaUsage(c).orElseThrow().tier()).isEqualTo(Tier.ENTERPRISE);
         // a customer without any license is not capped
         String free = customer();
         for (int i = 0; i < 7; i++) {
@@ -287,8 +288,8 @@ class LicensesTest {
     void buildsPerMonthQuotaHoldsUnderConcurrentEnqueues() throws Exception {
         String c = customer();
         String other = customer();
-        licenses.issue(NewLicense.builder(c, LicenseTier.STANDARD).maxBuildsPerMonth(50).build());
-        licenses.issue(NewLicense.builder(other, LicenseTier.STANDARD).maxBuildsPerMonth(1000).build());
+        licenses.issue(NewLicense.builder(c, Tier.STANDARD).maxBuildsPerMonth(50).build());
+        licenses.issue(NewLicense.builder(other, Tier.STANDARD).maxBuildsPerMonth(1000).build());
         int threads = 16;
         int perThread = 12;
         AtomicInteger accepted = new AtomicInteger();
@@ -326,7 +327,7 @@ class LicensesTest {
     @Test
     void quotaUsageReportsLimitsAndUsage() {
         String c = customer();
-        licenses.issue(NewLicense.builder(c, LicenseTier.PROFESSIONAL).maxBuildsPerMonth(10).maxRegistries(4)
+        licenses.issue(NewLicense.builder(c, Tier.PROFESSIONAL).maxBuildsPerMonth(10).maxRegistries(4)
                 .maxConcurrentBuilds(2).build());
         queue.enqueue(NewBuild.builder(c).build());
         queue.enqueue(NewBuild.builder(c).build());
@@ -334,7 +335,7 @@ class LicensesTest {
         // claim everything claimable: the license caps this customer at 2 running builds
         queue.claim("w-" + c, 1000);
         QuotaUsage u = licenses.quotaUsage(c).orElseThrow();
-        assertThat(u).isEqualTo(new QuotaUsage(c, LicenseTier.PROFESSIONAL, 10, 3, 2, 2, 4, 0));
+        assertThat(u).isEqualTo(new QuotaUsage(c, Tier.PROFESSIONAL, 10, 3, 2, 2, 4, 0));
         assertThat(sql.fetchCount(DSL.selectFrom(BUILD_QUEUE).where(BUILD_QUEUE.CUSTOMER_ID.eq(c)).and(BUILD_QUEUE.STATUS.eq("building"))))
                 .isEqualTo(2);
     }

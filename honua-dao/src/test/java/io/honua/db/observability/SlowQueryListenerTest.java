@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.zaxxer.hikari.HikariDataSource;
 import io.honua.db.HonuaDb;
-import io.honua.db.core.Transactions;
+import io.honua.db.internal.Transactions;
 import io.honua.db.queue.NewBuild;
 import io.honua.db.testing.Fixtures;
 import io.honua.db.testkit.HonuaDatabase;

@@ -9,6 +9,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.zaxxer.hikari.HikariDataSource;
 import io.honua.db.HonuaDb;
 import io.honua.db.core.InvalidRequestException;
+import io.honua.db.core.UnknownCustomerException;
+import io.honua.db.internal.QueueWakeUp;
 import io.honua.db.testing.Fixtures;
 import io.honua.db.testkit.HonuaDatabase;
 import java.sql.Connection;
@@ -354,7 +356,7 @@ class BuildQueueSchedulingTest {
                 s.execute("LISTEN " + QueueWakeUp.CHANNEL);
             }
             // one transaction: three enqueue statements of a customer with nothing queued: one notification
-            io.honua.db.core.Transactions.inTransaction(dsl, tx -> {
+            io.honua.db.internal.Transactions.inTransaction(dsl, tx -> {
                 queue.enqueue(tx, NewBuild.builder(c).build());
                 queue.enqueue(tx, NewBuild.builder(c).build());
                 queue.enqueueAll(tx, List.of(NewBuild.builder(c).build(), NewBuild.builder(c).build()));

@@ -11,6 +11,8 @@ import com.zaxxer.hikari.HikariDataSource;
 import io.honua.db.HonuaDb;
 import io.honua.db.core.ConflictException;
 import io.honua.db.core.InvalidRequestException;
+import io.honua.db.core.UnknownCustomerException;
+import io.honua.db.internal.QueueWakeUp;
 import io.honua.db.testing.Fixtures;
 import io.honua.db.testkit.HonuaDatabase;
 import java.time.Duration;

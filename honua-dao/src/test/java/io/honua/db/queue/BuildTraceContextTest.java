@@ -8,7 +8,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.zaxxer.hikari.HikariDataSource;
 import io.honua.db.HonuaDb;
 import io.honua.db.core.InvalidRequestException;
-import io.honua.db.core.Transactions;
+import io.honua.db.internal.Transactions;
 import io.honua.db.testing.Fixtures;
 import io.honua.db.testkit.HonuaDatabase;
 import java.time.Duration;

@@ -14,14 +14,13 @@ import io.honua.db.crypto.LocalKeyProvider;
 import io.honua.db.licensing.IssuedLicense;
 import io.honua.db.licensing.LicenseCheck;
 import io.honua.db.licensing.LicenseStatus;
-import io.honua.db.licensing.LicenseTier;
 import io.honua.db.licensing.NewLicense;
 import io.honua.db.tenancy.CustomerUpdate;
 import io.honua.db.tenancy.NewCustomer;
 import io.honua.db.tenancy.TenantAccessDeniedException;
-import io.honua.db.tenancy.Tier;
 import io.honua.db.testing.Fixtures;
 import io.honua.db.testkit.HonuaDatabase;
+import io.honua.db.types.Tier;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
@@ -82,7 +81,7 @@ class RolesForDaoOperationsTest {
     void theAdminRoleRunsTheCommercialLifecycleAudited() {
         String t = tenant();
         admin.customers().create(NewCustomer.builder(t, "Roles").tier(Tier.STANDARD).build());
-        IssuedLicense issued = admin.licenses(keys).issue(NewLicense.builder(t, LicenseTier.PROFESSIONAL).maxRegistries(3)
+        IssuedLicense issued = admin.licenses(keys).issue(NewLicense.builder(t, Tier.PROFESSIONAL).maxRegistries(3)
                 .flag("gpu", true).build());
         UUID id = issued.license().id();
         assertThat(admin.licenses(keys).suspend(t, id).status()).isEqualTo(LicenseStatus.SUSPENDED);
@@ -119,13 +118,13 @@ class RolesForDaoOperationsTest {
     void theApplicationRoleIsRefusedEveryAdministrativeOperationAndNothingChanges() {
         String t = tenant();
         admin.customers().create(NewCustomer.builder(t, "Roles").tier(Tier.FREE).build());
-        UUID id = admin.licenses(keys).issue(NewLicense.builder(t, LicenseTier.FREE).build()).license().id();
+        UUID id = admin.licenses(keys).issue(NewLicense.builder(t, Tier.FREE).build()).license().id();
         String before = owner.fetchValue("SELECT md5(string_agg(x::text, '|' ORDER BY x::text)) FROM (SELECT l::text AS x FROM licenses l "
                 + "UNION ALL SELECT c::text FROM customers c UNION ALL SELECT k::text FROM api_keys k) s").toString();
         List<Runnable> refused = List.of(
                 () -> app.customers().create(NewCustomer.builder(tenant(), "New").tier(Tier.ENTERPRISE).build()),
                 () -> app.customers().update(t, CustomerUpdate.builder().tier(Tier.ENTERPRISE).build()),
-                () -> app.licenses(keys).issue(NewLicense.builder(t, LicenseTier.ENTERPRISE).build()),
+                () -> app.licenses(keys).issue(NewLicense.builder(t, Tier.ENTERPRISE).build()),
                 () -> app.licenses(keys).reinstate(t, id),
                 () -> app.licenses(keys).suspend(t, id),
                 () -> app.licenses(keys).revoke(t, id),

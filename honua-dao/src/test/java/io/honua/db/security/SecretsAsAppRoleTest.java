@@ -13,12 +13,12 @@ import io.honua.db.credentials.NewCredential;
 import io.honua.db.credentials.RegistryType;
 import io.honua.db.crypto.LocalKeyProvider;
 import io.honua.db.licensing.IssuedLicense;
-import io.honua.db.licensing.LicenseTier;
 import io.honua.db.licensing.NewLicense;
 import io.honua.db.licensing.QuotaExceededException;
 import io.honua.db.queue.NewBuild;
 import io.honua.db.testing.Fixtures;
 import io.honua.db.testkit.HonuaDatabase;
+import io.honua.db.types.Tier;
 import java.util.Set;
 import org.jooq.impl.DSL;
 import org.junit.jupiter.api.Test;
@@ -40,9 +40,9 @@ class SecretsAsAppRoleTest {
             String a = Fixtures.newCustomer(admin);
             String b = Fixtures.newCustomer(admin);
             LocalKeyProvider keys = LocalKeyProvider.generate("k1").withGeneratedKey("k2");
-            assertThatThrownBy(() -> honua.licenses(keys).issue(NewLicense.builder(a, LicenseTier.ENTERPRISE).build()))
+            assertThatThrownBy(() -> honua.licenses(keys).issue(NewLicense.builder(a, Tier.ENTERPRISE).build()))
                     .hasMessageContaining("permission denied");
-            IssuedLicense la = adm.licenses(keys).issue(NewLicense.builder(a, LicenseTier.STANDARD).maxBuildsPerMonth(2).maxRegistries(1).build());
+            IssuedLicense la = adm.licenses(keys).issue(NewLicense.builder(a, Tier.STANDARD).maxBuildsPerMonth(2).maxRegistries(1).build());
             assertThat(honua.licenses(keys).verify(la.key()).valid()).isTrue();
             assertThat(honua.licenses(keys).revealKey(a, la.license().id())).isEqualTo(la.key());
             assertThat(honua.licenses(keys).quotaUsage(a)).isPresent();

@@ -9,12 +9,12 @@ import io.honua.db.apikeys.NewApiKey;
 import io.honua.db.credentials.NewCredential;
 import io.honua.db.credentials.RegistryType;
 import io.honua.db.crypto.LocalKeyProvider;
-import io.honua.db.crypto.Secrets;
+import io.honua.db.internal.Secrets;
 import io.honua.db.licensing.IssuedLicense;
-import io.honua.db.licensing.LicenseTier;
 import io.honua.db.licensing.NewLicense;
 import io.honua.db.testing.Fixtures;
 import io.honua.db.testkit.HonuaDatabase;
+import io.honua.db.types.Tier;
 import java.io.File;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -130,7 +130,7 @@ class SecretsAtRestTest {
         List<String> mustAppear = new ArrayList<>();
         for (int i = 0; i < 3; i++) {
             String c = Fixtures.newCustomer(honua);
-            IssuedLicense license = honua.licenses(keys).issue(NewLicense.builder(c, LicenseTier.ENTERPRISE).maxRegistries(5).build());
+            IssuedLicense license = honua.licenses(keys).issue(NewLicense.builder(c, Tier.ENTERPRISE).maxRegistries(5).build());
             String registrySecret = "registry-password-" + UUID.randomUUID();
             honua.registryCredentials(keys).store(new NewCredential(c, RegistryType.ACR, "acr", "https://x.azurecr.io", "sp-user",
                     registrySecret));

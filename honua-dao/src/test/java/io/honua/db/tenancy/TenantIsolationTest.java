@@ -7,7 +7,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.zaxxer.hikari.HikariDataSource;
 import io.honua.db.HonuaDb;
-import io.honua.db.core.Transactions;
+import io.honua.db.core.UnknownCustomerException;
+import io.honua.db.internal.Transactions;
 import io.honua.db.queue.Build;
 import io.honua.db.queue.NewBuild;
 import io.honua.db.queue.UnknownBuildException;

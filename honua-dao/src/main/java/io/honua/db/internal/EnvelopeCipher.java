@@ -1,6 +1,8 @@
-package io.honua.db.crypto;
+package io.honua.db.internal;
 
-import io.honua.db.core.Checks;
+import io.honua.db.crypto.DecryptionException;
+import io.honua.db.crypto.KeyProvider;
+import io.honua.db.crypto.UnknownKeyException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;

@@ -1,4 +1,4 @@
-package io.honua.db.crypto;
+package io.honua.db.internal;
 
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;

@@ -1,7 +1,10 @@
-package io.honua.db.licensing;
+package io.honua.db.internal;
 
 import io.honua.db.core.HonuaException;
-import io.honua.db.core.SqlErrors;
+import io.honua.db.licensing.InvalidLicenseException;
+import io.honua.db.licensing.LicenseCheck;
+import io.honua.db.licensing.Quota;
+import io.honua.db.licensing.QuotaExceededException;
 import java.util.Optional;
 import org.jooq.exception.DataAccessException;
 

@@ -1,8 +1,9 @@
-package io.honua.db.queue;
+package io.honua.db.core;
 
-import io.honua.db.core.NotFoundException;
-
-/** The customer does not exist. */
+/**
+ * No such customer (or not one the current tenant may see), whichever capability was asked (queue, tenancy,
+ * licensing, credentials, API keys). Nothing was changed.
+ */
 public class UnknownCustomerException extends NotFoundException {
 
     private static final long serialVersionUID = 1L;

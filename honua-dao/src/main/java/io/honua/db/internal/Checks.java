@@ -1,5 +1,6 @@
-package io.honua.db.core;
+package io.honua.db.internal;
 
+import io.honua.db.core.InvalidRequestException;
 import java.util.Collection;
 import java.util.Objects;
 

@@ -1,5 +1,6 @@
-package io.honua.db.core;
+package io.honua.db.internal;
 
+import io.honua.db.types.CustomerId;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.function.Function;
@@ -46,7 +47,7 @@ public final class Transactions {
      * transaction when there is one; the setting then stays until that transaction ends.
      */
     public static <T> T inTenant(DSLContext dsl, String customerId, Function<DSLContext, T> work) {
-        Checks.text(customerId, "customerId", 255);
+        CustomerId.check(customerId);
         return inTransaction(dsl, tx -> {
             tx.select(DSL.function("set_config", String.class, DSL.val(TENANT_SETTING), DSL.val(customerId), DSL.inline(true)))
                     .fetch();
@@ -69,7 +70,7 @@ public final class Transactions {
      * by the audit triggers) for this transaction only.
      */
     public static <T> T inTenant(DSLContext dsl, String customerId, String actor, Function<DSLContext, T> work) {
-        Checks.text(customerId, "customerId", 255);
+        CustomerId.check(customerId);
         Checks.text(actor, "actor", 200);
         return inTransaction(dsl, tx -> {
             tx.select(DSL.function("set_config", String.class, DSL.val(TENANT_SETTING), DSL.val(customerId), DSL.inline(true)),

@@ -1,5 +1,9 @@
-package io.honua.db.core;
+package io.honua.db.internal;
 
+import io.honua.db.core.ConflictException;
+import io.honua.db.core.HonuaException;
+import io.honua.db.core.InvalidRequestException;
+import io.honua.db.core.NotFoundException;
 import java.sql.SQLException;
 import java.util.Optional;
 import org.jooq.exception.DataAccessException;

@@ -1,4 +1,4 @@
-package io.honua.db.queue;
+package io.honua.db.internal;
 
 import io.honua.db.core.HonuaException;
 import java.sql.Connection;

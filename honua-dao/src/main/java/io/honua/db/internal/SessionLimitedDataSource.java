@@ -1,10 +1,12 @@
-package io.honua.db.core;
+package io.honua.db.internal;
 
+import io.honua.db.core.SessionLimits;
 import java.io.PrintWriter;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.sql.SQLFeatureNotSupportedException;
+import java.time.Duration;
 import java.util.Collections;
 import java.util.Map;
 import java.util.Objects;
@@ -66,9 +68,9 @@ public final class SessionLimitedDataSource implements DataSource {
                 return c;
             }
             try (PreparedStatement ps = c.prepareStatement(SQL)) {
-                ps.setString(1, SessionLimits.millis(limits.lockTimeout()));
-                ps.setString(2, SessionLimits.millis(limits.statementTimeout()));
-                ps.setString(3, SessionLimits.millis(limits.idleInTransactionTimeout()));
+                ps.setString(1, millis(limits.lockTimeout()));
+                ps.setString(2, millis(limits.statementTimeout()));
+                ps.setString(3, millis(limits.idleInTransactionTimeout()));
                 ps.execute();
             }
             if (!c.getAutoCommit()) {
@@ -121,5 +123,10 @@ public final class SessionLimitedDataSource implements DataSource {
     @Override
     public boolean isWrapperFor(Class<?> iface) throws SQLException {
         return iface.isInstance(this) || delegate.isWrapperFor(iface);
+    }
+
+    /** The value PostgreSQL takes for the setting: milliseconds, {@code 0} = off. */
+    private static String millis(Duration d) {
+        return Long.toString(d.toMillis());
     }
 }
