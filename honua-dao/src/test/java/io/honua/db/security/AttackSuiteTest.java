@@ -180,7 +180,10 @@ class AttackSuiteTest {
                 new Attempt("worker changes a tier", Who.WORKER, null, "UPDATE customers SET tier = 'enterprise'", Expect.DENIED),
                 new Attempt("worker mints an API key", Who.WORKER, null, "INSERT INTO api_keys (customer_id, name, key_prefix, key_hash, scopes) "
                         + "VALUES ('acme', 'w', 'hk_bbbbbbbb', repeat('e', 64), '{admin:*}')", Expect.DENIED),
-                new Attempt("worker resets usage", Who.WORKER, null, "DELETE FROM license_build_usage", Expect.DENIED)));
+                new Attempt("worker resets usage", Who.WORKER, null, "DELETE FROM license_build_usage", Expect.DENIED),
+                new Attempt("worker creates a customer with a tier of its choosing", Who.WORKER, null,
+                        "INSERT INTO customers (customer_id, name, email, tier) VALUES ('w-made', 'W', 'w@example.com', 'enterprise')",
+                        Expect.DENIED)));
         g.put("build cache", List.of(
                 new Attempt("register a backdoor image directly", Who.APP, "evil", "INSERT INTO build_cache_registry (manifest_hash, tier, "
                         + "image_reference, image_digest, created_by_customer_id) VALUES ('" + H_NEW + "', 'free', 'docker.io/evil/backdoor', 'sha256:e', 'evil')", Expect.DENIED),
