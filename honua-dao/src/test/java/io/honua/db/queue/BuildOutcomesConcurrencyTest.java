@@ -98,8 +98,9 @@ class BuildOutcomesConcurrencyTest {
             }
             return null;
         }));
-        tasks.add(pool.submit(() -> {
-            while (!stop.get()) {
+        AtomicBoolean stopRetries = new AtomicBoolean();
+        Future<?> retries = pool.submit(() -> {
+            while (!stopRetries.get()) {
                 for (Build b : builds) {
                     Build now = queue.find(b.id()).orElseThrow();
                     if ((now.status() == BuildStatus.FAILED || now.status() == BuildStatus.TIMEOUT) && retried.add(b.id())) {
@@ -109,8 +110,16 @@ class BuildOutcomesConcurrencyTest {
                 Thread.sleep(50);
             }
             return null;
-        }));
+        });
+        tasks.add(retries);
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+        while (System.nanoTime() < deadline && honua.dsl().fetchCount(BUILD_QUEUE, BUILD_QUEUE.STATUS.in("queued", "building")) > 0) {
+            Thread.sleep(200);
+        }
+        // the retry thread may requeue a failed build after the check above: stop it first, then let the workers
+        // drain what it requeued before they stop
+        stopRetries.set(true);
+        retries.get(30, TimeUnit.SECONDS);
         while (System.nanoTime() < deadline && honua.dsl().fetchCount(BUILD_QUEUE, BUILD_QUEUE.STATUS.in("queued", "building")) > 0) {
             Thread.sleep(200);
         }
