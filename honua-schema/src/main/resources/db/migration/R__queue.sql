@@ -450,8 +450,9 @@ BEGIN
 
     -- 2. the next customers in fair-share order, locked; those another claimer or a writer holds are skipped. A round
     --    that finds customers whose builds are gone (deleted, cancelled, taken) marks them not ready and another
-    --    round fills the claim (a few rounds at most: each one retires the stale customers it met).
-    FOR v_round IN 1..4 LOOP
+    --    round fills the claim (each round retires the stale customers it met; 32 rounds, since a claim of 1 meets one
+    --    customer per round and 4 rounds returned nothing when 4 drained or capped customers were ahead of it).
+    FOR v_round IN 1..32 LOOP
         SELECT array_agg(x.customer_id) INTO v_customers FROM (
             SELECT r.customer_id FROM public.build_queue_runnable r
              WHERE r.ready
