@@ -39,8 +39,12 @@ BEGIN
             CONTINUE;   -- no license at all: not capped
         END IF;
         IF v_max IS NULL THEN
+            -- DETAIL names the state of the newest license (REVOKED, SUSPENDED or EXPIRED), as verify_license reports it
             RAISE EXCEPTION 'customer % has no valid license (expired, revoked or suspended)', r.customer_id
-                USING ERRCODE = 'HL003';
+                USING ERRCODE = 'HL003', DETAIL = 'license_status:' || (
+                    SELECT CASE l.status WHEN 'revoked' THEN 'REVOKED' WHEN 'suspended' THEN 'SUSPENDED' ELSE 'EXPIRED' END
+                      FROM public.licenses l WHERE l.customer_id = r.customer_id
+                     ORDER BY l.issued_at DESC, l.id DESC LIMIT 1);
         END IF;
         UPDATE public.license_build_usage u SET builds_enqueued = u.builds_enqueued + r.n
          WHERE u.customer_id = r.customer_id AND u.period_start = v_month
@@ -62,7 +66,7 @@ BEGIN
     END LOOP;
     RETURN NULL;
 END $function$;
-COMMENT ON FUNCTION public.build_queue_license_quota() IS 'Trigger: refuses (SQLSTATE HL001) an enqueue that takes a licensed customer beyond max_builds_per_month of its valid licenses, and (HL003) any enqueue of a customer whose licenses are all invalid. Idempotently skipped rows are not counted (they are not in the transition table).';
+COMMENT ON FUNCTION public.build_queue_license_quota() IS 'Trigger: refuses (SQLSTATE HL001) an enqueue that takes a licensed customer beyond max_builds_per_month of its valid licenses, and (HL003, DETAIL license_status:<REVOKED|SUSPENDED|EXPIRED> of the newest license) any enqueue of a customer whose licenses are all invalid. Idempotently skipped rows are not counted (they are not in the transition table).';
 
 CREATE OR REPLACE FUNCTION public.current_quota_month()
  RETURNS date
@@ -243,8 +247,12 @@ BEGIN
         RETURN NEW;
     END IF;
     IF v_max IS NULL THEN
+        -- DETAIL names the state of the newest license (REVOKED, SUSPENDED or EXPIRED), as verify_license reports it
         RAISE EXCEPTION 'customer % has no valid license (expired, revoked or suspended)', NEW.customer_id
-            USING ERRCODE = 'HL003';
+            USING ERRCODE = 'HL003', DETAIL = 'license_status:' || (
+                SELECT CASE l.status WHEN 'revoked' THEN 'REVOKED' WHEN 'suspended' THEN 'SUSPENDED' ELSE 'EXPIRED' END
+                  FROM public.licenses l WHERE l.customer_id = NEW.customer_id
+                 ORDER BY l.issued_at DESC, l.id DESC LIMIT 1);
     END IF;
     SELECT count(*) INTO v_used FROM public.registry_credentials r
      WHERE r.customer_id = NEW.customer_id AND r.is_active AND r.id <> NEW.id;
@@ -254,7 +262,7 @@ BEGIN
     END IF;
     RETURN NEW;
 END $function$;
-COMMENT ON FUNCTION public.registry_credentials_license_quota() IS 'Trigger: refuses (SQLSTATE HL002) an active credential beyond max_registries of the customer''s valid licenses; (HL003) when the customer''s licenses are all invalid. Exact under concurrency (the customer row is locked). Caller''s rights: reveals nothing about tenants the caller cannot see.';
+COMMENT ON FUNCTION public.registry_credentials_license_quota() IS 'Trigger: refuses (SQLSTATE HL002) an active credential beyond max_registries of the customer''s valid licenses; (HL003, DETAIL license_status:<state of the newest license>) when the customer''s licenses are all invalid. Exact under concurrency (the customer row is locked). Caller''s rights: reveals nothing about tenants the caller cannot see.';
 
 CREATE OR REPLACE FUNCTION public.revoke_expired_credentials()
  RETURNS integer

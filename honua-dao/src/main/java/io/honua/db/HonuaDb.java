@@ -1,6 +1,8 @@
 package io.honua.db;
 
 import io.honua.db.analytics.Analytics;
+import io.honua.db.core.InvalidRequestException;
+import io.honua.db.internal.Checks;
 import io.honua.db.apikeys.ApiKeys;
 import io.honua.db.audit.AuditLog;
 import io.honua.db.cache.BuildCache;
@@ -24,7 +26,6 @@ import io.honua.db.tenancy.TenantScope;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Objects;
 import java.util.Optional;
 import javax.sql.DataSource;
 import org.jooq.DSLContext;
@@ -73,13 +74,18 @@ public final class HonuaDb {
     private final BuildMetrics buildMetrics;
     private final BuildDependencies buildDependencies;
     private final Operations operations;
+    private final ApiKeys apiKeys;
+    private final Optional<KeyProvider> keyProvider;
+    private final Optional<Licenses> licenses;
+    private final Optional<RegistryCredentials> registryCredentials;
 
     private HonuaDb(DataSource dataSource, QueueOptions queueOptions) {
-        this(dataSource, queueOptions, dataSource, Optional.empty(), SessionLimits.DEFAULTS, List.of());
+        this(dataSource, queueOptions, dataSource, Optional.empty(), SessionLimits.DEFAULTS, List.of(), Optional.empty());
     }
 
     private HonuaDb(DataSource primary, QueueOptions queueOptions, DataSource analytics,
-                    Optional<SlowQueryListener> slowQueryListener, SessionLimits limits, List<ExecuteListener> executeListeners) {
+                    Optional<SlowQueryListener> slowQueryListener, SessionLimits limits, List<ExecuteListener> executeListeners,
+                    Optional<KeyProvider> keyProvider) {
         DataSource dataSource = SessionLimitedDataSource.wrap(primary, limits);
         DataSource analyticsDataSource = analytics == primary ? dataSource : SessionLimitedDataSource.wrap(analytics, limits);
         this.sessionLimits = limits;
@@ -104,6 +110,10 @@ public final class HonuaDb {
         this.buildMetrics = new BuildMetrics(dsl);
         this.buildDependencies = new BuildDependencies(dsl);
         this.operations = new Operations(primary, dsl);   // the pool as given: health reads its state
+        this.apiKeys = new ApiKeys(dsl);
+        this.keyProvider = keyProvider;
+        this.licenses = keyProvider.map(k -> new Licenses(dsl, k));
+        this.registryCredentials = keyProvider.map(k -> new RegistryCredentials(dsl, k));
     }
 
     private static DSLContext context(DataSource dataSource, List<ExecuteListener> listeners) {
@@ -116,7 +126,7 @@ public final class HonuaDb {
 
     /** Starts a builder over the primary (read-write) data source. */
     public static Builder builder(DataSource primary) {
-        return new Builder(Objects.requireNonNull(primary, "primary"));
+        return new Builder(Checks.notNull(primary, "primary"));
     }
 
     /** Options of a {@link HonuaDb}; every option has a default, {@code builder(ds).build()} equals {@code create(ds)}. */
@@ -128,6 +138,7 @@ public final class HonuaDb {
         private Duration slowQueryThreshold;
         private SessionLimits sessionLimits = SessionLimits.DEFAULTS;
         private final List<ExecuteListener> executeListeners = new ArrayList<>();
+        private KeyProvider keyProvider;
 
         private Builder(DataSource primary) {
             this.primary = primary;
@@ -136,12 +147,13 @@ public final class HonuaDb {
 
         /** Data source {@link HonuaDb#analytics()} reads from, typically a streaming read replica. Default: primary. */
         public Builder analyticsDataSource(DataSource replica) {
-            this.analyticsDataSource = Objects.requireNonNull(replica, "replica");
+            this.analyticsDataSource = Checks.notNull(replica, "replica");
             return this;
         }
 
+        /** Options of {@link HonuaDb#buildQueue()} (and of the tenant scopes' queues). Default {@link QueueOptions#DEFAULTS}. */
         public Builder queueOptions(QueueOptions options) {
-            this.queueOptions = Objects.requireNonNull(options, "options");
+            this.queueOptions = Checks.notNull(options, "options");
             return this;
         }
 
@@ -150,9 +162,9 @@ public final class HonuaDb {
          * statements are timed. Off unless called.
          */
         public Builder slowQueryThreshold(Duration threshold) {
-            Objects.requireNonNull(threshold, "threshold");
+            Checks.notNull(threshold, "threshold");
             if (threshold.isNegative()) {
-                throw new IllegalArgumentException("threshold must not be negative, got " + threshold);
+                throw new InvalidRequestException("threshold must not be negative, got " + threshold);
             }
             this.slowQueryThreshold = threshold;
             return this;
@@ -164,7 +176,7 @@ public final class HonuaDb {
          * leaves the server's and the role's settings alone.
          */
         public Builder sessionLimits(SessionLimits limits) {
-            this.sessionLimits = Objects.requireNonNull(limits, "limits");
+            this.sessionLimits = Checks.notNull(limits, "limits");
             return this;
         }
 
@@ -173,23 +185,39 @@ public final class HonuaDb {
          * slow-query listener; e.g. the meters of {@code honua-micrometer}. Call once per listener.
          */
         public Builder executeListener(ExecuteListener listener) {
-            executeListeners.add(Objects.requireNonNull(listener, "listener"));
+            executeListeners.add(Checks.notNull(listener, "listener"));
+            return this;
+        }
+
+        /**
+         * The key provider that encrypts license key copies and registry secrets; with it {@link HonuaDb#licenses()}
+         * and {@link HonuaDb#registryCredentials()} are available. Not set by default.
+         */
+        public Builder keyProvider(KeyProvider keys) {
+            this.keyProvider = Checks.notNull(keys, "keys");
             return this;
         }
 
         public HonuaDb build() {
             return new HonuaDb(primary, queueOptions, analyticsDataSource,
                     Optional.ofNullable(slowQueryThreshold).map(SlowQueryListener::new), sessionLimits,
-                    List.copyOf(executeListeners));
+                    List.copyOf(executeListeners), Optional.ofNullable(keyProvider));
         }
     }
 
+    /** Shortcut for {@code builder(dataSource).build()}: every option at its default. */
     public static HonuaDb create(DataSource dataSource) {
-        return new HonuaDb(Objects.requireNonNull(dataSource, "dataSource"), QueueOptions.DEFAULTS);
+        return new HonuaDb(Checks.notNull(dataSource, "dataSource"), QueueOptions.DEFAULTS);
     }
 
+    /**
+     * Shortcut for {@code builder(dataSource).queueOptions(queueOptions).build()}.
+     *
+     * @deprecated one way to set queue options: use {@link #builder(DataSource)} and {@link Builder#queueOptions}
+     */
+    @Deprecated
     public static HonuaDb create(DataSource dataSource, QueueOptions queueOptions) {
-        return new HonuaDb(Objects.requireNonNull(dataSource, "dataSource"), Objects.requireNonNull(queueOptions, "queueOptions"));
+        return builder(dataSource).queueOptions(queueOptions).build();
     }
 
     /** jOOQ settings every Honua DSLContext uses. */
@@ -278,19 +306,57 @@ public final class HonuaDb {
         return new MaintenanceScheduler(dsl, options);
     }
 
-    /** Licenses, with their key copies encrypted under {@code keys} (see {@link Licenses}). */
+    /**
+     * Licenses, with their key copies encrypted under the builder's {@link Builder#keyProvider key provider} (see
+     * {@link Licenses}); one instance per {@code HonuaDb}.
+     *
+     * @throws InvalidRequestException no key provider was given to the builder
+     */
+    public Licenses licenses() {
+        return licenses.orElseThrow(HonuaDb::noKeyProvider);
+    }
+
+    /**
+     * Licenses, with their key copies encrypted under {@code keys}: the cached instance when {@code keys} is the
+     * builder's key provider, else a new one.
+     *
+     * @deprecated give the key provider once: {@link Builder#keyProvider} and {@link #licenses()}
+     */
+    @Deprecated
     public Licenses licenses(KeyProvider keys) {
-        return new Licenses(dsl, keys);
+        Checks.notNull(keys, "keys");
+        return keyProvider.filter(k -> k == keys).isPresent() ? licenses() : new Licenses(dsl, keys);
     }
 
-    /** Registry credentials, encrypted under {@code keys} (see {@link RegistryCredentials}). */
+    /**
+     * Registry credentials, encrypted under the builder's {@link Builder#keyProvider key provider} (see
+     * {@link RegistryCredentials}); one instance per {@code HonuaDb}.
+     *
+     * @throws InvalidRequestException no key provider was given to the builder
+     */
+    public RegistryCredentials registryCredentials() {
+        return registryCredentials.orElseThrow(HonuaDb::noKeyProvider);
+    }
+
+    /**
+     * Registry credentials, encrypted under {@code keys}: the cached instance when {@code keys} is the builder's key
+     * provider, else a new one.
+     *
+     * @deprecated give the key provider once: {@link Builder#keyProvider} and {@link #registryCredentials()}
+     */
+    @Deprecated
     public RegistryCredentials registryCredentials(KeyProvider keys) {
-        return new RegistryCredentials(dsl, keys);
+        Checks.notNull(keys, "keys");
+        return keyProvider.filter(k -> k == keys).isPresent() ? registryCredentials() : new RegistryCredentials(dsl, keys);
     }
 
-    /** API keys for workers and services (see {@link ApiKeys}). */
+    private static InvalidRequestException noKeyProvider() {
+        return new InvalidRequestException("no key provider: build the HonuaDb with HonuaDb.builder(ds).keyProvider(keys)");
+    }
+
+    /** API keys for workers and services (see {@link ApiKeys}); one instance per {@code HonuaDb}. */
     public ApiKeys apiKeys() {
-        return new ApiKeys(dsl);
+        return apiKeys;
     }
 
     /** Build metrics: batch recording and bucketed series of {@code build_metrics} (see {@link BuildMetrics}). */

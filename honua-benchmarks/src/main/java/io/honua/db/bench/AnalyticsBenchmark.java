@@ -6,8 +6,8 @@ import io.honua.db.analytics.Analytics;
 import io.honua.db.analytics.CacheHitRate;
 import io.honua.db.analytics.CustomerBuildUsage;
 import io.honua.db.analytics.DailyBuildPerformance;
-import io.honua.db.analytics.LicenseQuotaUsage;
 import io.honua.db.analytics.QueueDepth;
+import io.honua.db.licensing.QuotaUsage;
 import java.sql.SQLException;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
@@ -89,12 +89,12 @@ public class AnalyticsBenchmark {
     }
 
     @Benchmark
-    public Optional<LicenseQuotaUsage> quota_lib() {
+    public Optional<QuotaUsage> quota_lib() {
         return analytics.licenseQuotaUsage(AnalyticsData.CUSTOMER);
     }
 
     @Benchmark
-    public Optional<LicenseQuotaUsage> quota_jdbc() throws SQLException {
+    public Optional<QuotaUsage> quota_jdbc() throws SQLException {
         return jdbc.quota(AnalyticsData.CUSTOMER);
     }
 

@@ -50,8 +50,11 @@ final class BenchPlan {
     static final List<Class<?>> BENCHMARKS = List.of(ClaimBenchmark.class, EnqueueBenchmark.class, LifecycleBenchmark.class,
             CacheBenchmark.class, CacheRecorderBenchmark.class, AnalyticsBenchmark.class, AppendBenchmark.class, MetricsBenchmark.class);
 
-    /** JMH iterations of one benchmark; {@code forkSeconds} is the planned cost of the fork and the trial set-up. */
-    record Timing(int forks, int warmups, int iterations, Duration time, double forkSeconds) {
+    /**
+     * JMH iterations of one benchmark; {@code forkSeconds} is the planned cost of the fork and the trial set-up;
+     * {@code lifecycleWarmUpCalls} the lifecycles {@link LifecycleBenchmark} runs for the JIT before measuring.
+     */
+    record Timing(int forks, int warmups, int iterations, Duration time, double forkSeconds, int lifecycleWarmUpCalls) {
         double budgetSeconds() {
             return forks * (forkSeconds + (warmups + iterations) * time.toMillis() / 1000.0);
         }
@@ -103,8 +106,8 @@ final class BenchPlan {
 
     // ---- the plans ---------------------------------------------------------------------------------------------
 
-    static final Timing QUICK = new Timing(1, 1, 2, Duration.ofSeconds(1), 2.5);
-    static final Timing FULL = new Timing(1, 3, 5, Duration.ofSeconds(2), 4);
+    static final Timing QUICK = new Timing(1, 1, 2, Duration.ofSeconds(1), 2.5, 1_000);
+    static final Timing FULL = new Timing(1, 3, 5, Duration.ofSeconds(2), 4, 2_000);
 
     /** The parameter values the quick plan uses where a benchmark declares several (the CI sizes for analytics). */
     static final Map<Class<?>, Map<String, String>> QUICK_PARAMS = Map.of(ClaimBenchmark.class, Map.of("n", "10"),
@@ -189,7 +192,7 @@ final class BenchPlan {
         return steps;
     }
 
-    static final Timing SMOKE = new Timing(1, 1, 1, Duration.ofMillis(500), 3);
+    static final Timing SMOKE = new Timing(1, 1, 1, Duration.ofMillis(500), 3, 100);
 
     static List<Step> smoke(Supplier<PostgresServer> servers) {
         List<Step> steps = new ArrayList<>();
@@ -241,8 +244,8 @@ final class BenchPlan {
         for (Bench b : benches) {
             boolean load = b.benchmark() == AnalyticsBenchmark.class && !loaded;
             loaded |= load;
-            // LifecycleBenchmark's trial set-up runs 2,000 lifecycles of each side (JIT warm-up) before measuring
-            double warmUp = b.benchmark() == LifecycleBenchmark.class ? 8 : 0;
+            // LifecycleBenchmark's trial set-up runs lifecycleWarmUpCalls lifecycles of the measured path (JIT warm-up)
+            double warmUp = b.benchmark() == LifecycleBenchmark.class ? t.lifecycleWarmUpCalls() / 250.0 : 0;
             steps.add(jmh(b, t, (load ? loadSeconds : 0) + warmUp));
         }
         return steps;
@@ -258,7 +261,10 @@ final class BenchPlan {
                     .measurementIterations(t.iterations())
                     .measurementTime(TimeValue.milliseconds(t.time().toMillis()))
                     .threads(b.threads())
-                    .jvmArgsAppend(run.jvm.toArray(String[]::new))
+                    // one call: a second jvmArgsAppend would replace the first
+                    .jvmArgsAppend(java.util.stream.Stream.concat(run.jvm.stream(),
+                            java.util.stream.Stream.of("-D" + LifecycleBenchmark.WARM_UP_PROPERTY + "=" + t.lifecycleWarmUpCalls()))
+                            .toArray(String[]::new))
                     .shouldFailOnError(true);
             b.params().forEach(o::param);
             Collection<RunResult> r = new Runner(o.build(), OutputFormatFactory.createFormatInstance(run.console.log(), VerboseMode.NORMAL)).run();

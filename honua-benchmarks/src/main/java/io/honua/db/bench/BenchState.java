@@ -4,7 +4,6 @@ import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import io.honua.db.HonuaDb;
 import io.honua.db.queue.BuildQueue;
-import io.honua.db.queue.QueueOptions;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
@@ -42,7 +41,7 @@ final class BenchState {
     }
 
     static BuildQueue queue(HikariDataSource ds) {
-        return HonuaDb.create(ds, QueueOptions.DEFAULTS).buildQueue();
+        return HonuaDb.create(ds).buildQueue();
     }
 
     static void exec(HikariDataSource ds, String sql) {

@@ -3,8 +3,9 @@ package io.honua.db.bench;
 import io.honua.db.analytics.CacheHitRate;
 import io.honua.db.analytics.CustomerBuildUsage;
 import io.honua.db.analytics.DailyBuildPerformance;
-import io.honua.db.analytics.LicenseQuotaUsage;
 import io.honua.db.analytics.QueueDepth;
+import io.honua.db.licensing.QuotaUsage;
+import io.honua.db.types.Tier;
 import java.math.BigDecimal;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -82,14 +83,14 @@ final class JdbcAnalytics {
         }
     }
 
-    Optional<LicenseQuotaUsage> quota(String customer) throws SQLException {
+    Optional<QuotaUsage> quota(String customer) throws SQLException {
         try (Connection c = ds.getConnection();
              PreparedStatement ps = c.prepareStatement(
                      "SELECT customer_id, tier, max_builds_per_month, builds_this_month, max_concurrent_builds, "
                              + "concurrent_builds, max_registries, registries_used FROM get_license_quota_usage(?)")) {
             ps.setString(1, customer);
             try (ResultSet rs = ps.executeQuery()) {
-                return rs.next() ? Optional.of(new LicenseQuotaUsage(rs.getString(1), rs.getString(2), rs.getInt(3),
+                return rs.next() ? Optional.of(new QuotaUsage(rs.getString(1), Tier.parse(rs.getString(2)), rs.getInt(3),
                         rs.getLong(4), rs.getInt(5), rs.getLong(6), rs.getInt(7), rs.getLong(8))) : Optional.empty();
             }
         }

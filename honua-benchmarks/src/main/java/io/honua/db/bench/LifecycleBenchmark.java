@@ -18,6 +18,7 @@ import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.infra.BenchmarkParams;
 import org.openjdk.jmh.infra.ThreadParams;
 
 /**
@@ -37,19 +38,24 @@ public class LifecycleBenchmark {
         NewBuild build;
 
         @Setup(Level.Trial)
-        public void setUp() {
+        public void setUp(BenchmarkParams params) {
             ds = BenchState.pool(20);
             queue = BenchState.queue(ds);
             jdbc = new JdbcQueue(ds);
             BenchData.ensureCustomer(ds);
             build = NewBuild.builder(BenchState.CUSTOMER).priority(5).build();
-            // JIT warm-up of both measured paths, the same count for library and baseline: at a few hundred
-            // lifecycles per second the JMH warm-up iterations alone run a path only a few thousand times, too few for
-            // C2 to compile jOOQ's deeper call chain, which then shows as library overhead that is not there later.
+            // JIT warm-up of the measured path, the same count for library and baseline (each runs in its own fork): at
+            // a few hundred lifecycles per second the JMH warm-up iterations alone run a path only a few thousand times,
+            // too few for C2 to compile jOOQ's deeper call chain, which then shows as library overhead that is not
+            // there later.
+            boolean library = params.getBenchmark().endsWith("_lib");
             try {
-                for (int i = 0; i < WARM_UP_CALLS; i++) {
-                    lib(this, "bench-warmup");
-                    jdbc(this, "bench-warmup");
+                for (int i = 0; i < Integer.getInteger(WARM_UP_PROPERTY, 2_000); i++) {
+                    if (library) {
+                        lib(this, "bench-warmup");
+                    } else {
+                        jdbc(this, "bench-warmup");
+                    }
                 }
             } catch (SQLException e) {
                 throw new IllegalStateException(e);
@@ -78,7 +84,8 @@ public class LifecycleBenchmark {
         }
     }
 
-    static final int WARM_UP_CALLS = 2_000;
+    /** System property: lifecycles of the measured path run for the JIT before measuring (default 2,000). */
+    static final String WARM_UP_PROPERTY = "honua.bench.lifecycleWarmUp";
 
     @Benchmark
     public Build lifecycle_lib(Shared s, Worker w) {

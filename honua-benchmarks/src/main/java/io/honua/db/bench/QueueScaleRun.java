@@ -16,7 +16,6 @@ import io.honua.db.queue.BuildQueue;
 import io.honua.db.queue.BuildWorker;
 import io.honua.db.queue.Completion;
 import io.honua.db.queue.NewBuild;
-import io.honua.db.queue.QueueOptions;
 import io.honua.db.schema.HonuaMigrations;
 import io.honua.db.testkit.PostgresServer;
 import java.io.PrintStream;
@@ -124,7 +123,7 @@ final class QueueScaleRun {
                         + "FROM generate_series(0, " + (queued - 1) + ") g");
                 exec(db.pool(), "VACUUM ANALYZE");
                 exec(db.pool(), "CHECKPOINT");
-                BuildQueue queue = HonuaDb.create(db.pool(), QueueOptions.DEFAULTS).buildQueue();
+                BuildQueue queue = HonuaDb.create(db.pool()).buildQueue();
                 for (int i = 0; i < 5; i++) {
                     queue.claim("warm-up", perClaim);
                 }
@@ -234,7 +233,7 @@ final class QueueScaleRun {
     }
 
     static double honua(HikariDataSource ds, int jobs, int customers) throws Exception {
-        BuildQueue queue = HonuaDb.create(ds, QueueOptions.DEFAULTS).buildQueue();
+        BuildQueue queue = HonuaDb.create(ds).buildQueue();
         for (int done = 0; done < jobs; done += 1000) {
             List<NewBuild> batch = new ArrayList<>();
             for (int i = done; i < Math.min(jobs, done + 1000); i++) {
@@ -317,7 +316,7 @@ final class QueueScaleRun {
         try (Db db = freshDatabase(server, "xmin", 12)) {
             exec(db.pool(), "INSERT INTO customers (customer_id, name, tier, subscription_status) "
                     + "SELECT 'xmin-' || g, 'Xmin ' || g, 'professional', 'active' FROM generate_series(1, 20) g");
-            BuildQueue queue = HonuaDb.create(db.pool(), QueueOptions.DEFAULTS).buildQueue();
+            BuildQueue queue = HonuaDb.create(db.pool()).buildQueue();
             long start = System.nanoTime();
             long pinFrom = start + before.toNanos();
             long pinTo = pinFrom + pin.toNanos();

@@ -1,28 +1,36 @@
 package io.honua.db.analytics;
 
+import static io.honua.db.internal.DbEnumConverter.dbEnum;
+import static io.honua.db.internal.ErrorTranslator.call;
 import static io.honua.db.schema.generated.Tables.BUILD_QUEUE;
 import static io.honua.db.schema.generated.Tables.CUSTOMER_BUILD_USAGE;
 import static io.honua.db.schema.generated.Tables.GET_BUILD_PERFORMANCE;
 import static io.honua.db.schema.generated.Tables.GET_CACHE_HIT_RATE;
 import static io.honua.db.schema.generated.Tables.GET_LICENSE_QUOTA_USAGE;
 
+import io.honua.db.internal.ErrorScope;
+import io.honua.db.internal.Capability;
 import io.honua.db.internal.Checks;
+import io.honua.db.internal.Direct;
 import io.honua.db.core.InvalidRequestException;
-import io.honua.db.internal.SqlErrors;
+import io.honua.db.licensing.QuotaUsage;
 import io.honua.db.schema.generated.tables.records.CustomerBuildUsageRecord;
 import io.honua.db.schema.generated.tables.records.GetCacheHitRateRecord;
 import io.honua.db.types.CustomerId;
+import io.honua.db.types.Tier;
+import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
+import java.time.OffsetDateTime;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.function.Supplier;
 import org.jooq.DSLContext;
 import org.jooq.Field;
 import org.jooq.Record5;
-import org.jooq.exception.DataAccessException;
 import org.jooq.impl.DSL;
 import org.jooq.impl.SQLDataType;
 
@@ -36,6 +44,8 @@ import org.jooq.impl.SQLDataType;
  * Thread-safe.
  */
 public final class Analytics {
+
+    private static final ErrorScope ERRORS = ErrorScope.of(Capability.ANALYTICS);
 
     /** Longest period a hit-rate query accepts, in days (10 years). */
     public static final int MAX_DAYS = 3660;
@@ -91,13 +101,33 @@ public final class Analytics {
     public Optional<CacheHitRate> cacheHitRate(String customerId, int days) {
         CustomerId.check(customerId);
         Checks.range(days, 1, MAX_DAYS, "days");
-        return call(() -> dsl.resultQuery(hitRateSql, customerId, days).coerce(GET_CACHE_HIT_RATE).fetchOptional(Analytics::hitRate));
+        if (Direct.applies(dsl)) {
+            return call(ERRORS, () -> Direct.query(dsl, hitRateSql, ps -> {
+                ps.setString(1, customerId);
+                ps.setInt(2, days);
+            }, rs -> rs.next() ? Optional.of(hitRateRow(rs)) : Optional.empty()));
+        }
+        return call(ERRORS, () -> dsl.resultQuery(hitRateSql, customerId, days).coerce(GET_CACHE_HIT_RATE).fetchOptional(Analytics::hitRate));
     }
 
     /** Hit rate of every customer with cache accesses in the last {@code days} UTC days, ordered by customer id. */
     public List<CacheHitRate> cacheHitRates(int days) {
         Checks.range(days, 1, MAX_DAYS, "days");
-        return call(() -> dsl.resultQuery(hitRatesSql, days).coerce(GET_CACHE_HIT_RATE).fetch(Analytics::hitRate));
+        if (Direct.applies(dsl)) {
+            return call(ERRORS, () -> Direct.query(dsl, hitRatesSql, ps -> ps.setInt(1, days), rs -> {
+                List<CacheHitRate> out = new ArrayList<>();
+                while (rs.next()) {
+                    out.add(hitRateRow(rs));
+                }
+                return out;
+            }));
+        }
+        return call(ERRORS, () -> dsl.resultQuery(hitRatesSql, days).coerce(GET_CACHE_HIT_RATE).fetch(Analytics::hitRate));
+    }
+
+    /** A row of {@code get_cache_hit_rate}, in the column order of the rendered statements. */
+    private static CacheHitRate hitRateRow(ResultSet rs) throws SQLException {
+        return new CacheHitRate(rs.getString(1), rs.getLong(2), rs.getLong(3), rs.getLong(4), rs.getBigDecimal(5));
     }
 
     private static CacheHitRate hitRate(GetCacheHitRateRecord r) {
@@ -107,10 +137,11 @@ public final class Analytics {
     // ---- licenses ---------------------------------------------------------------------------------------------------
 
     /** Quota usage under the customer's valid license ({@code get_license_quota_usage}); empty without one. */
-    public Optional<LicenseQuotaUsage> licenseQuotaUsage(String customerId) {
+    public Optional<QuotaUsage> licenseQuotaUsage(String customerId) {
         CustomerId.check(customerId);
-        return call(() -> dsl.resultQuery(quotaSql, customerId).coerce(GET_LICENSE_QUOTA_USAGE).fetchOptional(r -> new LicenseQuotaUsage(
-                r.getCustomerId(), r.getTier(), r.getMaxBuildsPerMonth(), r.getBuildsThisMonth(),
+        return call(ERRORS, () -> dsl.resultQuery(quotaSql, customerId).coerce(GET_LICENSE_QUOTA_USAGE).fetchOptional(r -> new QuotaUsage(
+                r.getCustomerId(), r.get(GET_LICENSE_QUOTA_USAGE.TIER, dbEnum(Tier.class)), r.getMaxBuildsPerMonth(),
+                r.getBuildsThisMonth(),
                 r.getMaxConcurrentBuilds(), r.getConcurrentBuilds(), r.getMaxRegistries(), r.getRegistriesUsed())));
     }
 
@@ -128,7 +159,7 @@ public final class Analytics {
         if (to.isBefore(from)) {
             throw new InvalidRequestException("to (" + to + ") is before from (" + from + ")");
         }
-        return call(() -> dsl.resultQuery(performanceSql, DSL.val(from, SQLDataType.LOCALDATE), DSL.val(to, SQLDataType.LOCALDATE))
+        return call(ERRORS, () -> dsl.resultQuery(performanceSql, DSL.val(from, SQLDataType.LOCALDATE), DSL.val(to, SQLDataType.LOCALDATE))
                 .coerce(GET_BUILD_PERFORMANCE).fetch(r -> new DailyBuildPerformance(
                 r.getDay(), r.getTotalBuilds(), r.getSucceeded(), r.getFailed(), Optional.ofNullable(r.getAvgDurationMs()),
                 Optional.ofNullable(r.getP95DurationMs()), Optional.ofNullable(r.getAvgCpuSeconds()),
@@ -138,12 +169,12 @@ public final class Analytics {
     /** Build usage of one live customer; empty when it does not exist or is soft-deleted. */
     public Optional<CustomerBuildUsage> customerBuildUsage(String customerId) {
         CustomerId.check(customerId);
-        return call(() -> dsl.resultQuery(usageSql, customerId).coerce(CUSTOMER_BUILD_USAGE).fetchOptional(Analytics::usage));
+        return call(ERRORS, () -> dsl.resultQuery(usageSql, customerId).coerce(CUSTOMER_BUILD_USAGE).fetchOptional(Analytics::usage));
     }
 
     /** Build usage of every live customer, ordered by customer id. */
     public List<CustomerBuildUsage> customerBuildUsage() {
-        return call(() -> dsl.selectFrom(CUSTOMER_BUILD_USAGE).orderBy(CUSTOMER_BUILD_USAGE.CUSTOMER_ID)
+        return call(ERRORS, () -> dsl.selectFrom(CUSTOMER_BUILD_USAGE).orderBy(CUSTOMER_BUILD_USAGE.CUSTOMER_ID)
                 .fetch(Analytics::usage));
     }
 
@@ -155,17 +186,19 @@ public final class Analytics {
 
     /** Queue depth now, in one statement over the queued and building rows only. */
     public QueueDepth queueDepth() {
-        Record5<Integer, Integer, Integer, Instant, Instant> r = call(() -> dsl.resultQuery(queueDepthSql)
+        if (Direct.applies(dsl)) {
+            return call(ERRORS, () -> Direct.query(dsl, queueDepthSql, ps -> { }, rs -> {
+                rs.next();
+                OffsetDateTime oldestQueued = rs.getObject(4, OffsetDateTime.class);
+                Instant at = rs.getObject(5, OffsetDateTime.class).toInstant();
+                return new QueueDepth(rs.getInt(1), rs.getInt(2), rs.getInt(3),
+                        Optional.ofNullable(oldestQueued).map(t -> Duration.between(t.toInstant(), at)));
+            }));
+        }
+        Record5<Integer, Integer, Integer, Instant, Instant> r = call(ERRORS, () -> dsl.resultQuery(queueDepthSql)
                 .coerce(queued, ready, building, oldest, now).fetchSingle());
         return new QueueDepth(r.value1(), r.value2(), r.value3(),
                 Optional.ofNullable(r.value4()).map(t -> Duration.between(t, r.value5())));
     }
 
-    private static <T> T call(Supplier<T> work) {
-        try {
-            return work.get();
-        } catch (DataAccessException e) {
-            throw SqlErrors.translate(e, "analytics");
-        }
-    }
 }

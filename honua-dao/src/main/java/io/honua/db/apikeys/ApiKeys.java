@@ -1,16 +1,17 @@
 package io.honua.db.apikeys;
 
+import static io.honua.db.internal.ErrorTranslator.call;
 import static io.honua.db.schema.generated.Tables.API_KEYS;
 import static io.honua.db.schema.generated.Tables.VERIFY_API_KEY;
 
+import io.honua.db.internal.ErrorScope;
+import io.honua.db.internal.Capability;
 import io.honua.db.core.UnknownCustomerException;
 import io.honua.db.internal.Checks;
 import io.honua.db.core.ConflictException;
 import io.honua.db.core.HonuaException;
-import io.honua.db.internal.SqlErrors;
 import io.honua.db.internal.Transactions;
 import io.honua.db.internal.Secrets;
-import io.honua.db.internal.LicenseErrors;
 import io.honua.db.schema.generated.Routines;
 import io.honua.db.schema.generated.tables.records.ApiKeysRecord;
 import io.honua.db.schema.generated.tables.records.VerifyApiKeyRecord;
@@ -18,9 +19,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
-import java.util.function.Supplier;
 import org.jooq.DSLContext;
-import org.jooq.exception.DataAccessException;
 
 /**
  * API keys for workers and services (seed 004): {@code hk_<8 base32>_<43 base64url>} (256 random bits after the
@@ -41,6 +40,8 @@ import org.jooq.exception.DataAccessException;
  */
 public final class ApiKeys {
 
+    private static final ErrorScope ERRORS = ErrorScope.of(Capability.API_KEYS);
+
     public static final String KEY_PREFIX = "hk_";
     private static final int MAX_PRESENTED_KEY = 200;
 
@@ -60,7 +61,7 @@ public final class ApiKeys {
         Checks.notNull(k, "apiKey");
         String prefix = KEY_PREFIX + Secrets.randomBase32(8);
         String key = prefix + "_" + Secrets.randomToken(32);
-        ApiKeysRecord r = call(() -> Transactions.inTenant(dsl, k.customerId(), tx -> {
+        ApiKeysRecord r = call(ERRORS, () -> Transactions.inTenant(dsl, k.customerId(), tx -> {
             UUID id = Routines.adminCreateApiKey(tx.configuration(), k.customerId(), k.name(), prefix, Secrets.sha256Hex(key),
                     k.scopes().stream().sorted().toArray(String[]::new), k.expiresAt().orElse(null));
             return tx.selectFrom(API_KEYS).where(API_KEYS.ID.eq(id)).fetchSingle();
@@ -75,7 +76,7 @@ public final class ApiKeys {
      */
     public ApiKeyCheck verify(String presentedKey) {
         Checks.text(presentedKey, "api key", MAX_PRESENTED_KEY);
-        List<VerifyApiKeyRecord> rows = call(() -> VERIFY_API_KEY(dsl.configuration(), Secrets.sha256Hex(presentedKey)));
+        List<VerifyApiKeyRecord> rows = call(ERRORS, () -> VERIFY_API_KEY(dsl.configuration(), Secrets.sha256Hex(presentedKey)));
         if (rows.isEmpty()) {
             return new ApiKeyCheck(ApiKeyCheck.Verdict.UNKNOWN, Optional.empty());
         }
@@ -91,7 +92,7 @@ public final class ApiKeys {
     /** Revokes a key (revoked_at = now()); idempotent, the first revocation time is kept. */
     public ApiKey revoke(String customerId, UUID apiKeyId) {
         Checks.notNull(apiKeyId, "apiKeyId");
-        return call(() -> Transactions.inTenant(dsl, customerId, tx -> {
+        return call(ERRORS.customer(customerId), () -> Transactions.inTenant(dsl, customerId, tx -> {
             Routines.revokeApiKey(tx.configuration(), customerId, apiKeyId);
             ApiKeysRecord r = tx.selectFrom(API_KEYS).where(API_KEYS.ID.eq(apiKeyId).and(API_KEYS.CUSTOMER_ID.eq(customerId))).fetchOne();
             if (r == null) {
@@ -103,13 +104,13 @@ public final class ApiKeys {
 
     /** The customer's keys (revoked ones too), oldest first; never the key values. */
     public List<ApiKey> list(String customerId) {
-        return call(() -> Transactions.inTenant(dsl, customerId, tx -> tx.selectFrom(API_KEYS)
+        return call(ERRORS.customer(customerId), () -> Transactions.inTenant(dsl, customerId, tx -> tx.selectFrom(API_KEYS)
                 .where(API_KEYS.CUSTOMER_ID.eq(customerId)).orderBy(API_KEYS.CREATED_AT, API_KEYS.ID).fetch(ApiKeys::of)));
     }
 
     public Optional<ApiKey> find(String customerId, UUID apiKeyId) {
         Checks.notNull(apiKeyId, "apiKeyId");
-        return call(() -> Transactions.inTenant(dsl, customerId, tx -> tx.selectFrom(API_KEYS)
+        return call(ERRORS.customer(customerId), () -> Transactions.inTenant(dsl, customerId, tx -> tx.selectFrom(API_KEYS)
                 .where(API_KEYS.ID.eq(apiKeyId).and(API_KEYS.CUSTOMER_ID.eq(customerId))).fetchOptional().map(ApiKeys::of)));
     }
 
@@ -122,27 +123,4 @@ public final class ApiKeys {
         return scopes == null ? List.of() : Arrays.stream(scopes).sorted().toList();
     }
 
-    private static <T> T call(Supplier<T> action) {
-        try {
-            return action.get();
-        } catch (DataAccessException e) {
-            Optional<HonuaException> own = SqlErrors.thrownByHonua(e);
-            if (own.isPresent()) {
-                throw own.get();
-            }
-            String constraint = SqlErrors.constraint(e).orElse("");
-            String message = SqlErrors.serverMessage(e);
-            if (LicenseErrors.UNKNOWN_CUSTOMER.equals(e.sqlState())
-                    || SqlErrors.FOREIGN_KEY_VIOLATION.equals(e.sqlState()) && constraint.contains("customer")) {
-                throw new UnknownCustomerException("unknown customer: " + message, e);
-            }
-            if (LicenseErrors.UNKNOWN_API_KEY.equals(e.sqlState())) {
-                throw new UnknownApiKeyException(message);
-            }
-            if (SqlErrors.UNIQUE_VIOLATION.equals(e.sqlState())) {
-                throw new ConflictException("an unrevoked API key with this name exists: " + message, e);
-            }
-            throw SqlErrors.translate(e, "api keys");
-        }
-    }
 }

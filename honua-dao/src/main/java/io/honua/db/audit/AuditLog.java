@@ -1,10 +1,12 @@
 package io.honua.db.audit;
 
+import static io.honua.db.internal.ErrorTranslator.call;
 import static io.honua.db.schema.generated.Tables.AUDIT_EVENTS;
 
+import io.honua.db.internal.ErrorScope;
+import io.honua.db.internal.Capability;
 import io.honua.db.internal.Checks;
 import io.honua.db.core.InvalidRequestException;
-import io.honua.db.internal.SqlErrors;
 import io.honua.db.internal.Transactions;
 import io.honua.db.schema.generated.Routines;
 import io.honua.db.schema.generated.tables.AuditEvents;
@@ -12,12 +14,10 @@ import io.honua.db.types.CustomerId;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.function.Supplier;
 import org.jooq.DSLContext;
 import org.jooq.Field;
 import org.jooq.JSONB;
 import org.jooq.Record5;
-import org.jooq.exception.DataAccessException;
 
 /**
  * The append-only, hash-chained audit trail ({@code audit_events}).
@@ -37,6 +37,8 @@ import org.jooq.exception.DataAccessException;
  */
 public final class AuditLog {
 
+    private static final ErrorScope ERRORS = ErrorScope.of(Capability.AUDIT);
+
     private static final int MAX_PAGE = 10_000;
     private static final int VERIFY_BATCH = 5_000;
 
@@ -55,7 +57,7 @@ public final class AuditLog {
         Checks.text(event.entityType(), "entityType", 100);
         event.entityId().ifPresent(id -> Checks.text(id, "entityId", 200));
         Checks.text(event.detailsJson(), "detailsJson", 1_000_000);
-        return call(() -> Transactions.inTenant(dsl, tenantId, tx -> AuditEvent.of(tx.insertInto(AUDIT_EVENTS)
+        return call(ERRORS.customer(tenantId), () -> Transactions.inTenant(dsl, tenantId, tx -> AuditEvent.of(tx.insertInto(AUDIT_EVENTS)
                 .set(AUDIT_EVENTS.TENANT_ID, tenantId)
                 .set(AUDIT_EVENTS.ACTOR, event.actor().orElse(null))
                 .set(AUDIT_EVENTS.ACTION, event.action())
@@ -75,7 +77,7 @@ public final class AuditLog {
         if (afterSeq < 0) {
             throw new InvalidRequestException("afterSeq must be >= 0, got " + afterSeq);
         }
-        return call(() -> Transactions.inTenant(dsl, tenantId, tx -> tx.selectFrom(AUDIT_EVENTS)
+        return call(ERRORS.customer(tenantId), () -> Transactions.inTenant(dsl, tenantId, tx -> tx.selectFrom(AUDIT_EVENTS)
                 .where(AUDIT_EVENTS.TENANT_ID.eq(tenantId)).and(AUDIT_EVENTS.SEQ.gt(afterSeq))
                 .orderBy(AUDIT_EVENTS.SEQ).limit(limit).fetch(AuditEvent::of)));
     }
@@ -86,7 +88,7 @@ public final class AuditLog {
         Checks.text(entityType, "entityType", 100);
         Checks.text(entityId, "entityId", 200);
         Checks.range(limit, 1, MAX_PAGE, "limit");
-        return call(() -> Transactions.inTenant(dsl, tenantId, tx -> tx.selectFrom(AUDIT_EVENTS)
+        return call(ERRORS.customer(tenantId), () -> Transactions.inTenant(dsl, tenantId, tx -> tx.selectFrom(AUDIT_EVENTS)
                 .where(AUDIT_EVENTS.TENANT_ID.eq(tenantId)).and(AUDIT_EVENTS.ENTITY_TYPE.eq(entityType))
                 .and(AUDIT_EVENTS.ENTITY_ID.eq(entityId))
                 .orderBy(AUDIT_EVENTS.SEQ).limit(limit).fetch(AuditEvent::of)));
@@ -110,7 +112,7 @@ public final class AuditLog {
         String lastHash = "0".repeat(64);
         while (true) {
             long after = lastSeq;
-            List<Record5<Long, Long, String, String, String>> batch = call(() -> Transactions.inTenant(dsl, tenantId, tx ->
+            List<Record5<Long, Long, String, String, String>> batch = call(ERRORS.customer(tenantId), () -> Transactions.inTenant(dsl, tenantId, tx ->
                     tx.select(e.ID, e.SEQ, e.PREV_HASH, e.HASH, expected).from(e)
                             .where(e.TENANT_ID.eq(tenantId)).and(e.SEQ.gt(after))
                             .orderBy(e.SEQ).limit(VERIFY_BATCH).fetch()));
@@ -143,14 +145,4 @@ public final class AuditLog {
         CustomerId.check(tenantId);
     }
 
-    private static <T> T call(Supplier<T> action) {
-        try {
-            return action.get();
-        } catch (DataAccessException e) {
-            if ("42501".equals(e.sqlState())) {
-                throw new io.honua.db.tenancy.TenantAccessDeniedException("audit log: " + SqlErrors.serverMessage(e), e);
-            }
-            throw SqlErrors.translate(e, "audit log");
-        }
-    }
 }

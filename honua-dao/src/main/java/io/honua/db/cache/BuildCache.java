@@ -1,30 +1,30 @@
 package io.honua.db.cache;
 
+import static io.honua.db.internal.ErrorTranslator.call;
 import static io.honua.db.schema.generated.Tables.BUILD_CACHE_REGISTRY;
 import static io.honua.db.schema.generated.Tables.CACHE_LOOKUP;
 import static io.honua.db.schema.generated.Tables.CACHE_LOOKUP_AND_RECORD;
 import static io.honua.db.schema.generated.Tables.CACHE_REGISTER;
 
+import io.honua.db.internal.ErrorScope;
+import io.honua.db.internal.Capability;
 import io.honua.db.internal.Checks;
-import io.honua.db.core.HonuaException;
 import io.honua.db.core.InvalidRequestException;
 import io.honua.db.core.NotFoundException;
-import io.honua.db.internal.SqlErrors;
 import io.honua.db.schema.generated.Routines;
 import io.honua.db.schema.generated.tables.records.BuildCacheRegistryRecord;
 import io.honua.db.types.CustomerId;
 import io.honua.db.types.Tier;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.UUID;
-import java.util.function.Supplier;
 import java.util.regex.Pattern;
 import org.jooq.DSLContext;
 import org.jooq.Result;
-import org.jooq.exception.DataAccessException;
 import org.jooq.types.YearToSecond;
 
 /**
@@ -55,8 +55,8 @@ import org.jooq.types.YearToSecond;
  */
 public final class BuildCache {
 
-    static final String UNKNOWN_CUSTOMER = "HN404";
-    static final String TIER_NOT_ALLOWED = "HN403";
+    private static final ErrorScope ERRORS = ErrorScope.of(Capability.CACHE);
+
     private static final Pattern HASH = Pattern.compile("[0-9a-f]{64}");
     static final int MAX_BATCH = 10_000;
 
@@ -88,7 +88,7 @@ public final class BuildCache {
     public Optional<CacheEntry> lookup(String customerId, String manifestHash, Tier tier) {
         checkAccess(customerId, manifestHash, tier);
         Result<BuildCacheRegistryRecord> r =
-                call(() -> dsl.resultQuery(lookupSql, customerId, manifestHash, tier.dbValue()).coerce(CACHE_LOOKUP).fetch());
+                call(ERRORS.customer(customerId), () -> dsl.resultQuery(lookupSql, customerId, manifestHash, tier.dbValue()).coerce(CACHE_LOOKUP).fetch());
         return r.isEmpty() ? Optional.empty() : Optional.of(CacheEntry.of(r.get(0)));
     }
 
@@ -98,7 +98,7 @@ public final class BuildCache {
      */
     public Optional<CacheEntry> lookupAndRecord(String customerId, String manifestHash, Tier tier) {
         checkAccess(customerId, manifestHash, tier);
-        Result<BuildCacheRegistryRecord> r = call(() -> dsl.resultQuery(lookupAndRecordSql, customerId, manifestHash, tier.dbValue())
+        Result<BuildCacheRegistryRecord> r = call(ERRORS.customer(customerId), () -> dsl.resultQuery(lookupAndRecordSql, customerId, manifestHash, tier.dbValue())
                 .coerce(CACHE_LOOKUP_AND_RECORD).fetch());
         return r.isEmpty() ? Optional.empty() : Optional.of(CacheEntry.of(r.get(0)));
     }
@@ -110,9 +110,9 @@ public final class BuildCache {
      */
     public Optional<Tier> licenseTier(String customerId) {
         checkCustomer(customerId);
-        Integer rank = call(() -> Routines.customerCacheTierRank(dsl.configuration(), customerId));
+        Integer rank = call(ERRORS.customer(customerId), () -> Routines.customerCacheTierRank(dsl.configuration(), customerId));
         if (rank == null) {
-            throw new NotFoundException("unknown customer " + customerId);
+            throw new io.honua.db.core.UnknownCustomerException("unknown customer " + customerId).initCustomerId(customerId);
         }
         return rank == 0 ? Optional.empty() : Optional.of(Tier.values()[rank - 1]);
     }
@@ -121,7 +121,7 @@ public final class BuildCache {
     public Optional<CacheEntry> entry(String manifestHash, Tier tier) {
         checkHash(manifestHash);
         Checks.notNull(tier, "tier");
-        return call(() -> dsl.selectFrom(BUILD_CACHE_REGISTRY)
+        return call(ERRORS, () -> dsl.selectFrom(BUILD_CACHE_REGISTRY)
                 .where(BUILD_CACHE_REGISTRY.MANIFEST_HASH.eq(manifestHash))
                 .and(BUILD_CACHE_REGISTRY.TIER.eq(tier.dbValue()))
                 .fetchOptional()
@@ -139,7 +139,7 @@ public final class BuildCache {
      */
     public CacheEntry register(NewCacheEntry entry) {
         Checks.notNull(entry, "entry");
-        Result<BuildCacheRegistryRecord> r = call(() -> CACHE_REGISTER(dsl.configuration(), entry.customerId(), entry.manifestHash(),
+        Result<BuildCacheRegistryRecord> r = call(ERRORS, () -> CACHE_REGISTER(dsl.configuration(), entry.customerId(), entry.manifestHash(),
                 entry.tier().dbValue(), entry.imageReference(), entry.imageDigest(), entry.imageSizeBytes(), entry.layerCount(),
                 (int) entry.buildDuration().toSeconds(), entry.expiresAt().orElse(null)));
         return CacheEntry.of(r.get(0));
@@ -156,7 +156,7 @@ public final class BuildCache {
      */
     public long record(String customerId, String manifestHash, Tier tier, boolean hit) {
         checkAccess(customerId, manifestHash, tier);
-        return call(() -> dsl.resultQuery(recordSql, customerId, manifestHash, tier.dbValue(), hit).fetchSingle().get(0, Long.class));
+        return call(ERRORS.customer(customerId), () -> dsl.resultQuery(recordSql, customerId, manifestHash, tier.dbValue(), hit).fetchSingle().get(0, Long.class));
     }
 
     /**
@@ -170,7 +170,7 @@ public final class BuildCache {
     public List<Integer> recordBatch(UUID batchId, List<AccessEvent> events) {
         Checks.notNull(batchId, "batchId");
         checkBatch(events);
-        return call(() -> writeBatch(dsl, batchId, events));
+        return call(ERRORS, () -> writeBatch(dsl, batchId, events));
     }
 
     static void checkBatch(List<AccessEvent> events) {
@@ -220,7 +220,7 @@ public final class BuildCache {
         if (olderThan.toSeconds() < 60) {
             throw new InvalidRequestException("olderThan must be at least 1 minute, got " + olderThan);
         }
-        return call(() -> Routines.pruneCacheAccessBatches(dsl.configuration(), YearToSecond.valueOf(olderThan)));
+        return call(ERRORS, () -> Routines.pruneCacheAccessBatches(dsl.configuration(), YearToSecond.valueOf(olderThan)));
     }
 
     // ---- checks and errors ----------------------------------------------------------------------------------------
@@ -243,24 +243,4 @@ public final class BuildCache {
         CustomerId.check(customerId);
     }
 
-    private static <T> T call(Supplier<T> action) {
-        try {
-            return action.get();
-        } catch (DataAccessException e) {
-            throw translate(e);
-        }
-    }
-
-    static HonuaException translate(DataAccessException e) {
-        Optional<HonuaException> own = SqlErrors.thrownByHonua(e);
-        if (own.isPresent()) {
-            return own.get();
-        }
-        String state = e.sqlState() == null ? "" : e.sqlState();
-        return switch (state) {
-            case UNKNOWN_CUSTOMER -> new NotFoundException(SqlErrors.serverMessage(e), e);
-            case TIER_NOT_ALLOWED -> new TierNotAllowedException(SqlErrors.serverMessage(e), e);
-            default -> SqlErrors.translate(e, "build cache");
-        };
-    }
 }

@@ -398,7 +398,7 @@ public final class CacheAccessRecorder implements AutoCloseable {
         // data and syntax errors do not heal by retrying; everything else (08 connection, 40 rollback, 53 resources,
         // 55 lock/object state, 57 operator intervention, timeouts, and 42501 missing privilege: an operator may grant
         // it back) may
-        if (state.equals("42501")) {
+        if (io.honua.db.internal.SqlState.INSUFFICIENT_PRIVILEGE.code().equals(state)) {
             return false;
         }
         return state.startsWith("22") || state.startsWith("23") || state.startsWith("42") || state.startsWith("2B")

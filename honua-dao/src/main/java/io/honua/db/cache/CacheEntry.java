@@ -1,5 +1,8 @@
 package io.honua.db.cache;
 
+import static io.honua.db.internal.DbEnumConverter.dbEnum;
+import static io.honua.db.schema.generated.Tables.BUILD_CACHE_REGISTRY;
+
 import io.honua.db.schema.generated.tables.records.BuildCacheRegistryRecord;
 import io.honua.db.types.Tier;
 import java.time.Duration;
@@ -33,7 +36,7 @@ public record CacheEntry(
         return new CacheEntry(
                 r.getId(),
                 r.getManifestHash(),
-                Tier.fromDb(r.getTier()),
+                r.get(BUILD_CACHE_REGISTRY.TIER, dbEnum(Tier.class)),
                 r.getImageReference(),
                 r.getImageDigest(),
                 r.getImageSizeBytes(),

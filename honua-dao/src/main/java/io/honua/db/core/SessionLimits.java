@@ -1,7 +1,6 @@
 package io.honua.db.core;
 
 import java.time.Duration;
-import java.util.Objects;
 
 /**
  * Time limits every database session opened through a {@code HonuaDb} runs with: {@code lock_timeout},
@@ -16,6 +15,8 @@ import java.util.Objects;
  * {@code RESET ALL} / {@code DISCARD ALL} on a pooled connection removes them until the library sees a new physical
  * connection. They limit the library's own sessions only: sessions other clients open (psql, another service) need
  * the server-side settings README's security section lists ({@code ALTER ROLE <login role> SET ...}).
+ *
+ * <p>Invalid values (null, negative, above {@code Integer.MAX_VALUE} ms) throw {@link InvalidRequestException}.
  *
  * @param lockTimeout              longest wait for a lock per statement (default 10 s)
  * @param statementTimeout         longest run of one statement (default 5 min)
@@ -57,12 +58,14 @@ public record SessionLimits(Duration lockTimeout, Duration statementTimeout, Dur
     }
 
     private static void check(Duration d, String name) {
-        Objects.requireNonNull(d, name);
-        if (d.isNegative()) {
-            throw new IllegalArgumentException(name + " must not be negative, got " + d);
+        if (d == null) {
+            throw new InvalidRequestException(name + " must not be null");
         }
-        if (d.toMillis() > Integer.MAX_VALUE) {
-            throw new IllegalArgumentException(name + " must be at most " + Integer.MAX_VALUE + " ms, got " + d);
+        if (d.isNegative()) {
+            throw new InvalidRequestException(name + " must not be negative, got " + d);
+        }
+        if (d.compareTo(Duration.ofMillis(Integer.MAX_VALUE)) > 0) {
+            throw new InvalidRequestException(name + " must be at most " + Integer.MAX_VALUE + " ms, got " + d);
         }
     }
 }

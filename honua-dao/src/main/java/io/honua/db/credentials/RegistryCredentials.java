@@ -1,30 +1,29 @@
 package io.honua.db.credentials;
 
+import static io.honua.db.internal.ErrorTranslator.call;
 import static io.honua.db.schema.generated.Tables.INVALID_REGISTRY_CREDENTIALS;
 import static io.honua.db.schema.generated.Tables.REGISTRY_CREDENTIALS;
 
+import io.honua.db.internal.ErrorScope;
+import io.honua.db.internal.Capability;
 import io.honua.db.core.UnknownCustomerException;
 import io.honua.db.internal.Checks;
 import io.honua.db.core.ConflictException;
 import io.honua.db.core.HonuaException;
 import io.honua.db.core.InvalidRequestException;
-import io.honua.db.internal.SqlErrors;
 import io.honua.db.internal.Transactions;
 import io.honua.db.internal.EnvelopeCipher;
 import io.honua.db.crypto.KeyProvider;
 import io.honua.db.crypto.KeyRotation;
 import io.honua.db.crypto.RotationReport;
-import io.honua.db.internal.LicenseErrors;
 import io.honua.db.schema.generated.Routines;
 import io.honua.db.schema.generated.tables.records.RegistryCredentialsRecord;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
-import java.util.function.Supplier;
 import org.jooq.DSLContext;
 import org.jooq.Record;
-import org.jooq.exception.DataAccessException;
 import org.jooq.impl.DSL;
 
 /**
@@ -45,6 +44,8 @@ import org.jooq.impl.DSL;
  * Tenant-owned rows are read and written in {@link Transactions#inTenant}. Thread-safe; share one instance.
  */
 public final class RegistryCredentials {
+
+    private static final ErrorScope ERRORS = ErrorScope.of(Capability.CREDENTIALS);
 
     private static final int DEFAULT_CHUNK = 500;
     private static final int MAX_ERROR = 2000;
@@ -68,7 +69,7 @@ public final class RegistryCredentials {
     public Credential store(NewCredential c) {
         Checks.notNull(c, "credential");
         EnvelopeCipher.Sealed sealed = cipher.sealText(cipher.keys().currentKeyId(), c.secret(), context(c.customerId()));
-        return call(() -> Transactions.inTenant(dsl, c.customerId(), tx -> Credential.of(tx.insertInto(REGISTRY_CREDENTIALS)
+        return call(ERRORS, () -> Transactions.inTenant(dsl, c.customerId(), tx -> Credential.of(tx.insertInto(REGISTRY_CREDENTIALS)
                 .set(REGISTRY_CREDENTIALS.CUSTOMER_ID, c.customerId())
                 .set(REGISTRY_CREDENTIALS.REGISTRY_TYPE, c.type().dbValue())
                 .set(REGISTRY_CREDENTIALS.REGISTRY_NAME, c.name())
@@ -82,14 +83,14 @@ public final class RegistryCredentials {
 
     /** The customer's credentials (active and revoked), by name; no secrets. */
     public List<Credential> list(String customerId) {
-        return call(() -> Transactions.inTenant(dsl, customerId, tx -> tx.selectFrom(REGISTRY_CREDENTIALS)
+        return call(ERRORS.customer(customerId), () -> Transactions.inTenant(dsl, customerId, tx -> tx.selectFrom(REGISTRY_CREDENTIALS)
                 .where(REGISTRY_CREDENTIALS.CUSTOMER_ID.eq(customerId))
                 .orderBy(REGISTRY_CREDENTIALS.REGISTRY_NAME).fetch(Credential::of)));
     }
 
     public Optional<Credential> find(String customerId, UUID credentialId) {
         Checks.notNull(credentialId, "credentialId");
-        return call(() -> Transactions.inTenant(dsl, customerId, tx -> tx.selectFrom(REGISTRY_CREDENTIALS)
+        return call(ERRORS.customer(customerId), () -> Transactions.inTenant(dsl, customerId, tx -> tx.selectFrom(REGISTRY_CREDENTIALS)
                 .where(REGISTRY_CREDENTIALS.ID.eq(credentialId).and(REGISTRY_CREDENTIALS.CUSTOMER_ID.eq(customerId)))
                 .fetchOptional().map(Credential::of)));
     }
@@ -104,7 +105,7 @@ public final class RegistryCredentials {
      */
     public RevealedCredential reveal(String customerId, UUID credentialId) {
         Checks.notNull(credentialId, "credentialId");
-        RegistryCredentialsRecord r = call(() -> Transactions.inTenant(dsl, customerId, tx -> require(tx, customerId, credentialId)));
+        RegistryCredentialsRecord r = call(ERRORS.customer(customerId), () -> Transactions.inTenant(dsl, customerId, tx -> require(tx, customerId, credentialId)));
         if (!Boolean.TRUE.equals(r.getIsActive())) {
             throw new ConflictException("credential " + credentialId + " is revoked");
         }
@@ -120,11 +121,11 @@ public final class RegistryCredentials {
             throw new InvalidRequestException("secret must be 1.." + NewCredential.MAX_SECRET + " characters");
         }
         EnvelopeCipher.Sealed sealed = cipher.sealText(cipher.keys().currentKeyId(), newSecret, context(customerId));
-        return call(() -> Transactions.inTenant(dsl, customerId, tx -> {
+        return call(ERRORS.customer(customerId), () -> Transactions.inTenant(dsl, customerId, tx -> {
             RegistryCredentialsRecord r = tx.update(REGISTRY_CREDENTIALS)
                     .set(REGISTRY_CREDENTIALS.ENCRYPTED_SECRET, sealed.ciphertext())
                     .set(REGISTRY_CREDENTIALS.ENCRYPTION_KEY_ID, sealed.keyId())
-                    .set(REGISTRY_CREDENTIALS.VALIDATION_STATUS, ValidationStatus.PENDING.dbValue())
+                    .set(REGISTRY_CREDENTIALS.VALIDATION_STATUS, CredentialValidationStatus.PENDING.dbValue())
                     .setNull(REGISTRY_CREDENTIALS.VALIDATION_ERROR)
                     .where(REGISTRY_CREDENTIALS.ID.eq(credentialId).and(REGISTRY_CREDENTIALS.CUSTOMER_ID.eq(customerId)))
                     .and(REGISTRY_CREDENTIALS.IS_ACTIVE)
@@ -141,16 +142,16 @@ public final class RegistryCredentials {
      * Records the outcome of checking the credential against its registry: status VALID, INVALID or EXPIRED, the
      * error (kept for INVALID / EXPIRED, cleared for VALID), and {@code last_validated_at = now()}.
      */
-    public Credential recordValidation(String customerId, UUID credentialId, ValidationStatus status, Optional<String> error) {
+    public Credential recordValidation(String customerId, UUID credentialId, CredentialValidationStatus status, Optional<String> error) {
         Checks.notNull(credentialId, "credentialId");
         Checks.notNull(status, "status");
         Checks.notNull(error, "error");
-        if (status == ValidationStatus.PENDING) {
+        if (status == CredentialValidationStatus.PENDING) {
             throw new InvalidRequestException("a validation outcome is VALID, INVALID or EXPIRED, not PENDING");
         }
         error.ifPresent(e -> Checks.text(e, "error", MAX_ERROR));
-        String storedError = status == ValidationStatus.VALID ? null : error.orElse(null);
-        return call(() -> Transactions.inTenant(dsl, customerId, tx -> {
+        String storedError = status == CredentialValidationStatus.VALID ? null : error.orElse(null);
+        return call(ERRORS.customer(customerId), () -> Transactions.inTenant(dsl, customerId, tx -> {
             RegistryCredentialsRecord r = tx.update(REGISTRY_CREDENTIALS)
                     .set(REGISTRY_CREDENTIALS.VALIDATION_STATUS, status.dbValue())
                     .set(REGISTRY_CREDENTIALS.VALIDATION_ERROR, storedError)
@@ -167,7 +168,7 @@ public final class RegistryCredentials {
     /** Deactivates a credential (revoked_at = now()). Idempotent: revoking again keeps the first time. */
     public Credential revoke(String customerId, UUID credentialId) {
         Checks.notNull(credentialId, "credentialId");
-        return call(() -> Transactions.inTenant(dsl, customerId, tx -> {
+        return call(ERRORS.customer(customerId), () -> Transactions.inTenant(dsl, customerId, tx -> {
             tx.update(REGISTRY_CREDENTIALS).set(REGISTRY_CREDENTIALS.IS_ACTIVE, false)
                     .set(REGISTRY_CREDENTIALS.REVOKED_AT, DSL.currentInstant())
                     .where(REGISTRY_CREDENTIALS.ID.eq(credentialId).and(REGISTRY_CREDENTIALS.CUSTOMER_ID.eq(customerId)))
@@ -178,22 +179,22 @@ public final class RegistryCredentials {
 
     /** {@code revoke_expired_credentials()}: revokes credentials invalid for 7+ days or past their expiry; all customers. */
     public int revokeExpired() {
-        Integer n = call(() -> Routines.revokeExpiredCredentials(dsl.configuration()));
+        Integer n = call(ERRORS, () -> Routines.revokeExpiredCredentials(dsl.configuration()));
         return n == null ? 0 : n;
     }
 
     /** Active credentials of all customers whose last validation failed, longest-failing first. */
     public List<InvalidCredential> invalidCredentials() {
-        return call(() -> INVALID_REGISTRY_CREDENTIALS(dsl.configuration()).map(r -> new InvalidCredential(r.getId(),
+        return call(ERRORS, () -> INVALID_REGISTRY_CREDENTIALS(dsl.configuration()).map(r -> new InvalidCredential(r.getId(),
                 r.getCustomerId(), r.getRegistryName(), Optional.ofNullable(r.getValidationError()),
                 Optional.ofNullable(r.getLastValidatedAt()))));
     }
 
     /** Active credentials of one customer whose last validation failed, by name. */
     public List<Credential> invalidCredentials(String customerId) {
-        return call(() -> Transactions.inTenant(dsl, customerId, tx -> tx.selectFrom(REGISTRY_CREDENTIALS)
+        return call(ERRORS.customer(customerId), () -> Transactions.inTenant(dsl, customerId, tx -> tx.selectFrom(REGISTRY_CREDENTIALS)
                 .where(REGISTRY_CREDENTIALS.CUSTOMER_ID.eq(customerId)).and(REGISTRY_CREDENTIALS.IS_ACTIVE)
-                .and(REGISTRY_CREDENTIALS.VALIDATION_STATUS.eq(ValidationStatus.INVALID.dbValue()))
+                .and(REGISTRY_CREDENTIALS.VALIDATION_STATUS.eq(CredentialValidationStatus.INVALID.dbValue()))
                 .orderBy(REGISTRY_CREDENTIALS.REGISTRY_NAME).fetch(Credential::of)));
     }
 
@@ -211,7 +212,7 @@ public final class RegistryCredentials {
      * @throws io.honua.db.crypto.UnknownKeyException when the key provider has no {@code newKeyId} (nothing changed)
      */
     public RotationReport rotate(String newKeyId, int chunkSize) {
-        return call(() -> KeyRotation.run(dsl, cipher.keys(), "registry_credentials", newKeyId, chunkSize, (tx, id, oldKeyId) -> {
+        return call(ERRORS, () -> KeyRotation.run(dsl, cipher.keys(), "registry_credentials", newKeyId, chunkSize, (tx, id, oldKeyId) -> {
             Record r = tx.select(REGISTRY_CREDENTIALS.CUSTOMER_ID, REGISTRY_CREDENTIALS.ENCRYPTED_SECRET).from(REGISTRY_CREDENTIALS)
                     .where(REGISTRY_CREDENTIALS.ID.eq(id).and(REGISTRY_CREDENTIALS.ENCRYPTION_KEY_ID.eq(oldKeyId)))
                     .forUpdate().fetchOne();
@@ -234,7 +235,7 @@ public final class RegistryCredentials {
 
     /** Rows per key id in every table holding envelope ciphertexts ({@code table -> keyId -> rows}). */
     public Map<String, Map<String, Long>> keyUsage() {
-        return call(() -> KeyRotation.keyUsage(dsl));
+        return call(ERRORS, () -> KeyRotation.keyUsage(dsl));
     }
 
     // ---- internals ------------------------------------------------------------------------------------------------
@@ -252,31 +253,4 @@ public final class RegistryCredentials {
         return r;
     }
 
-    private static <T> T call(Supplier<T> action) {
-        try {
-            return action.get();
-        } catch (DataAccessException e) {
-            throw translate(e);
-        }
-    }
-
-    static RuntimeException translate(DataAccessException e) {
-        Optional<HonuaException> own = SqlErrors.thrownByHonua(e);
-        if (own.isPresent()) {
-            return own.get();
-        }
-        Optional<HonuaException> licensing = LicenseErrors.translate(e);
-        if (licensing.isPresent()) {
-            return licensing.get();
-        }
-        String constraint = SqlErrors.constraint(e).orElse("");
-        String message = SqlErrors.serverMessage(e);
-        if (SqlErrors.FOREIGN_KEY_VIOLATION.equals(e.sqlState()) && constraint.contains("customer")) {
-            return new UnknownCustomerException("unknown customer: " + message, e);
-        }
-        if (SqlErrors.UNIQUE_VIOLATION.equals(e.sqlState())) {
-            return new ConflictException("a credential with this name already exists: " + message, e);
-        }
-        return SqlErrors.translate(e, "registry credentials");
-    }
 }

@@ -1,5 +1,8 @@
 package io.honua.db.intake;
 
+import static io.honua.db.internal.DbEnumConverter.dbEnum;
+import static io.honua.db.schema.generated.Tables.CONVERSATIONS;
+
 import io.honua.db.schema.generated.tables.records.ConversationsRecord;
 import java.math.BigDecimal;
 import java.time.Instant;
@@ -28,7 +31,8 @@ public record Conversation(
         Optional<Instant> endedAt) {
 
     static Conversation of(ConversationsRecord r) {
-        return new Conversation(r.getId(), r.getCustomerId(), ConversationStatus.fromDb(r.getStatus()), r.getModel(),
+        return new Conversation(r.getId(), r.getCustomerId(),
+                r.get(CONVERSATIONS.STATUS, dbEnum(ConversationStatus.class)), r.getModel(),
                 Optional.ofNullable(r.getDetectedIntent()), r.getMessageCount(), r.getPromptTokens(), r.getCompletionTokens(),
                 r.getTotalTokens(), r.getTotalCostUsd(), Optional.ofNullable(r.getSatisfactionScore()).map(Short::intValue),
                 r.getMetadata().data(), r.getStartedAt(), r.getLastActivityAt(), Optional.ofNullable(r.getEndedAt()));

@@ -2,13 +2,20 @@ package io.honua.db.intake;
 
 import static io.honua.db.schema.generated.Tables.CONVERSATIONS;
 import static io.honua.db.schema.generated.Tables.CONVERSATION_MESSAGES;
-import static io.honua.db.intake.IntakeErrors.call;
+import static io.honua.db.internal.ErrorTranslator.call;
 
+import io.honua.db.internal.ErrorScope;
+import io.honua.db.internal.Capability;
 import io.honua.db.internal.Checks;
+import io.honua.db.internal.Direct;
 import io.honua.db.core.InvalidRequestException;
 import io.honua.db.schema.generated.Routines;
+import io.honua.db.schema.generated.tables.records.ConversationMessagesRecord;
 import io.honua.db.schema.generated.tables.records.ConversationsRecord;
+import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.time.Duration;
+import java.time.OffsetDateTime;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -36,6 +43,8 @@ import org.jooq.impl.DSL;
  */
 public final class Conversations {
 
+    private static final ErrorScope ERRORS = ErrorScope.of(Capability.INTAKE);
+
     private final DSLContext dsl;
     /**
      * The append statement, rendered once from the typed DSL (only its bind values change): rendering an INSERT of
@@ -61,7 +70,7 @@ public final class Conversations {
     /** Starts an ACTIVE conversation. */
     public Conversation start(NewConversation conversation) {
         Checks.notNull(conversation, "conversation");
-        return call(() -> Conversation.of(dsl.insertInto(CONVERSATIONS)
+        return call(ERRORS, () -> Conversation.of(dsl.insertInto(CONVERSATIONS)
                 .set(CONVERSATIONS.CUSTOMER_ID, conversation.customerId())
                 .set(CONVERSATIONS.MODEL, conversation.model())
                 .set(CONVERSATIONS.DETECTED_INTENT, conversation.detectedIntent().orElse(null))
@@ -78,8 +87,21 @@ public final class Conversations {
     public Message append(UUID conversationId, NewMessage message) {
         Checks.notNull(conversationId, "conversationId");
         Checks.notNull(message, "message");
+        if (Direct.applies(dsl)) {
+            return call(ERRORS, () -> Direct.query(dsl, appendSql, ps -> {
+                ps.setObject(1, conversationId);
+                ps.setString(2, message.role().dbValue());
+                ps.setString(3, message.content());
+                ps.setInt(4, message.promptTokens());
+                ps.setInt(5, message.completionTokens());
+                ps.setInt(6, message.tokens());
+                ps.setBigDecimal(7, message.costUsd());
+                ps.setString(8, message.functionName().orElse(null));
+                ps.setString(9, message.functionCallJson().orElse(null));
+            }, Conversations::appended));
+        }
         // typed bind values (DSL.val with the column): nulls bind with the column's type, JSONB as jsonb
-        return call(() -> Message.of(dsl.resultQuery(appendSql,
+        return call(ERRORS, () -> Message.of(dsl.resultQuery(appendSql,
                         DSL.val(conversationId, CONVERSATION_MESSAGES.CONVERSATION_ID),
                         DSL.val(message.role().dbValue(), CONVERSATION_MESSAGES.ROLE),
                         DSL.val(message.content(), CONVERSATION_MESSAGES.CONTENT),
@@ -90,6 +112,19 @@ public final class Conversations {
                         DSL.val(message.functionName().orElse(null), CONVERSATION_MESSAGES.FUNCTION_NAME),
                         DSL.val(message.functionCallJson().map(JSONB::valueOf).orElse(null), CONVERSATION_MESSAGES.FUNCTION_CALL))
                 .coerce(CONVERSATION_MESSAGES).fetchSingle()));
+    }
+
+    /** The row RETURNING gives back (the columns of {@code conversation_messages} in table order), as a message. */
+    private static Message appended(ResultSet rs) throws SQLException {
+        if (!rs.next()) {
+            throw new SQLException("INSERT ... RETURNING returned no row");
+        }
+        String functionCall = rs.getString(10);
+        OffsetDateTime createdAt = rs.getObject(11, OffsetDateTime.class);
+        return Message.of(new ConversationMessagesRecord(rs.getLong(1), rs.getObject(2, UUID.class), rs.getString(3),
+                rs.getString(4), rs.getObject(5, Integer.class), rs.getObject(6, Integer.class), rs.getObject(7, Integer.class),
+                rs.getBigDecimal(8), rs.getString(9), functionCall == null ? null : JSONB.valueOf(functionCall),
+                createdAt == null ? null : createdAt.toInstant()));
     }
 
     /** Marks the conversation COMPLETED. @throws ConversationClosedException when it is not active */
@@ -110,7 +145,7 @@ public final class Conversations {
     private Conversation end(UUID conversationId, ConversationStatus status) {
         Checks.notNull(conversationId, "conversationId");
         // only an active conversation ends; the database also refuses any change out of an end state (HI001)
-        return call(() -> dsl.update(CONVERSATIONS).set(CONVERSATIONS.STATUS, status.dbValue())
+        return call(ERRORS, () -> dsl.update(CONVERSATIONS).set(CONVERSATIONS.STATUS, status.dbValue())
                 .where(CONVERSATIONS.ID.eq(conversationId)).and(CONVERSATIONS.STATUS.eq(ConversationStatus.ACTIVE.dbValue()))
                 .returning().fetchOptional())
                 .map(Conversation::of)
@@ -137,21 +172,21 @@ public final class Conversations {
     }
 
     private Conversation update(UUID conversationId, org.jooq.UpdateSetMoreStep<ConversationsRecord> update) {
-        return call(() -> update.where(CONVERSATIONS.ID.eq(conversationId)).returning().fetchOptional())
+        return call(ERRORS, () -> update.where(CONVERSATIONS.ID.eq(conversationId)).returning().fetchOptional())
                 .map(Conversation::of)
                 .orElseThrow(() -> new UnknownConversationException("no conversation " + conversationId));
     }
 
     public Optional<Conversation> find(UUID conversationId) {
         Checks.notNull(conversationId, "conversationId");
-        return call(() -> dsl.selectFrom(CONVERSATIONS).where(CONVERSATIONS.ID.eq(conversationId)).fetchOptional()
+        return call(ERRORS, () -> dsl.selectFrom(CONVERSATIONS).where(CONVERSATIONS.ID.eq(conversationId)).fetchOptional()
                 .map(Conversation::of));
     }
 
     /** The conversation's messages in append order. */
     public List<Message> messages(UUID conversationId) {
         Checks.notNull(conversationId, "conversationId");
-        return call(() -> dsl.selectFrom(CONVERSATION_MESSAGES).where(CONVERSATION_MESSAGES.CONVERSATION_ID.eq(conversationId))
+        return call(ERRORS, () -> dsl.selectFrom(CONVERSATION_MESSAGES).where(CONVERSATION_MESSAGES.CONVERSATION_ID.eq(conversationId))
                 .orderBy(CONVERSATION_MESSAGES.ID).fetch(Message::of));
     }
 
@@ -164,7 +199,7 @@ public final class Conversations {
     public List<Message> messages(UUID conversationId, long afterId, int limit) {
         Checks.notNull(conversationId, "conversationId");
         Checks.range(limit, 1, 10_000, "limit");
-        return call(() -> dsl.selectFrom(CONVERSATION_MESSAGES).where(CONVERSATION_MESSAGES.CONVERSATION_ID.eq(conversationId))
+        return call(ERRORS, () -> dsl.selectFrom(CONVERSATION_MESSAGES).where(CONVERSATION_MESSAGES.CONVERSATION_ID.eq(conversationId))
                 .and(CONVERSATION_MESSAGES.ID.gt(afterId)).orderBy(CONVERSATION_MESSAGES.ID).limit(limit).fetch(Message::of));
     }
 
@@ -181,7 +216,7 @@ public final class Conversations {
                 || inactiveFor.toHours() > Integer.MAX_VALUE) {
             throw new InvalidRequestException("inactiveFor must be a non-negative whole number of hours, got " + inactiveFor);
         }
-        Integer n = call(() -> Routines.expireOldConversations(dsl.configuration(), (int) inactiveFor.toHours()));
+        Integer n = call(ERRORS, () -> Routines.expireOldConversations(dsl.configuration(), (int) inactiveFor.toHours()));
         return n == null ? 0 : n;
     }
 }

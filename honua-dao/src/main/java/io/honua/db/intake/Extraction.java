@@ -1,5 +1,8 @@
 package io.honua.db.intake;
 
+import static io.honua.db.internal.DbEnumConverter.dbEnum;
+import static io.honua.db.schema.generated.Tables.REQUIREMENT_EXTRACTIONS;
+
 import io.honua.db.schema.generated.tables.records.RequirementExtractionsRecord;
 import java.math.BigDecimal;
 import java.time.Instant;
@@ -25,7 +28,8 @@ public record Extraction(
 
     static Extraction of(RequirementExtractionsRecord r) {
         return new Extraction(r.getId(), r.getConversationId(), Optional.ofNullable(r.getManifestId()),
-                RequirementType.fromDb(r.getRequirementType()), r.getExtractedValue().data(), r.getConfidence(),
+                r.get(REQUIREMENT_EXTRACTIONS.REQUIREMENT_TYPE, dbEnum(RequirementType.class)),
+                r.getExtractedValue().data(), r.getConfidence(),
                 r.getWasCorrected(), Optional.ofNullable(r.getCorrectedValue()).map(j -> j.data()), r.getCreatedAt());
     }
 }

@@ -1,8 +1,10 @@
 package io.honua.db.intake;
 
-import static io.honua.db.intake.IntakeErrors.call;
+import static io.honua.db.internal.ErrorTranslator.call;
 import static io.honua.db.schema.generated.Tables.REQUIREMENT_EXTRACTIONS;
 
+import io.honua.db.internal.ErrorScope;
+import io.honua.db.internal.Capability;
 import io.honua.db.internal.Checks;
 import java.util.List;
 import java.util.Objects;
@@ -18,6 +20,8 @@ import org.jooq.JSONB;
  */
 public final class Extractions {
 
+    private static final ErrorScope ERRORS = ErrorScope.of(Capability.INTAKE);
+
     private final DSLContext dsl;
 
     Extractions(DSLContext dsl) {
@@ -31,7 +35,7 @@ public final class Extractions {
      */
     public Extraction record(NewExtraction extraction) {
         Checks.notNull(extraction, "extraction");
-        return call(() -> Extraction.of(dsl.insertInto(REQUIREMENT_EXTRACTIONS)
+        return call(ERRORS, () -> Extraction.of(dsl.insertInto(REQUIREMENT_EXTRACTIONS)
                 .set(REQUIREMENT_EXTRACTIONS.CONVERSATION_ID, extraction.conversationId())
                 .set(REQUIREMENT_EXTRACTIONS.MANIFEST_ID, extraction.manifestId().orElse(null))
                 .set(REQUIREMENT_EXTRACTIONS.REQUIREMENT_TYPE, extraction.type().dbValue())
@@ -47,7 +51,7 @@ public final class Extractions {
     public Extraction correct(UUID extractionId, String correctedValueJson) {
         Checks.notNull(extractionId, "extractionId");
         Checks.notNull(correctedValueJson, "correctedValueJson");
-        return call(() -> dsl.update(REQUIREMENT_EXTRACTIONS)
+        return call(ERRORS, () -> dsl.update(REQUIREMENT_EXTRACTIONS)
                 .set(REQUIREMENT_EXTRACTIONS.WAS_CORRECTED, true)
                 .set(REQUIREMENT_EXTRACTIONS.CORRECTED_VALUE, JSONB.valueOf(correctedValueJson))
                 .where(REQUIREMENT_EXTRACTIONS.ID.eq(extractionId)).returning().fetchOptional())
@@ -59,7 +63,7 @@ public final class Extractions {
     public Extraction linkToManifest(UUID extractionId, UUID manifestId) {
         Checks.notNull(extractionId, "extractionId");
         Checks.notNull(manifestId, "manifestId");
-        return call(() -> dsl.update(REQUIREMENT_EXTRACTIONS)
+        return call(ERRORS, () -> dsl.update(REQUIREMENT_EXTRACTIONS)
                 .set(REQUIREMENT_EXTRACTIONS.MANIFEST_ID, manifestId)
                 .where(REQUIREMENT_EXTRACTIONS.ID.eq(extractionId)).returning().fetchOptional())
                 .map(Extraction::of)
@@ -68,14 +72,14 @@ public final class Extractions {
 
     public Optional<Extraction> find(UUID extractionId) {
         Checks.notNull(extractionId, "extractionId");
-        return call(() -> dsl.selectFrom(REQUIREMENT_EXTRACTIONS).where(REQUIREMENT_EXTRACTIONS.ID.eq(extractionId))
+        return call(ERRORS, () -> dsl.selectFrom(REQUIREMENT_EXTRACTIONS).where(REQUIREMENT_EXTRACTIONS.ID.eq(extractionId))
                 .fetchOptional().map(Extraction::of));
     }
 
     /** Extractions of a conversation in the order they were stored. */
     public List<Extraction> ofConversation(UUID conversationId) {
         Checks.notNull(conversationId, "conversationId");
-        return call(() -> dsl.selectFrom(REQUIREMENT_EXTRACTIONS).where(REQUIREMENT_EXTRACTIONS.CONVERSATION_ID.eq(conversationId))
+        return call(ERRORS, () -> dsl.selectFrom(REQUIREMENT_EXTRACTIONS).where(REQUIREMENT_EXTRACTIONS.CONVERSATION_ID.eq(conversationId))
                 .orderBy(REQUIREMENT_EXTRACTIONS.CREATED_AT, REQUIREMENT_EXTRACTIONS.ID).fetch(Extraction::of));
     }
 }

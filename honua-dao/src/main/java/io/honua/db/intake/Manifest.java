@@ -1,5 +1,8 @@
 package io.honua.db.intake;
 
+import static io.honua.db.internal.DbEnumConverter.dbEnum;
+import static io.honua.db.schema.generated.Tables.BUILD_MANIFESTS;
+
 import io.honua.db.schema.generated.tables.records.BuildManifestsRecord;
 import java.time.Instant;
 import java.util.Optional;
@@ -21,7 +24,7 @@ public record Manifest(
         int version,
         String manifestJson,
         String digest,
-        ValidationStatus validationStatus,
+        ManifestValidationStatus validationStatus,
         String validationErrorsJson,
         Optional<Instant> publishedAt,
         DeploymentStatus deploymentStatus,
@@ -35,9 +38,10 @@ public record Manifest(
 
     static Manifest of(BuildManifestsRecord r) {
         return new Manifest(r.getId(), r.getCustomerId(), Optional.ofNullable(r.getConversationId()), r.getName(),
-                r.getVersion(), r.getManifest().data(), r.getManifestDigest(), ValidationStatus.fromDb(r.getValidationStatus()),
+                r.getVersion(), r.getManifest().data(), r.getManifestDigest(),
+                r.get(BUILD_MANIFESTS.VALIDATION_STATUS, dbEnum(ManifestValidationStatus.class)),
                 r.getValidationErrors().data(), Optional.ofNullable(r.getPublishedAt()),
-                DeploymentStatus.fromDb(r.getDeploymentStatus()), Optional.ofNullable(r.getDeploymentTarget()),
+                r.get(BUILD_MANIFESTS.DEPLOYMENT_STATUS, dbEnum(DeploymentStatus.class)), Optional.ofNullable(r.getDeploymentTarget()),
                 Optional.ofNullable(r.getDeployedAt()), r.getCreatedAt());
     }
 }

@@ -1,9 +1,11 @@
 package io.honua.db.intake;
 
-import static io.honua.db.intake.IntakeErrors.call;
+import static io.honua.db.internal.ErrorTranslator.call;
 import static io.honua.db.schema.generated.Tables.BUILD_MANIFESTS;
 import static io.honua.db.schema.generated.Tables.CREATE_MANIFEST_VERSION;
 
+import io.honua.db.internal.ErrorScope;
+import io.honua.db.internal.Capability;
 import io.honua.db.internal.Checks;
 import io.honua.db.core.ConflictException;
 import io.honua.db.internal.Transactions;
@@ -40,6 +42,8 @@ import org.jooq.impl.DSL;
  */
 public final class Manifests {
 
+    private static final ErrorScope ERRORS = ErrorScope.of(Capability.INTAKE);
+
     private final DSLContext dsl;
     private final BuildQueue queue;
 
@@ -56,7 +60,7 @@ public final class Manifests {
      */
     public Manifest create(NewManifest manifest) {
         Checks.notNull(manifest, "manifest");
-        return call(() -> Manifest.of(dsl.insertInto(BUILD_MANIFESTS)
+        return call(ERRORS, () -> Manifest.of(dsl.insertInto(BUILD_MANIFESTS)
                 .set(BUILD_MANIFESTS.CUSTOMER_ID, manifest.customerId())
                 .set(BUILD_MANIFESTS.CONVERSATION_ID, manifest.conversationId().orElse(null))
                 .set(BUILD_MANIFESTS.NAME, manifest.name())
@@ -77,7 +81,7 @@ public final class Manifests {
     public Manifest newVersion(UUID fromManifestId, String manifestJson) {
         Checks.notNull(fromManifestId, "fromManifestId");
         Checks.notNull(manifestJson, "manifestJson");
-        return call(() -> Manifest.of(CREATE_MANIFEST_VERSION(dsl.configuration(), fromManifestId, JSONB.valueOf(manifestJson), null)
+        return call(ERRORS, () -> Manifest.of(CREATE_MANIFEST_VERSION(dsl.configuration(), fromManifestId, JSONB.valueOf(manifestJson), null)
                 .getFirst()));
     }
 
@@ -104,7 +108,7 @@ public final class Manifests {
         // to_jsonb(text[]) renders the list as a JSON array of strings, escaping done by the database
         org.jooq.Field<JSONB> json = DSL.function("to_jsonb", JSONB.class, DSL.val(errors.toArray(String[]::new)));
         return update(manifestId, dsl.update(BUILD_MANIFESTS)
-                .set(BUILD_MANIFESTS.VALIDATION_STATUS, (errors.isEmpty() ? ValidationStatus.VALID : ValidationStatus.INVALID).dbValue())
+                .set(BUILD_MANIFESTS.VALIDATION_STATUS, (errors.isEmpty() ? ManifestValidationStatus.VALID : ManifestValidationStatus.INVALID).dbValue())
                 .set(BUILD_MANIFESTS.VALIDATION_ERRORS, json));
     }
 
@@ -115,7 +119,7 @@ public final class Manifests {
      */
     public Manifest publish(UUID manifestId) {
         Checks.notNull(manifestId, "manifestId");
-        return call(() -> Transactions.inTransaction(dsl, tx -> publish(tx, manifestId)));
+        return call(ERRORS, () -> Transactions.inTransaction(dsl, tx -> publish(tx, manifestId)));
     }
 
     private static Manifest publish(DSLContext tx, UUID manifestId) {
@@ -124,7 +128,7 @@ public final class Manifests {
         if (r.getPublishedAt() != null) {
             return Manifest.of(r);
         }
-        if (!ValidationStatus.VALID.dbValue().equals(r.getValidationStatus())) {
+        if (!ManifestValidationStatus.VALID.dbValue().equals(r.getValidationStatus())) {
             throw new ManifestNotValidException("manifest " + manifestId + " is " + r.getValidationStatus()
                     + " and cannot be published or built: only a valid manifest can");
         }
@@ -142,17 +146,10 @@ public final class Manifests {
     public ManifestBuild enqueueBuild(UUID manifestId, ManifestBuildOptions options) {
         Checks.notNull(manifestId, "manifestId");
         Checks.notNull(options, "options");
-        return call(() -> Transactions.inTransaction(dsl, tx -> {
+        return call(ERRORS, () -> Transactions.inTransaction(dsl, tx -> {
             Manifest m = publish(tx, manifestId);
-            NewBuild.Builder b = NewBuild.builder(m.customerId()).priority(options.priority()).manifest(m.id())
+            NewBuild.Builder b = options.applyTo(NewBuild.builder(m.customerId())).manifest(m.id())
                     .manifestHash(m.digest()).buildConfig(m.manifestJson());
-            options.idempotencyKey().ifPresent(b::idempotencyKey);
-            options.notBefore().ifPresent(b::notBefore);
-            options.timeout().ifPresent(b::timeout);
-            options.maxAttempts().ifPresent(b::maxAttempts);
-            options.traceId().ifPresent(b::traceId);
-            options.correlationId().ifPresent(b::correlationId);
-            options.dependsOn().forEach(b::dependsOn);
             Build build = queue.enqueue(tx, b.build());
             return new ManifestBuild(m, build);
         }));
@@ -175,14 +172,14 @@ public final class Manifests {
 
     public Optional<Manifest> find(UUID manifestId) {
         Checks.notNull(manifestId, "manifestId");
-        return call(() -> dsl.selectFrom(BUILD_MANIFESTS).where(BUILD_MANIFESTS.ID.eq(manifestId)).fetchOptional().map(Manifest::of));
+        return call(ERRORS, () -> dsl.selectFrom(BUILD_MANIFESTS).where(BUILD_MANIFESTS.ID.eq(manifestId)).fetchOptional().map(Manifest::of));
     }
 
     /** Every version of a customer's manifest, oldest first. */
     public List<Manifest> versions(String customerId, String name) {
         CustomerId.check(customerId);
         Checks.text(name, "name", 200);
-        return call(() -> dsl.selectFrom(BUILD_MANIFESTS)
+        return call(ERRORS.customer(customerId), () -> dsl.selectFrom(BUILD_MANIFESTS)
                 .where(BUILD_MANIFESTS.CUSTOMER_ID.eq(customerId)).and(BUILD_MANIFESTS.NAME.eq(name))
                 .orderBy(BUILD_MANIFESTS.VERSION).fetch(Manifest::of));
     }
@@ -190,12 +187,12 @@ public final class Manifests {
     /** Manifests generated from a conversation, by name then version. */
     public List<Manifest> ofConversation(UUID conversationId) {
         Checks.notNull(conversationId, "conversationId");
-        return call(() -> dsl.selectFrom(BUILD_MANIFESTS).where(BUILD_MANIFESTS.CONVERSATION_ID.eq(conversationId))
+        return call(ERRORS, () -> dsl.selectFrom(BUILD_MANIFESTS).where(BUILD_MANIFESTS.CONVERSATION_ID.eq(conversationId))
                 .orderBy(BUILD_MANIFESTS.NAME, BUILD_MANIFESTS.VERSION).fetch(Manifest::of));
     }
 
     private Manifest update(UUID manifestId, org.jooq.UpdateSetMoreStep<BuildManifestsRecord> update) {
-        return call(() -> update.where(BUILD_MANIFESTS.ID.eq(manifestId)).returning().fetchOptional())
+        return call(ERRORS, () -> update.where(BUILD_MANIFESTS.ID.eq(manifestId)).returning().fetchOptional())
                 .map(Manifest::of)
                 .orElseThrow(() -> new UnknownManifestException("no manifest " + manifestId));
     }

@@ -1,5 +1,8 @@
 package io.honua.db.intake;
 
+import static io.honua.db.internal.DbEnumConverter.dbEnum;
+import static io.honua.db.schema.generated.Tables.CONVERSATION_MESSAGES;
+
 import io.honua.db.schema.generated.tables.records.ConversationMessagesRecord;
 import java.math.BigDecimal;
 import java.time.Instant;
@@ -25,7 +28,8 @@ public record Message(
         Instant createdAt) {
 
     static Message of(ConversationMessagesRecord r) {
-        return new Message(r.getId(), r.getConversationId(), MessageRole.fromDb(r.getRole()), r.getContent(),
+        return new Message(r.getId(), r.getConversationId(),
+                r.get(CONVERSATION_MESSAGES.ROLE, dbEnum(MessageRole.class)), r.getContent(),
                 r.getPromptTokens(), r.getCompletionTokens(), r.getTokens(), r.getCostUsd(),
                 Optional.ofNullable(r.getFunctionName()), Optional.ofNullable(r.getFunctionCall()).map(j -> j.data()),
                 r.getCreatedAt());

@@ -1,20 +1,11 @@
 package io.honua.db.intake;
 
 import io.honua.db.core.InvalidRequestException;
-import java.util.Locale;
+import io.honua.db.types.DbEnum;
 
 /** Author of a conversation message. FUNCTION messages carry a function name (the result of a tool/function call). */
-public enum MessageRole {
+public enum MessageRole implements DbEnum {
     USER, ASSISTANT, SYSTEM, FUNCTION;
-
-    /** The value stored in the database. */
-    public String dbValue() {
-        return name().toLowerCase(Locale.ROOT);
-    }
-
-    public static MessageRole fromDb(String value) {
-        return valueOf(value.toUpperCase(Locale.ROOT));
-    }
 
     /**
      * The role named by {@code value} as LLM APIs spell it ("user", "assistant", "system", "function"; case-insensitive).

@@ -1,5 +1,8 @@
 package io.honua.db.licensing;
 
+import static io.honua.db.internal.DbEnumConverter.dbEnum;
+import static io.honua.db.schema.generated.Tables.LICENSES;
+
 import io.honua.db.schema.generated.tables.records.LicensesRecord;
 import io.honua.db.types.Tier;
 import java.time.Instant;
@@ -18,7 +21,8 @@ public record License(UUID id, String customerId, Tier tier, LicenseStatus statu
                       Instant issuedAt, Optional<Instant> expiresAt, String encryptionKeyId, boolean valid) {
 
     static License of(LicensesRecord r, boolean valid) {
-        return new License(r.getId(), r.getCustomerId(), Tier.fromDb(r.getTier()), LicenseStatus.fromDb(r.getStatus()),
+        return new License(r.getId(), r.getCustomerId(), r.get(LICENSES.TIER, dbEnum(Tier.class)),
+                r.get(LICENSES.STATUS, dbEnum(LicenseStatus.class)),
                 r.getMaxBuildsPerMonth(), r.getMaxRegistries(), r.getMaxConcurrentBuilds(), Boolean.TRUE.equals(r.getIsTrial()),
                 Optional.ofNullable(r.getTrialEndsAt()), r.getIssuedAt(), Optional.ofNullable(r.getExpiresAt()),
                 r.getEncryptionKeyId(), valid);

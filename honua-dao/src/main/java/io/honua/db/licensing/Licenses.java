@@ -1,17 +1,19 @@
 package io.honua.db.licensing;
 
+import static io.honua.db.internal.DbEnumConverter.dbEnum;
+import static io.honua.db.internal.ErrorTranslator.call;
 import static io.honua.db.schema.generated.Tables.GET_LICENSE_QUOTA_USAGE;
 import static io.honua.db.schema.generated.Tables.LICENSES;
 import static io.honua.db.schema.generated.Tables.LICENSES_EXPIRING_WITHIN;
 import static io.honua.db.schema.generated.Tables.LICENSE_FEATURE_FLAGS;
 import static io.honua.db.schema.generated.Tables.VERIFY_LICENSE_KEY;
 
+import io.honua.db.internal.ErrorScope;
+import io.honua.db.internal.Capability;
 import io.honua.db.core.UnknownCustomerException;
 import io.honua.db.internal.Checks;
 import io.honua.db.core.HonuaException;
 import io.honua.db.core.InvalidRequestException;
-import io.honua.db.internal.LicenseErrors;
-import io.honua.db.internal.SqlErrors;
 import io.honua.db.internal.Transactions;
 import io.honua.db.internal.EnvelopeCipher;
 import io.honua.db.crypto.KeyProvider;
@@ -28,13 +30,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
-import java.util.function.Supplier;
 import org.jooq.Condition;
 import org.jooq.DSLContext;
 import org.jooq.Field;
 import org.jooq.JSONB;
 import org.jooq.Record;
-import org.jooq.exception.DataAccessException;
 
 /**
  * Licenses: issue (the key is returned once, stored as SHA-256 hash plus an envelope-encrypted copy under the key
@@ -64,6 +64,8 @@ import org.jooq.exception.DataAccessException;
  * Thread-safe; share one instance.
  */
 public final class Licenses {
+
+    private static final ErrorScope ERRORS = ErrorScope.of(Capability.LICENSES);
 
     /** Prefix of every license key; the rest is 256 random bits, URL-safe Base64. */
     public static final String KEY_PREFIX = "hl_";
@@ -99,7 +101,7 @@ public final class Licenses {
         String key = KEY_PREFIX + Secrets.randomToken(32);
         String keyId = cipher.keys().currentKeyId();
         EnvelopeCipher.Sealed sealed = cipher.sealText(keyId, key, context(license.customerId()));
-        return call(() -> Transactions.inTenant(dsl, license.customerId(), tx -> {
+        return call(ERRORS, () -> Transactions.inTenant(dsl, license.customerId(), tx -> {
             UUID id = Routines.adminIssueLicense(tx.configuration(), license.customerId(), license.tier().dbValue(),
                     Secrets.sha256Hex(key), sealed.ciphertext(), sealed.keyId(), flagsJson(license.featureFlags()),
                     license.maxBuildsPerMonth(), license.maxRegistries(), license.maxConcurrentBuilds(),
@@ -115,7 +117,7 @@ public final class Licenses {
      */
     public LicenseCheck verify(String presentedKey) {
         Checks.text(presentedKey, "license key", MAX_PRESENTED_KEY);
-        List<VerifyLicenseKeyRecord> rows = call(() -> VERIFY_LICENSE_KEY(dsl.configuration(), Secrets.sha256Hex(presentedKey)));
+        List<VerifyLicenseKeyRecord> rows = call(ERRORS, () -> VERIFY_LICENSE_KEY(dsl.configuration(), Secrets.sha256Hex(presentedKey)));
         if (rows.isEmpty()) {
             return LicenseCheck.unknown();
         }
@@ -124,7 +126,7 @@ public final class Licenses {
         if (Boolean.TRUE.equals(r.getValid())) {
             verdict = LicenseCheck.Verdict.VALID;
         } else {
-            verdict = switch (LicenseStatus.fromDb(r.getStatus())) {
+            verdict = switch (r.get(VERIFY_LICENSE_KEY.STATUS, dbEnum(LicenseStatus.class))) {
                 case REVOKED -> LicenseCheck.Verdict.REVOKED;
                 case SUSPENDED -> LicenseCheck.Verdict.SUSPENDED;
                 default -> LicenseCheck.Verdict.EXPIRED;
@@ -155,13 +157,13 @@ public final class Licenses {
 
     public Optional<License> find(String customerId, UUID licenseId) {
         Checks.notNull(licenseId, "licenseId");
-        return call(() -> Transactions.inTenant(dsl, customerId, tx ->
+        return call(ERRORS.customer(customerId), () -> Transactions.inTenant(dsl, customerId, tx ->
                 fetch(tx, LICENSES.ID.eq(licenseId).and(LICENSES.CUSTOMER_ID.eq(customerId))).stream().findFirst()));
     }
 
     /** All licenses of the customer, oldest issued first. */
     public List<License> list(String customerId) {
-        return call(() -> Transactions.inTenant(dsl, customerId, tx -> fetch(tx, LICENSES.CUSTOMER_ID.eq(customerId))));
+        return call(ERRORS.customer(customerId), () -> Transactions.inTenant(dsl, customerId, tx -> fetch(tx, LICENSES.CUSTOMER_ID.eq(customerId))));
     }
 
     /**
@@ -172,7 +174,7 @@ public final class Licenses {
      */
     public String revealKey(String customerId, UUID licenseId) {
         Checks.notNull(licenseId, "licenseId");
-        Record r = call(() -> Transactions.inTenant(dsl, customerId, tx ->
+        Record r = call(ERRORS.customer(customerId), () -> Transactions.inTenant(dsl, customerId, tx ->
                 tx.select(LICENSES.LICENSE_KEY_ENCRYPTED, LICENSES.ENCRYPTION_KEY_ID).from(LICENSES)
                         .where(LICENSES.ID.eq(licenseId).and(LICENSES.CUSTOMER_ID.eq(customerId))).fetchOne()));
         if (r == null) {
@@ -189,7 +191,7 @@ public final class Licenses {
      */
     public FeatureFlags featureFlags(String customerId, UUID licenseId) {
         Checks.notNull(licenseId, "licenseId");
-        List<LicenseFeatureFlagsRecord> rows = call(() -> Transactions.inTenant(dsl, customerId, tx -> {
+        List<LicenseFeatureFlagsRecord> rows = call(ERRORS.customer(customerId), () -> Transactions.inTenant(dsl, customerId, tx -> {
             requireExists(tx, customerId, licenseId);
             return LICENSE_FEATURE_FLAGS(tx.configuration(), licenseId);
         }));
@@ -231,7 +233,7 @@ public final class Licenses {
 
     private void updateFlags(String customerId, UUID licenseId, JSONB flags) {
         try {
-            call(() -> Transactions.inTenant(dsl, customerId, tx -> {
+            call(ERRORS.customer(customerId), () -> Transactions.inTenant(dsl, customerId, tx -> {
                 Routines.adminSetLicenseFeatureFlags(tx.configuration(), customerId, licenseId, flags);
                 return null;
             }));
@@ -260,7 +262,7 @@ public final class Licenses {
      */
     public License reinstate(String customerId, UUID licenseId) {
         Checks.notNull(licenseId, "licenseId");
-        return call(() -> Transactions.inTenant(dsl, customerId, tx -> {
+        return call(ERRORS.customer(customerId), () -> Transactions.inTenant(dsl, customerId, tx -> {
             Routines.adminReinstateLicense(tx.configuration(), customerId, licenseId);
             return requireExists(tx, customerId, licenseId);
         }));
@@ -268,7 +270,7 @@ public final class Licenses {
 
     private License setStatus(String customerId, UUID licenseId, LicenseStatus status) {
         Checks.notNull(licenseId, "licenseId");
-        return call(() -> Transactions.inTenant(dsl, customerId, tx -> {
+        return call(ERRORS.customer(customerId), () -> Transactions.inTenant(dsl, customerId, tx -> {
             Routines.adminSetLicenseStatus(tx.configuration(), customerId, licenseId, status.dbValue());
             return requireExists(tx, customerId, licenseId);
         }));
@@ -276,7 +278,7 @@ public final class Licenses {
 
     /** Marks active and trial licenses past their expiry or trial end EXPIRED ({@code expire_licenses()}); all customers. */
     public int expireLicenses() {
-        Integer n = call(() -> Routines.expireLicenses(dsl.configuration()));
+        Integer n = call(ERRORS, () -> Routines.expireLicenses(dsl.configuration()));
         return n == null ? 0 : n;
     }
 
@@ -286,16 +288,18 @@ public final class Licenses {
         if (window.isNegative()) {
             throw new InvalidRequestException("window must not be negative");
         }
-        return call(() -> LICENSES_EXPIRING_WITHIN(dsl.configuration(), window.toSeconds()).map(r ->
-                new ExpiringLicense(r.getId(), r.getCustomerId(), Tier.fromDb(r.getTier()),
-                        LicenseStatus.fromDb(r.getStatus()), Boolean.TRUE.equals(r.getIsTrial()), r.getEndsAt())));
+        return call(ERRORS, () -> LICENSES_EXPIRING_WITHIN(dsl.configuration(), window.toSeconds()).map(r ->
+                new ExpiringLicense(r.getId(), r.getCustomerId(), r.get(LICENSES_EXPIRING_WITHIN.TIER, dbEnum(Tier.class)),
+                        r.get(LICENSES_EXPIRING_WITHIN.STATUS, dbEnum(LicenseStatus.class)),
+                        Boolean.TRUE.equals(r.getIsTrial()), r.getEndsAt())));
     }
 
     /** The customer's quota limits and usage; empty when it has no valid license. */
     public Optional<QuotaUsage> quotaUsage(String customerId) {
-        return call(() -> Transactions.inTenant(dsl, customerId, tx ->
+        return call(ERRORS.customer(customerId), () -> Transactions.inTenant(dsl, customerId, tx ->
                 GET_LICENSE_QUOTA_USAGE(tx.configuration(), customerId).stream().findFirst().map(r ->
-                        new QuotaUsage(r.getCustomerId(), Tier.fromDb(r.getTier()), r.getMaxBuildsPerMonth(),
+                        new QuotaUsage(r.getCustomerId(), r.get(GET_LICENSE_QUOTA_USAGE.TIER, dbEnum(Tier.class)),
+                                r.getMaxBuildsPerMonth(),
                                 r.getBuildsThisMonth(), r.getMaxConcurrentBuilds(), r.getConcurrentBuilds(),
                                 r.getMaxRegistries(), r.getRegistriesUsed()))));
     }
@@ -314,7 +318,7 @@ public final class Licenses {
      * @throws io.honua.db.crypto.UnknownKeyException when the key provider has no {@code newKeyId} (nothing changed)
      */
     public RotationReport rotate(String newKeyId, int chunkSize) {
-        return call(() -> KeyRotation.run(dsl, cipher.keys(), "licenses", newKeyId, chunkSize, (tx, id, oldKeyId) -> {
+        return call(ERRORS, () -> KeyRotation.run(dsl, cipher.keys(), "licenses", newKeyId, chunkSize, (tx, id, oldKeyId) -> {
             Record r = tx.select(LICENSES.CUSTOMER_ID, LICENSES.LICENSE_KEY_ENCRYPTED).from(LICENSES)
                     .where(LICENSES.ID.eq(id).and(LICENSES.ENCRYPTION_KEY_ID.eq(oldKeyId))).fetchOne();
             if (r == null) {
@@ -370,49 +374,4 @@ public final class Licenses {
                 .orElseThrow(() -> new UnknownLicenseException("customer " + customerId + " has no license " + licenseId));
     }
 
-    private static <T> T call(Supplier<T> action) {
-        try {
-            return action.get();
-        } catch (DataAccessException e) {
-            throw translate(e);
-        }
-    }
-
-    static RuntimeException translate(DataAccessException e) {
-        Optional<HonuaException> own = SqlErrors.thrownByHonua(e);
-        if (own.isPresent()) {
-            return own.get();
-        }
-        Optional<HonuaException> licensing = LicenseErrors.translate(e);
-        if (licensing.isPresent()) {
-            return licensing.get();
-        }
-        String state = e.sqlState() == null ? "" : e.sqlState();
-        switch (state) {
-            case LicenseErrors.UNKNOWN_CUSTOMER -> {
-                return new UnknownCustomerException("unknown customer: " + SqlErrors.serverMessage(e), e);
-            }
-            case LicenseErrors.UNKNOWN_LICENSE -> {
-                return new UnknownLicenseException(SqlErrors.serverMessage(e));
-            }
-            case LicenseErrors.STATE_CONFLICT -> {
-                return new io.honua.db.core.ConflictException(SqlErrors.serverMessage(e), e);
-            }
-            case LicenseErrors.MALFORMED_FLAGS -> {
-                return new MalformedFeatureFlagsException("feature flags rejected: " + SqlErrors.serverMessage(e), e);
-            }
-            default -> {
-                // below
-            }
-        }
-        String constraint = SqlErrors.constraint(e).orElse("");
-        String message = SqlErrors.serverMessage(e);
-        if (SqlErrors.FOREIGN_KEY_VIOLATION.equals(e.sqlState()) && constraint.contains("customer")) {
-            return new UnknownCustomerException("unknown customer: " + message, e);
-        }
-        if (constraint.contains("feature_flags") || SqlErrors.INVALID_JSON.equals(e.sqlState())) {
-            return new MalformedFeatureFlagsException("feature flags rejected: " + message, e);
-        }
-        return SqlErrors.translate(e, "licenses");
-    }
 }

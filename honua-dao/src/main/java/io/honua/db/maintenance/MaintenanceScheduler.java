@@ -32,7 +32,12 @@ import org.jooq.impl.SQLDataType;
  * reach that row, unlike an advisory key, which any role could take to make every instance skip the job), checks {@code maintenance_runs} for the interval (recorded:
  * skip), runs the job function and inserts the {@code (job, interval_start)} row, and commits. The job's effects and
  * its record commit together; the primary key refuses a second record, rolling back a second run should the lock
- * ever be bypassed. A failed run is recorded as failed in a separate transaction, and that interval is not retried.
+ * ever be bypassed. When the job function fails, its writes are rolled back to a savepoint taken before it and the
+ * failed run is recorded in that same transaction, still under the lock, so the interval is not retried. Only when the
+ * pass itself fails outside the job (the lock or the transaction: e.g. the database is unreachable) is the failure
+ * recorded in a separate transaction; if even that cannot be written, the interval is tried again at the next pass.
+ * Errors the caller does not get back (those of the ticking thread, and a failure that could not be recorded) go to
+ * {@link MaintenanceOptions#errorListener()}.
  *
  * <p>Run it with the worker role ({@code honua_worker}): the jobs work across tenants. Thread-safe.
  */
@@ -107,7 +112,7 @@ public final class MaintenanceScheduler implements AutoCloseable {
             });
         } catch (RuntimeException e) {
             String message = e instanceof org.jooq.exception.DataAccessException d ? SqlErrors.serverMessage(d) : String.valueOf(e.getMessage());
-            if (e instanceof org.jooq.exception.DataAccessException d && SqlErrors.UNIQUE_VIOLATION.equals(d.sqlState())) {
+            if (e instanceof org.jooq.exception.DataAccessException d && io.honua.db.internal.SqlState.UNIQUE_VIOLATION.is(d)) {
                 // another instance recorded this interval first; this run was rolled back
                 run = new JobRun(job.name(), intervalStart, JobRun.Outcome.ALREADY_DONE, OptionalLong.empty(), Optional.empty());
             } else {
@@ -158,9 +163,10 @@ public final class MaintenanceScheduler implements AutoCloseable {
             runRow(dsl, job, intervalStart, started, "failed", OptionalLong.empty(), Optional.of(message))
                     .onConflictDoNothing()
                     .execute();
-        } catch (RuntimeException ignored) {
+        } catch (RuntimeException unrecorded) {
             // the database is unreachable: the next pass tries again
             done.remove(job.name());
+            report(unrecorded);
         }
     }
 
@@ -175,7 +181,7 @@ public final class MaintenanceScheduler implements AutoCloseable {
                             r.getAffectedRows() == null ? OptionalLong.empty() : OptionalLong.of(r.getAffectedRows()),
                             Optional.ofNullable(r.getError()), r.getStartedAt(), r.getFinishedAt()));
         } catch (org.jooq.exception.DataAccessException e) {
-            throw SqlErrors.translate(e, "maintenance runs");
+            throw io.honua.db.internal.ErrorTranslator.translate(e, io.honua.db.internal.Capability.MAINTENANCE);
         }
     }
 
@@ -197,11 +203,26 @@ public final class MaintenanceScheduler implements AutoCloseable {
         long tick = options.tick().toMillis();
         executor.scheduleWithFixedDelay(() -> {
             try {
-                runDue();
+                for (JobRun run : runDue()) {
+                    if (run.outcome() == JobRun.Outcome.FAILED) {
+                        report(new HonuaException("maintenance job " + run.job() + " failed for the interval starting "
+                                + run.intervalStart() + ": " + run.error().orElse("(no message)")));
+                    }
+                }
             } catch (RuntimeException e) {
                 // a pass that cannot reach the database is retried at the next tick
+                report(e);
             }
         }, 0, tick, TimeUnit.MILLISECONDS);
+    }
+
+    /** Tells the error listener; a listener that throws must not stop the ticking thread. */
+    private void report(Throwable error) {
+        try {
+            options.errorListener().accept(error);
+        } catch (RuntimeException ignored) {
+            // documented: what the listener throws is ignored
+        }
     }
 
     /** Stops the ticking thread, waiting up to 30 s for a running job. */

@@ -1,22 +1,29 @@
 package io.honua.db.metrics;
 
+import static io.honua.db.internal.ErrorTranslator.call;
 import static io.honua.db.schema.generated.Tables.BUILD_METRIC_SERIES;
 
+import io.honua.db.internal.ErrorScope;
+import io.honua.db.internal.Capability;
 import io.honua.db.internal.Checks;
-import io.honua.db.core.HonuaException;
+import io.honua.db.internal.Direct;
 import io.honua.db.core.InvalidRequestException;
-import io.honua.db.internal.SqlErrors;
 import io.honua.db.queue.UnknownBuildException;
 import io.honua.db.schema.generated.Routines;
+import java.sql.Connection;
+import java.sql.Types;
+import java.time.Duration;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Objects;
 import java.util.UUID;
-import java.util.function.Supplier;
 import org.jooq.DSLContext;
 import org.jooq.JSONB;
 import org.jooq.impl.DSL;
 import org.jooq.impl.SQLDataType;
-import org.jooq.exception.DataAccessException;
 import org.jooq.types.YearToSecond;
 
 /**
@@ -41,9 +48,10 @@ import org.jooq.types.YearToSecond;
  */
 public final class BuildMetrics {
 
+    private static final ErrorScope ERRORS = ErrorScope.of(Capability.METRICS);
+
     /** Largest batch {@link #record} accepts. */
     public static final int MAX_BATCH = 10_000;
-    private static final String RLS_VIOLATION = "42501";
 
     private final DSLContext dsl;
     private final String recordSql;
@@ -74,16 +82,37 @@ public final class BuildMetrics {
         int n = samples.size();
         String[] names = new String[n];
         Double[] values = new Double[n];
-        JSONB[] labels = new JSONB[n];
         Long[] at = new Long[n];
+        boolean direct = Direct.applies(dsl);
+        String[] labelTexts = direct ? new String[n] : null;
+        JSONB[] labels = direct ? null : new JSONB[n];
         for (int i = 0; i < n; i++) {
             MetricSample s = samples.get(i);
             names[i] = s.name();
             values[i] = s.value();
-            labels[i] = s.labels().isEmpty() ? null : JSONB.valueOf(Labels.json(s.labels()));
+            String json = s.labels().isEmpty() ? null : Labels.json(s.labels());
+            if (direct) {
+                labelTexts[i] = json;
+            } else {
+                labels[i] = json == null ? null : JSONB.valueOf(json);
+            }
             at[i] = s.at().toEpochMilli();
         }
-        return call(buildId, () -> dsl.resultQuery(recordSql, buildId, names, values, labels, at).fetchSingle().get(0, Integer.class));
+        if (direct) {
+            // the parameters are cast to their array types in the statement text; arrays bound as JDBC arrays
+            return call(ERRORS.build(buildId), () -> Direct.query(dsl, recordSql, ps -> {
+                Connection c = ps.getConnection();
+                ps.setObject(1, buildId);
+                ps.setArray(2, c.createArrayOf("text", names));
+                ps.setArray(3, c.createArrayOf("float8", values));
+                ps.setArray(4, c.createArrayOf("jsonb", labelTexts));
+                ps.setArray(5, c.createArrayOf("int8", at));
+            }, rs -> {
+                rs.next();
+                return rs.getInt(1);
+            }));
+        }
+        return call(ERRORS.build(buildId), () -> dsl.resultQuery(recordSql, buildId, names, values, labels, at).fetchSingle().get(0, Integer.class));
     }
 
     /** {@link #record(UUID, List)} of one sample. */
@@ -98,8 +127,30 @@ public final class BuildMetrics {
     public List<MetricBucket> series(SeriesQuery query) {
         Checks.notNull(query, "query");
         JSONB labels = query.labels().isEmpty() ? null : JSONB.valueOf(Labels.json(query.labels()));
+        if (Direct.applies(dsl)) {
+            return call(ERRORS, () -> Direct.query(dsl, seriesSql, ps -> {
+                ps.setString(1, query.metricName());
+                ps.setObject(2, OffsetDateTime.ofInstant(query.from(), ZoneOffset.UTC));
+                ps.setObject(3, OffsetDateTime.ofInstant(query.to(), ZoneOffset.UTC));
+                ps.setString(4, interval(query.bucket()));
+                if (query.buildId().isPresent()) {
+                    ps.setObject(5, query.buildId().get());
+                } else {
+                    ps.setNull(5, Types.OTHER);
+                }
+                ps.setString(6, query.customerId().orElse(null));
+                ps.setString(7, labels == null ? null : labels.data());
+            }, rs -> {
+                List<MetricBucket> out = new ArrayList<>();
+                while (rs.next()) {
+                    out.add(new MetricBucket(rs.getObject(1, OffsetDateTime.class).toInstant(), rs.getLong(2), rs.getDouble(3),
+                            rs.getDouble(4), rs.getDouble(5), rs.getDouble(6)));
+                }
+                return out;
+            }));
+        }
         // rendered once (see the constructor); typed bind values so that nulls and intervals bind as the parameters' types
-        return call(null, () -> dsl.resultQuery(seriesSql,
+        return call(ERRORS, () -> dsl.resultQuery(seriesSql,
                         DSL.val(query.metricName(), SQLDataType.CLOB),
                         DSL.val(query.from(), SQLDataType.INSTANT),
                         DSL.val(query.to(), SQLDataType.INSTANT),
@@ -112,23 +163,9 @@ public final class BuildMetrics {
                         r.getMaxValue(), r.getP95Value())));
     }
 
-    private static <T> T call(UUID buildId, Supplier<T> action) {
-        try {
-            return action.get();
-        } catch (DataAccessException e) {
-            throw translate(e, buildId);
-        }
-    }
-
-    private static HonuaException translate(DataAccessException e, UUID buildId) {
-        var own = SqlErrors.thrownByHonua(e);
-        if (own.isPresent()) {
-            return own.get();
-        }
-        String state = e.sqlState();
-        if (buildId != null && (SqlErrors.FOREIGN_KEY_VIOLATION.equals(state) || RLS_VIOLATION.equals(state))) {
-            return new UnknownBuildException("unknown build " + buildId, e);
-        }
-        return SqlErrors.translate(e, "build metrics");
+    /** PostgreSQL interval text of a bucket: whole seconds and microseconds (the interval type's precision). */
+    static String interval(Duration bucket) {
+        long micros = bucket.toNanos() / 1_000;
+        return String.format(Locale.ROOT, "%d.%06d seconds", micros / 1_000_000, micros % 1_000_000);
     }
 }

@@ -1,5 +1,6 @@
 package io.honua.db.operations;
 
+import static io.honua.db.internal.ErrorTranslator.call;
 import static io.honua.db.schema.generated.Tables.HONUA_CONNECTION_USAGE;
 import static io.honua.db.schema.generated.Tables.HONUA_HEALTH;
 import static io.honua.db.schema.generated.Tables.HONUA_INDEX_SIZES;
@@ -9,6 +10,8 @@ import static io.honua.db.schema.generated.Tables.HONUA_TABLE_MAINTENANCE;
 import static io.honua.db.schema.generated.Tables.HONUA_UNUSED_INDEXES;
 import static io.honua.db.schema.generated.Tables.HONUA_XMIN_HORIZON;
 
+import io.honua.db.internal.ErrorScope;
+import io.honua.db.internal.Capability;
 import io.honua.db.internal.Checks;
 import io.honua.db.core.InvalidRequestException;
 import io.honua.db.internal.SqlErrors;
@@ -22,7 +25,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.function.Supplier;
 import javax.sql.DataSource;
 import org.jooq.DSLContext;
 import org.jooq.exception.DataAccessException;
@@ -48,9 +50,10 @@ import org.jooq.types.YearToSecond;
  */
 public final class Operations {
 
+    private static final ErrorScope ERRORS = ErrorScope.of(Capability.OPERATIONS);
+
     /** Default limit of the health statement. */
     public static final Duration DEFAULT_HEALTH_TIMEOUT = Duration.ofSeconds(5);
-    private static final String UNDEFINED_FUNCTION = "42883";
 
     private final DataSource dataSource;
     private final DSLContext dsl;
@@ -109,7 +112,7 @@ public final class Operations {
                     .fetchOne();
             roundTrip = Duration.ofNanos(System.nanoTime() - start);
         } catch (DataAccessException e) {
-            reasons.add(UNDEFINED_FUNCTION.equals(e.sqlState())
+            reasons.add(io.honua.db.internal.SqlState.UNDEFINED_FUNCTION.is(e)
                     ? "schema not migrated: honua_health() is missing (expected schema version " + expected() + ")"
                     : "database unavailable: " + SqlErrors.serverMessage(e));
             return down(reasons, pool, checkedAt);
@@ -159,19 +162,19 @@ public final class Operations {
 
     /** Size of the current database in bytes ({@code pg_database_size}). */
     public long databaseSize() {
-        return call("database size", () -> Routines.honuaDatabaseSize(dsl.configuration()));
+        return call(ERRORS.what("database size"), () -> Routines.honuaDatabaseSize(dsl.configuration()));
     }
 
     /** Every table, partition and materialized view of the user schemas, largest (total) first. */
     public List<RelationSize> relationSizes() {
-        return call("relation sizes", () -> dsl.selectFrom(HONUA_RELATION_SIZES.call()).fetch(r -> new RelationSize(
+        return call(ERRORS.what("relation sizes"), () -> dsl.selectFrom(HONUA_RELATION_SIZES.call()).fetch(r -> new RelationSize(
                 r.getSchemaName(), r.getRelationName(), r.getKind(), Optional.ofNullable(r.getParentName()),
                 num(r.getPartitions()), num(r.getTableBytes()), num(r.getIndexBytes()), num(r.getTotalBytes()))));
     }
 
     /** Every index of the user schemas with its size and scan count, largest first. */
     public List<IndexSize> indexSizes() {
-        return call("index sizes", () -> dsl.selectFrom(HONUA_INDEX_SIZES.call()).fetch(r -> new IndexSize(
+        return call(ERRORS.what("index sizes"), () -> dsl.selectFrom(HONUA_INDEX_SIZES.call()).fetch(r -> new IndexSize(
                 r.getSchemaName(), r.getTableName(), r.getIndexName(), r.getIsPartitioned(), r.getIsPartition(),
                 r.getIsUnique(), r.getIsPrimary(), r.getBacksConstraint(), num(r.getIndexBytes()), num(r.getScans()))));
     }
@@ -182,7 +185,7 @@ public final class Operations {
      * counters start again at a statistics reset, and a replica's scans are not counted here.
      */
     public List<UnusedIndex> unusedIndexes() {
-        return call("unused indexes", () -> dsl.selectFrom(HONUA_UNUSED_INDEXES.call()).fetch(r -> new UnusedIndex(
+        return call(ERRORS.what("unused indexes"), () -> dsl.selectFrom(HONUA_UNUSED_INDEXES.call()).fetch(r -> new UnusedIndex(
                 r.getSchemaName(), r.getTableName(), r.getIndexName(), num(r.getIndexBytes()), r.getDefinition())));
     }
 
@@ -194,7 +197,7 @@ public final class Operations {
      * Most dead tuples first.
      */
     public List<TableMaintenance> tableMaintenance() {
-        return call("table maintenance", () -> dsl.selectFrom(HONUA_TABLE_MAINTENANCE.call()).fetch(r -> new TableMaintenance(
+        return call(ERRORS.what("table maintenance"), () -> dsl.selectFrom(HONUA_TABLE_MAINTENANCE.call()).fetch(r -> new TableMaintenance(
                 r.getSchemaName(), r.getTableName(), Optional.ofNullable(r.getParentName()), num(r.getLiveTuples()),
                 num(r.getDeadTuples()), num(r.getModifiedSinceAnalyze()), num(r.getTableBytes()),
                 num(r.getEstimatedBloatBytes()), Optional.ofNullable(r.getLastVacuum()),
@@ -215,7 +218,7 @@ public final class Operations {
         if (minTransactionAge.isNegative()) {
             throw new InvalidRequestException("minTransactionAge must not be negative, got " + minTransactionAge);
         }
-        return call("sessions", () -> dsl.selectFrom(HONUA_SESSIONS.call(YearToSecond.valueOf(minTransactionAge)))
+        return call(ERRORS.what("sessions"), () -> dsl.selectFrom(HONUA_SESSIONS.call(YearToSecond.valueOf(minTransactionAge)))
                 .fetch(r -> new Session(num(r.getPid()), Optional.ofNullable(r.getDatabaseName()),
                         Optional.ofNullable(r.getRoleName()), Optional.ofNullable(r.getApplicationName()),
                         Optional.ofNullable(r.getClientAddress()), Objects.requireNonNullElse(r.getState(), "unknown"),
@@ -240,7 +243,7 @@ public final class Operations {
 
     /** What holds back the xmin horizon: the oldest session snapshot, prepared transaction and replication slot. */
     public XminHorizon xminHorizon() {
-        return call("xmin horizon", () -> {
+        return call(ERRORS.what("xmin horizon"), () -> {
             var r = dsl.selectFrom(HONUA_XMIN_HORIZON.call()).fetchSingle();
             return new XminHorizon(Optional.ofNullable(r.getOldestSessionXminAge()), Optional.ofNullable(r.getOldestSessionPid()),
                     Optional.ofNullable(r.getOldestPreparedXactAge()), Optional.ofNullable(r.getOldestReplicationSlotXminAge()),
@@ -250,7 +253,7 @@ public final class Operations {
 
     /** Client connections of the server by state against {@code max_connections}. */
     public ConnectionUsage connectionUsage() {
-        return call("connection usage", () -> {
+        return call(ERRORS.what("connection usage"), () -> {
             var rows = dsl.selectFrom(HONUA_CONNECTION_USAGE.call()).fetch();
             Map<String, Integer> byState = new LinkedHashMap<>();
             int used = 0;
@@ -279,11 +282,4 @@ public final class Operations {
         return value == null ? Duration.ZERO : value.toDuration();
     }
 
-    private static <T> T call(String what, Supplier<T> action) {
-        try {
-            return action.get();
-        } catch (DataAccessException e) {
-            throw SqlErrors.thrownByHonua(e).orElseGet(() -> SqlErrors.translate(e, what));
-        }
-    }
 }

@@ -1,23 +1,24 @@
 package io.honua.db.partitions;
 
+import static io.honua.db.internal.DbEnumConverter.dbEnum;
+import static io.honua.db.internal.ErrorTranslator.call;
 import static io.honua.db.schema.generated.Tables.LIST_PARTITIONS;
 import static io.honua.db.schema.generated.Tables.MAINTAIN_PARTITIONS;
 import static io.honua.db.schema.generated.Tables.PARTITION_POLICIES;
 
+import io.honua.db.internal.ErrorScope;
+import io.honua.db.internal.Capability;
 import io.honua.db.internal.Checks;
 import io.honua.db.core.InvalidRequestException;
 import io.honua.db.core.NotFoundException;
-import io.honua.db.internal.SqlErrors;
 import io.honua.db.schema.generated.tables.records.PartitionPoliciesRecord;
 import java.time.Instant;
 import java.time.Period;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.function.Supplier;
 import org.jooq.DSLContext;
 import org.jooq.Field;
-import org.jooq.exception.DataAccessException;
 import org.jooq.impl.DSL;
 import org.jooq.types.DayToSecond;
 import org.jooq.types.YearToMonth;
@@ -45,6 +46,8 @@ import org.jooq.types.YearToSecond;
  */
 public final class PartitionMaintenance {
 
+    private static final ErrorScope ERRORS = ErrorScope.of(Capability.PARTITIONS);
+
     private final DSLContext dsl;
 
     public PartitionMaintenance(DSLContext dsl) {
@@ -63,7 +66,7 @@ public final class PartitionMaintenance {
 
     private MaintenanceReport run(Field<Instant> now) {
         var m = MAINTAIN_PARTITIONS.call(now);
-        return new MaintenanceReport(call(() -> dsl.selectFrom(m).fetch(r -> new PartitionAction(
+        return new MaintenanceReport(call(ERRORS, () -> dsl.selectFrom(m).fetch(r -> new PartitionAction(
                 r.getTableName(), kind(r.getAction()), r.getPartitionName(), r.getRangeStart(), r.getRangeEnd(),
                 r.getRowsMoved()))));
     }
@@ -79,13 +82,13 @@ public final class PartitionMaintenance {
 
     /** Every policy, ordered by table name. */
     public List<PartitionPolicy> policies() {
-        return call(() -> dsl.selectFrom(PARTITION_POLICIES).orderBy(PARTITION_POLICIES.TABLE_NAME)
+        return call(ERRORS, () -> dsl.selectFrom(PARTITION_POLICIES).orderBy(PARTITION_POLICIES.TABLE_NAME)
                 .fetch(PartitionMaintenance::policy));
     }
 
     public Optional<PartitionPolicy> policy(String tableName) {
         Checks.text(tableName, "tableName", 63);
-        return call(() -> dsl.selectFrom(PARTITION_POLICIES).where(PARTITION_POLICIES.TABLE_NAME.eq(tableName))
+        return call(ERRORS, () -> dsl.selectFrom(PARTITION_POLICIES).where(PARTITION_POLICIES.TABLE_NAME.eq(tableName))
                 .fetchOptional(PartitionMaintenance::policy));
     }
 
@@ -123,7 +126,7 @@ public final class PartitionMaintenance {
         PartitionPoliciesRecord values = dsl.newRecord(PARTITION_POLICIES);
         change.accept(values);
         values.changed(PARTITION_POLICIES.TABLE_NAME, false);
-        return call(() -> dsl.update(PARTITION_POLICIES).set(values)
+        return call(ERRORS, () -> dsl.update(PARTITION_POLICIES).set(values)
                 .where(PARTITION_POLICIES.TABLE_NAME.eq(tableName))
                 .returning().fetchOptional(PartitionMaintenance::policy))
                 .orElseThrow(() -> new NotFoundException("no partition policy for table " + tableName));
@@ -135,7 +138,7 @@ public final class PartitionMaintenance {
      */
     public List<PartitionInfo> partitions(String tableName) {
         Checks.text(tableName, "tableName", 63);
-        return call(() -> dsl.selectFrom(LIST_PARTITIONS.call(tableName)).fetch(r -> new PartitionInfo(
+        return call(ERRORS, () -> dsl.selectFrom(LIST_PARTITIONS.call(tableName)).fetch(r -> new PartitionInfo(
                 r.getPartitionName(), Optional.ofNullable(r.getRangeStart()), Optional.ofNullable(r.getRangeEnd()),
                 Boolean.TRUE.equals(r.getIsDefault()), r.getEstimatedRows())));
     }
@@ -146,15 +149,9 @@ public final class PartitionMaintenance {
                 retention.getYearToMonth().getYears() * (retention.getYearToMonth().getSign()),
                 retention.getYearToMonth().getMonths() * (retention.getYearToMonth().getSign()),
                 retention.getDayToSecond().getDays() * (retention.getDayToSecond().getSign())));
-        return new PartitionPolicy(r.getTableName(), PartitionInterval.fromDb(r.getPartitionInterval()), r.getPremake(),
-                period, RetentionAction.fromDb(r.getRetentionAction()));
+        return new PartitionPolicy(r.getTableName(),
+                r.get(PARTITION_POLICIES.PARTITION_INTERVAL, dbEnum(PartitionInterval.class)), r.getPremake(),
+                period, r.get(PARTITION_POLICIES.RETENTION_ACTION, dbEnum(RetentionAction.class)));
     }
 
-    private static <T> T call(Supplier<T> work) {
-        try {
-            return work.get();
-        } catch (DataAccessException e) {
-            throw SqlErrors.translate(e, "partition maintenance");
-        }
-    }
 }

@@ -1,32 +1,13 @@
 package io.honua.db.partitions;
 
-import io.honua.db.core.InvalidRequestException;
+
+import io.honua.db.types.DbEnum;
 
 /**
  * What maintenance does with a partition whose whole range is older than the retention: {@link #DROP} deletes it
  * (the default), {@link #DETACH} detaches it and leaves it as a standalone table of the same name (an archive to dump
  * or move elsewhere; it is no longer visible through the parent table and maintenance never touches it again).
  */
-public enum RetentionAction {
-    DROP("drop"),
-    DETACH("detach");
-
-    private final String dbValue;
-
-    RetentionAction(String dbValue) {
-        this.dbValue = dbValue;
-    }
-
-    public String dbValue() {
-        return dbValue;
-    }
-
-    static RetentionAction fromDb(String value) {
-        for (RetentionAction a : values()) {
-            if (a.dbValue.equals(value)) {
-                return a;
-            }
-        }
-        throw new InvalidRequestException("unknown retention action " + value);
-    }
+public enum RetentionAction implements DbEnum {
+    DROP, DETACH
 }

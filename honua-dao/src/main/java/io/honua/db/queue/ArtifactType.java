@@ -1,12 +1,9 @@
 package io.honua.db.queue;
 
-import java.util.Locale;
+
+import io.honua.db.types.DbEnum;
 
 /** Kinds of build output kept in {@code build_artifacts}. */
-public enum ArtifactType {
+public enum ArtifactType implements DbEnum {
     CONTAINER_IMAGE, SBOM, SECURITY_SCAN, TEST_REPORT, LOG, OTHER;
-
-    public String dbValue() {
-        return name().toLowerCase(Locale.ROOT);
-    }
 }

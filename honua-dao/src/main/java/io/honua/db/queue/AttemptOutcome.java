@@ -1,9 +1,10 @@
 package io.honua.db.queue;
 
-import java.util.Locale;
+
+import io.honua.db.types.DbEnum;
 
 /** How an attempt of a build ended ({@code build_attempts.outcome}). */
-public enum AttemptOutcome {
+public enum AttemptOutcome implements DbEnum {
     /** The worker completed the build. */
     COMPLETED,
     /** The worker reported a failure (the build was requeued or, attempts used, failed). */
@@ -16,8 +17,4 @@ public enum AttemptOutcome {
     RELEASED,
     /** The build was cancelled while running. */
     CANCELLED;
-
-    static AttemptOutcome fromDb(String v) {
-        return valueOf(v.toUpperCase(Locale.ROOT));
-    }
 }

@@ -1,5 +1,8 @@
 package io.honua.db.queue;
 
+import static io.honua.db.internal.DbEnumConverter.dbEnum;
+import static io.honua.db.schema.generated.Tables.BUILD_QUEUE;
+
 import io.honua.db.schema.generated.tables.records.BuildQueueRecord;
 import java.time.Duration;
 import java.time.Instant;
@@ -46,7 +49,7 @@ public record Build(
         return new Build(
                 r.getId(),
                 r.getCustomerId(),
-                BuildStatus.fromDb(r.getStatus()),
+                r.get(BUILD_QUEUE.STATUS, dbEnum(BuildStatus.class)),
                 r.getPriority(),
                 Optional.ofNullable(r.getWorkerId()),
                 r.getQueuedAt(),

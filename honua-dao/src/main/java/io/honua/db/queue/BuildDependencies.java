@@ -1,10 +1,13 @@
 package io.honua.db.queue;
 
+import static io.honua.db.internal.DbEnumConverter.dbEnum;
 import static io.honua.db.schema.generated.Tables.BUILD_DEPENDENCY_GRAPH;
 
 import io.honua.db.internal.Checks;
 import io.honua.db.core.InvalidRequestException;
-import io.honua.db.internal.SqlErrors;
+import io.honua.db.internal.Capability;
+import io.honua.db.internal.ErrorScope;
+import io.honua.db.internal.ErrorTranslator;
 import io.honua.db.queue.DependencyGraph.Direction;
 import io.honua.db.schema.generated.tables.records.BuildDependencyGraphRecord;
 import java.util.ArrayList;
@@ -66,18 +69,19 @@ public final class BuildDependencies {
             // the root (first row) and limit + 1 other nodes: one more than asked tells that the limit cut the walk
             rows = dsl.selectFrom(BUILD_DEPENDENCY_GRAPH.call(buildId, direction.dbValue(), maxDepth, limit + 2)).fetch();
         } catch (DataAccessException e) {
-            throw SqlErrors.thrownByHonua(e).orElseGet(() -> SqlErrors.translate(e, "dependency graph of " + buildId));
+            throw ErrorTranslator.translate(e, ErrorScope.of(Capability.QUEUE).what("dependency graph of " + buildId).build(buildId));
         }
         BuildStatus rootStatus = null;
         boolean truncated = false;
         List<DependencyNode> nodes = new ArrayList<>(rows.size());
         for (BuildDependencyGraphRecord r : rows) {
             if (r.getDepth() == 0) {
-                rootStatus = BuildStatus.fromDb(r.getStatus());
+                rootStatus = r.get(BUILD_DEPENDENCY_GRAPH.STATUS, dbEnum(BuildStatus.class));
             } else if (r.getDepth() > maxDepth) {
                 truncated = true;
             } else {
-                nodes.add(new DependencyNode(r.getBuildId(), r.getDepth(), BuildStatus.fromDb(r.getStatus()), r.getCustomerId()));
+                nodes.add(new DependencyNode(r.getBuildId(), r.getDepth(),
+                        r.get(BUILD_DEPENDENCY_GRAPH.STATUS, dbEnum(BuildStatus.class)), r.getCustomerId()));
             }
         }
         if (rootStatus == null) {

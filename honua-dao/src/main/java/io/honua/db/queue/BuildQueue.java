@@ -1,5 +1,6 @@
 package io.honua.db.queue;
 
+import static io.honua.db.internal.DbEnumConverter.dbEnum;
 import static io.honua.db.schema.generated.Tables.BUILD_ARTIFACTS;
 import static io.honua.db.schema.generated.Tables.BUILD_DEPENDENCIES;
 import static io.honua.db.schema.generated.Tables.BUILD_EVENTS;
@@ -24,7 +25,8 @@ import io.honua.db.core.UnknownCustomerException;
 import io.honua.db.internal.Checks;
 import io.honua.db.core.ConflictException;
 import io.honua.db.core.InvalidRequestException;
-import io.honua.db.core.NotFoundException;
+import io.honua.db.internal.Capability;
+import io.honua.db.internal.ErrorTranslator;
 import io.honua.db.internal.SqlErrors;
 import io.honua.db.internal.Transactions;
 import io.honua.db.schema.generated.Routines;
@@ -716,7 +718,7 @@ public final class BuildQueue {
         return call(() -> dsl.selectFrom(BUILD_ATTEMPTS).where(BUILD_ATTEMPTS.BUILD_ID.eq(buildId))
                 .orderBy(BUILD_ATTEMPTS.ID).offset(offset).limit(limit)
                 .fetch(r -> new BuildAttempt(r.getBuildId(), r.getAttempt(), Optional.ofNullable(r.getWorkerId()),
-                        r.getStartedAt(), r.getEndedAt(), AttemptOutcome.fromDb(r.getOutcome()),
+                        r.getStartedAt(), r.getEndedAt(), r.get(BUILD_ATTEMPTS.OUTCOME, dbEnum(AttemptOutcome.class)),
                         Optional.ofNullable(r.getExitCode()), Optional.ofNullable(r.getDurationMs()).map(Duration::ofMillis),
                         Optional.ofNullable(r.getCpuSeconds()), Optional.ofNullable(r.getPeakMemoryBytes()),
                         Optional.ofNullable(r.getError()), Optional.ofNullable(r.getStdoutLog()),
@@ -762,7 +764,7 @@ public final class BuildQueue {
             depth.put(s, 0L);
         }
         call(() -> dsl.select(BUILD_QUEUE.STATUS, DSL.count()).from(BUILD_QUEUE).groupBy(BUILD_QUEUE.STATUS).fetch())
-                .forEach(r -> depth.put(BuildStatus.fromDb(r.value1()), (long) r.value2()));
+                .forEach(r -> depth.put(r.get(BUILD_QUEUE.STATUS, dbEnum(BuildStatus.class)), (long) r.value2()));
         return depth;
     }
 
@@ -880,61 +882,12 @@ public final class BuildQueue {
         };
     }
 
-    /**
-     * Connection-level failures: the pool gave no connection in time (HikariCP: SQLTransientConnectionException
-     * without a server error), a connection could not be opened or broke (SQLSTATE class 08), the server is shutting
-     * down or starting (57P01..57P03), or refuses more connections (53300).
-     */
+    /** Connection-level failures, see {@link ErrorTranslator#unavailable}. */
     static Optional<DatabaseUnavailableException> unavailable(Throwable e) {
-        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
-            if (t instanceof java.sql.SQLException s) {
-                String state = s.getSQLState() == null ? "" : s.getSQLState();
-                if (t instanceof java.sql.SQLTransientConnectionException && !(t instanceof org.postgresql.util.PSQLException)
-                        && (state.isEmpty() || !state.startsWith("08"))) {
-                    return Optional.of(new PoolExhaustedException("connection pool exhausted: " + s.getMessage(), e));
-                }
-                if (state.startsWith("08") || state.equals("57P01") || state.equals("57P02") || state.equals("57P03")
-                        || state.equals("53300")) {
-                    return Optional.of(new DatabaseUnavailableException("database unavailable (" + state + "): " + s.getMessage(), e));
-                }
-            }
-        }
-        return Optional.empty();
+        return ErrorTranslator.unavailable(e);
     }
 
     static RuntimeException translate(DataAccessException e) {
-        Optional<io.honua.db.core.HonuaException> own = SqlErrors.thrownByHonua(e);
-        if (own.isPresent()) {
-            return own.get();
-        }
-        Optional<DatabaseUnavailableException> unavailable = unavailable(e);
-        if (unavailable.isPresent()) {
-            return unavailable.get();
-        }
-        // license quota / validity, raised by the V11 trigger on enqueue
-        Optional<io.honua.db.core.HonuaException> licensing = io.honua.db.internal.LicenseErrors.translate(e);
-        if (licensing.isPresent()) {
-            return licensing.get();
-        }
-        String state = e.sqlState() == null ? "" : e.sqlState();
-        String constraint = SqlErrors.constraint(e).orElse("");
-        String message = SqlErrors.serverMessage(e);
-        return switch (state) {
-            case "HQ001" -> new DependencyCycleException(message, e);
-            case "HQ002" -> new ConflictException(message, e);
-            case SqlErrors.FOREIGN_KEY_VIOLATION -> {
-                if (constraint.contains("customer")) {
-                    yield new UnknownCustomerException("unknown customer: " + message, e);
-                }
-                if (constraint.contains("depend") || constraint.contains("build")) {
-                    yield new UnknownBuildException("unknown build: " + message, e);
-                }
-                yield new NotFoundException(message, e);
-            }
-            case SqlErrors.CHECK_VIOLATION -> constraint.contains("not_self")
-                    ? new DependencyCycleException("a build cannot depend on itself", e)
-                    : new InvalidRequestException(message, e);
-            default -> SqlErrors.translate(e, "build queue");
-        };
+        return ErrorTranslator.translate(e, Capability.QUEUE);
     }
 }

@@ -1,19 +1,11 @@
 package io.honua.db.queue;
 
-import java.util.Locale;
+
+import io.honua.db.types.DbEnum;
 
 /** Life cycle of a build: QUEUED → BUILDING → COMPLETED | FAILED | TIMEOUT, and CANCELLED from QUEUED or BUILDING. */
-public enum BuildStatus {
+public enum BuildStatus implements DbEnum {
     QUEUED, BUILDING, COMPLETED, FAILED, CANCELLED, TIMEOUT;
-
-    /** The value stored in {@code build_queue.status}. */
-    public String dbValue() {
-        return name().toLowerCase(Locale.ROOT);
-    }
-
-    public static BuildStatus fromDb(String value) {
-        return valueOf(value.toUpperCase(Locale.ROOT));
-    }
 
     /** True when the build will not change any more. */
     public boolean isFinal() {

@@ -1,5 +1,6 @@
 package io.honua.db.queue;
 
+import io.honua.db.types.DbEnum;
 import java.util.List;
 import java.util.Objects;
 import java.util.UUID;
@@ -20,21 +21,11 @@ public record DependencyGraph(UUID root, BuildStatus rootStatus, Direction direc
                               boolean truncated) {
 
     /** Which way the walk goes from the root. */
-    public enum Direction {
+    public enum Direction implements DbEnum {
         /** What the root needs, transitively ({@code build_dependencies.depends_on_build_id} onwards). */
-        DEPENDENCIES("dependencies"),
+        DEPENDENCIES,
         /** What needs the root, transitively ({@code build_dependencies.build_id} onwards). */
-        DEPENDENTS("dependents");
-
-        private final String dbValue;
-
-        Direction(String dbValue) {
-            this.dbValue = dbValue;
-        }
-
-        String dbValue() {
-            return dbValue;
-        }
+        DEPENDENTS
     }
 
     public DependencyGraph {

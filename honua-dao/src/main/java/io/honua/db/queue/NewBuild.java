@@ -39,6 +39,9 @@ public record NewBuild(
     private static final Pattern SHA256 = Pattern.compile("[0-9a-f]{64}");
     /** W3C trace context, version 00 (the same rule as the column's CHECK constraint). */
     private static final Pattern TRACE_PARENT = Pattern.compile("00-(?!0{32})[0-9a-f]{32}-(?!0{16})[0-9a-f]{16}-[0-9a-f]{2}");
+    /** The range of notBefore: within PostgreSQL's timestamptz range and Instant#toEpochMilli. */
+    private static final Instant EARLIEST = Instant.parse("-4713-11-24T00:00:00Z");
+    private static final Instant LATEST = Instant.parse("+294276-12-31T23:59:59Z");
     private static final Pattern TRACE_STATE = Pattern.compile("[\\x20-\\x7e]{1,512}");
 
     public NewBuild {
@@ -51,7 +54,11 @@ public record NewBuild(
             }
         });
         Checks.notNull(idempotencyKey, "idempotencyKey").ifPresent(k -> Checks.text(k, "idempotencyKey", 200));
-        Checks.notNull(notBefore, "notBefore");
+        Checks.notNull(notBefore, "notBefore").ifPresent(t -> {
+            if (t.isBefore(EARLIEST) || t.isAfter(LATEST)) {
+                throw new InvalidRequestException("notBefore must be between " + EARLIEST + " and " + LATEST + ", got " + t);
+            }
+        });
         Checks.notNull(timeout, "timeout").ifPresent(t -> {
             if (t.isNegative() || t.isZero() || t.toSeconds() > Integer.MAX_VALUE) {
                 throw new InvalidRequestException("timeout must be positive, got " + t);

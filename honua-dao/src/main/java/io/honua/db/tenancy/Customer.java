@@ -1,5 +1,8 @@
 package io.honua.db.tenancy;
 
+import static io.honua.db.internal.DbEnumConverter.dbEnum;
+import static io.honua.db.schema.generated.Tables.CUSTOMERS;
+
 import io.honua.db.schema.generated.tables.records.CustomersRecord;
 import io.honua.db.types.Tier;
 import java.time.Instant;
@@ -20,7 +23,8 @@ public record Customer(String customerId, String name, Optional<String> email, S
 
     static Customer of(CustomersRecord r) {
         return new Customer(r.getCustomerId(), r.getName(), Optional.ofNullable(r.getEmail()),
-                SubscriptionStatus.fromDb(r.getSubscriptionStatus()), Tier.fromDb(r.getTier()),
+                r.get(CUSTOMERS.SUBSCRIPTION_STATUS, dbEnum(SubscriptionStatus.class)),
+                r.get(CUSTOMERS.TIER, dbEnum(Tier.class)),
                 r.getMetadata() == null ? "{}" : r.getMetadata().data(), r.getCreatedAt(), r.getUpdatedAt(),
                 Optional.ofNullable(r.getDeletedAt()));
     }

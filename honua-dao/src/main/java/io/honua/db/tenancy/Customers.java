@@ -1,15 +1,16 @@
 package io.honua.db.tenancy;
 
+import static io.honua.db.internal.ErrorTranslator.call;
 import static io.honua.db.schema.generated.Tables.CUSTOMERS;
 
+import io.honua.db.internal.ErrorScope;
+import io.honua.db.internal.Capability;
 import io.honua.db.core.UnknownCustomerException;
 import io.honua.db.internal.Checks;
 import io.honua.db.core.ConflictException;
 import io.honua.db.core.HonuaException;
 import io.honua.db.core.InvalidRequestException;
-import io.honua.db.internal.SqlErrors;
 import io.honua.db.internal.Transactions;
-import io.honua.db.internal.LicenseErrors;
 import io.honua.db.schema.generated.Routines;
 import io.honua.db.schema.generated.tables.records.CustomersRecord;
 import io.honua.db.types.CustomerId;
@@ -19,12 +20,10 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.function.Function;
-import java.util.function.Supplier;
 import java.util.regex.Pattern;
 import org.jooq.DSLContext;
 import org.jooq.Field;
 import org.jooq.JSONB;
-import org.jooq.exception.DataAccessException;
 import org.jooq.impl.DSL;
 
 /**
@@ -49,6 +48,8 @@ import org.jooq.impl.DSL;
  * Thread-safe.
  */
 public final class Customers {
+
+    private static final ErrorScope ERRORS = ErrorScope.of(Capability.CUSTOMERS);
 
     private static final Pattern EMAIL = Pattern.compile("[^@\\s]+@[^@\\s]+");
 
@@ -79,7 +80,7 @@ public final class Customers {
         Checks.text(customer.name(), "name", 200);
         customer.email().ifPresent(Customers::checkEmail);
         String metadata = Checks.text(customer.metadataJson(), "metadataJson", 100_000);
-        return call(() -> run(id, tx -> {
+        return call(ERRORS.customer(id), () -> run(id, tx -> {
             Routines.adminCreateCustomer(tx.configuration(), id, customer.name(), customer.email().orElse(null),
                     customer.subscriptionStatus().dbValue(), customer.tier().dbValue(), JSONB.valueOf(metadata));
             return existing(tx, id);
@@ -89,7 +90,7 @@ public final class Customers {
     /** The customer, soft-deleted or not; empty when unknown or outside this DAO's tenant scope. */
     public Optional<Customer> find(String customerId) {
         String id = checkId(customerId);
-        return call(() -> run(id, tx -> tx.selectFrom(CUSTOMERS).where(CUSTOMERS.CUSTOMER_ID.eq(id)).fetchOptional().map(Customer::of)));
+        return call(ERRORS.customer(customerId), () -> run(id, tx -> tx.selectFrom(CUSTOMERS).where(CUSTOMERS.CUSTOMER_ID.eq(id)).fetchOptional().map(Customer::of)));
     }
 
     /**
@@ -112,14 +113,14 @@ public final class Customers {
         update.metadataJson().ifPresent(m -> set.put(CUSTOMERS.METADATA, JSONB.valueOf(Checks.text(m, "metadataJson", 100_000))));
         if (update.tier().isPresent()) {
             // the tier is administrative (issue 12): the whole update is one call of admin_update_customer
-            return call(() -> run(id, tx -> {
+            return call(ERRORS.customer(customerId), () -> run(id, tx -> {
                 Routines.adminUpdateCustomer(tx.configuration(), id, update.tier().get().dbValue(),
                         (String) set.get(CUSTOMERS.NAME), update.email().orElse(null),
                         (String) set.get(CUSTOMERS.SUBSCRIPTION_STATUS), (JSONB) set.get(CUSTOMERS.METADATA));
                 return existing(tx, id);
             }));
         }
-        return call(() -> run(id, tx -> {
+        return call(ERRORS.customer(customerId), () -> run(id, tx -> {
             CustomersRecord r = tx.update(CUSTOMERS).set(set)
                     .where(CUSTOMERS.CUSTOMER_ID.eq(id)).and(CUSTOMERS.DELETED_AT.isNull())
                     .returning().fetchOne();
@@ -133,7 +134,7 @@ public final class Customers {
     /** Soft-deletes the customer (idempotent: an already deleted customer is returned unchanged). */
     public Customer softDelete(String customerId) {
         String id = checkId(customerId);
-        return call(() -> run(id, tx -> {
+        return call(ERRORS.customer(customerId), () -> run(id, tx -> {
             CustomersRecord r = tx.update(CUSTOMERS).set(CUSTOMERS.DELETED_AT, DSL.currentInstant())
                     .where(CUSTOMERS.CUSTOMER_ID.eq(id)).and(CUSTOMERS.DELETED_AT.isNull())
                     .returning().fetchOne();
@@ -144,7 +145,7 @@ public final class Customers {
     /** Undoes a soft delete (idempotent: a live customer is returned unchanged). */
     public Customer restore(String customerId) {
         String id = checkId(customerId);
-        return call(() -> run(id, tx -> {
+        return call(ERRORS.customer(customerId), () -> run(id, tx -> {
             CustomersRecord r = tx.update(CUSTOMERS).setNull(CUSTOMERS.DELETED_AT)
                     .where(CUSTOMERS.CUSTOMER_ID.eq(id)).and(CUSTOMERS.DELETED_AT.isNotNull())
                     .returning().fetchOne();
@@ -165,7 +166,7 @@ public final class Customers {
             throw new InvalidRequestException("retention must be 0..36500 days, got " + retention);
         }
         int days = (int) retention.toDays();
-        Integer n = call(() -> scopeTenant.isPresent()
+        Integer n = call(ERRORS, () -> scopeTenant.isPresent()
                 ? run(scopeTenant.get(), tx -> Routines.purgeSoftDeletedRecords(tx.configuration(), days))
                 : Transactions.inTransaction(dsl, tx -> Routines.purgeSoftDeletedRecords(tx.configuration(), days)));
         return n == null ? 0 : n;
@@ -202,27 +203,4 @@ public final class Customers {
         return new ConflictException("customer " + id + " is soft-deleted since " + c.deletedAt().orElseThrow() + "; restore it first");
     }
 
-    private static <T> T call(Supplier<T> action) {
-        try {
-            return action.get();
-        } catch (DataAccessException e) {
-            throw translate(e, "customers");
-        }
-    }
-
-    static RuntimeException translate(DataAccessException e, String what) {
-        Optional<HonuaException> own = SqlErrors.thrownByHonua(e);
-        if (own.isPresent()) {
-            return own.get();
-        }
-        String state = e.sqlState() == null ? "" : e.sqlState();
-        return switch (state) {
-            case LicenseErrors.UNKNOWN_CUSTOMER -> new UnknownCustomerException(SqlErrors.serverMessage(e));
-            case LicenseErrors.STATE_CONFLICT -> new ConflictException(SqlErrors.serverMessage(e), e);
-            case SqlErrors.UNIQUE_VIOLATION -> new CustomerExistsException(what + ": " + SqlErrors.serverMessage(e), e);
-            case "42501" -> new TenantAccessDeniedException(what + ": " + SqlErrors.serverMessage(e), e);
-            case SqlErrors.FOREIGN_KEY_VIOLATION -> new UnknownCustomerException(what + ": " + SqlErrors.serverMessage(e));
-            default -> SqlErrors.translate(e, what);
-        };
-    }
 }

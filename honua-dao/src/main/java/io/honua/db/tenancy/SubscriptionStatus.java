@@ -1,16 +1,11 @@
 package io.honua.db.tenancy;
 
 import io.honua.db.core.InvalidRequestException;
-import java.util.Locale;
+import io.honua.db.types.DbEnum;
 
 /** Subscription status of a customer ({@code customers.subscription_status}). */
-public enum SubscriptionStatus {
+public enum SubscriptionStatus implements DbEnum {
     TRIAL, ACTIVE, PAST_DUE, SUSPENDED, CANCELLED;
-
-    /** The value stored in the database. */
-    public String dbValue() {
-        return name().toLowerCase(Locale.ROOT);
-    }
 
     /**
      * Parses a status name (case-insensitive).
@@ -27,9 +22,5 @@ public enum SubscriptionStatus {
         }
         throw new InvalidRequestException("unknown subscription status '" + value
                 + "', expected one of trial, active, past_due, suspended, cancelled");
-    }
-
-    static SubscriptionStatus fromDb(String value) {
-        return valueOf(value.toUpperCase(Locale.ROOT));
     }
 }

@@ -1,7 +1,6 @@
 package io.honua.db.types;
 
 import io.honua.db.core.InvalidRequestException;
-import java.util.Locale;
 
 /**
  * The one tier of the whole library, lowest first ({@code FREE < STANDARD < PROFESSIONAL < ENTERPRISE}): a customer's
@@ -9,13 +8,8 @@ import java.util.Locale;
  * ({@code build_cache.tier}; an entry of tier T is usable by customers whose tier is T or higher). Stored in the
  * database as the lower-case name.
  */
-public enum Tier {
+public enum Tier implements DbEnum {
     FREE, STANDARD, PROFESSIONAL, ENTERPRISE;
-
-    /** The value stored in the database (the lower-case name). */
-    public String dbValue() {
-        return name().toLowerCase(Locale.ROOT);
-    }
 
     /** True when a customer with tier {@code this} may use a cache entry of tier {@code entryTier}. */
     public boolean mayUse(Tier entryTier) {
@@ -36,19 +30,5 @@ public enum Tier {
             }
         }
         throw new InvalidRequestException("unknown tier '" + value + "', expected one of free, standard, professional, enterprise");
-    }
-
-    /**
-     * Parses the database value (exactly the lower-case name).
-     *
-     * @throws InvalidRequestException for anything else
-     */
-    public static Tier fromDb(String value) {
-        for (Tier t : values()) {
-            if (t.dbValue().equals(value)) {
-                return t;
-            }
-        }
-        throw new InvalidRequestException("unknown tier: " + value);
     }
 }

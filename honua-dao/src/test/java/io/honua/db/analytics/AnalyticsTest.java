@@ -6,15 +6,15 @@ import static io.honua.db.schema.generated.Tables.CACHE_ACCESS_DAILY;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import com.zaxxer.hikari.HikariDataSource;
-import io.honua.db.HonuaDb;
 import io.honua.db.core.InvalidRequestException;
+import io.honua.db.licensing.QuotaUsage;
 import io.honua.db.queue.Build;
 import io.honua.db.queue.BuildQueue;
 import io.honua.db.queue.Completion;
 import io.honua.db.queue.NewBuild;
 import io.honua.db.testing.Fixtures;
-import io.honua.db.testkit.HonuaDatabase;
+import io.honua.db.testing.HonuaFixture;
+import io.honua.db.types.Tier;
 import java.math.BigDecimal;
 import java.time.Duration;
 import java.time.Instant;
@@ -32,7 +32,6 @@ import java.util.stream.Collectors;
 import org.jooq.DSLContext;
 import org.jooq.Record3;
 import org.jooq.impl.DSL;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -41,31 +40,22 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 class AnalyticsTest {
 
     @RegisterExtension
-    static final HonuaDatabase db = HonuaDatabase.migrated();
+    static final HonuaFixture fx = HonuaFixture.withPool(10);
 
     static final String HASH = Fixtures.sha256("m");
 
-    static HikariDataSource pool;
-    static HonuaDb honua;
     static Analytics analytics;
     static BuildQueue queue;
 
     @BeforeAll
     static void setUp() {
-        pool = Fixtures.pool(db, 10);
-        honua = HonuaDb.create(pool);
-        analytics = honua.analytics();
-        queue = honua.buildQueue();
-    }
-
-    @AfterAll
-    static void tearDown() {
-        pool.close();
+        analytics = fx.honua().analytics();
+        queue = fx.honua().buildQueue();
     }
 
     @BeforeEach
     void emptyQueue() {
-        honua.dsl().deleteFrom(BUILD_QUEUE).execute();
+        fx.dsl().deleteFrom(BUILD_QUEUE).execute();
     }
 
     static void access(DSLContext dsl, String customer, Instant at, int hits, int misses) {
@@ -93,11 +83,11 @@ class AnalyticsTest {
 
     @Test
     void hitRateCountsWholeUtcDaysFromTheRollup() {
-        String c = Fixtures.newCustomer(honua);
+        String c = Fixtures.newCustomer(fx.honua());
         Instant today = LocalDate.now(ZoneOffset.UTC).atStartOfDay(ZoneOffset.UTC).toInstant();
-        access(honua.dsl(), c, today.plusSeconds(1), 3, 1);                             // today
-        access(honua.dsl(), c, today.minus(6, ChronoUnit.DAYS), 1, 1);                  // 7th day back: inside 7 days
-        access(honua.dsl(), c, today.minus(7, ChronoUnit.DAYS).plusSeconds(86399), 0, 5); // 8th day: outside 7 days
+        access(fx.dsl(), c, today.plusSeconds(1), 3, 1);                             // today
+        access(fx.dsl(), c, today.minus(6, ChronoUnit.DAYS), 1, 1);                  // 7th day back: inside 7 days
+        access(fx.dsl(), c, today.minus(7, ChronoUnit.DAYS).plusSeconds(86399), 0, 5); // 8th day: outside 7 days
 
         CacheHitRate week = analytics.cacheHitRate(c, 7).orElseThrow();
         assertThat(week).isEqualTo(new CacheHitRate(c, 6, 4, 2, new BigDecimal("0.6667")));
@@ -107,12 +97,12 @@ class AnalyticsTest {
         assertThat(analytics.cacheHitRate(c, 8).orElseThrow().misses()).isEqualTo(7);
         assertThat(analytics.cacheHitRate("nobody", 30)).isEmpty();
         assertThat(analytics.cacheHitRates(7)).extracting(CacheHitRate::customerId).contains(c).isSorted();
-        assertThat(rollupByDay(honua.dsl(), c)).isEqualTo(rawByDay(honua.dsl(), c));
+        assertThat(rollupByDay(fx.dsl(), c)).isEqualTo(rawByDay(fx.dsl(), c));
     }
 
     @Test
     void rollupStaysExactUnderEightConcurrentWriters() throws Exception {
-        List<String> customers = List.of(Fixtures.newCustomer(honua), Fixtures.newCustomer(honua), Fixtures.newCustomer(honua));
+        List<String> customers = List.of(Fixtures.newCustomer(fx.honua()), Fixtures.newCustomer(fx.honua()), Fixtures.newCustomer(fx.honua()));
         Instant today = Instant.now();
         ExecutorService exec = Executors.newFixedThreadPool(8);
         try {
@@ -124,7 +114,7 @@ class AnalyticsTest {
                         // batches spanning several customers and days, in varying order: the upsert must not deadlock
                         List<String> order = new ArrayList<>(customers);
                         java.util.Collections.rotate(order, seed + i);
-                        var insert = honua.dsl().insertInto(BUILD_ACCESS_LOG, BUILD_ACCESS_LOG.CUSTOMER_ID,
+                        var insert = fx.dsl().insertInto(BUILD_ACCESS_LOG, BUILD_ACCESS_LOG.CUSTOMER_ID,
                                 BUILD_ACCESS_LOG.MANIFEST_HASH, BUILD_ACCESS_LOG.TIER, BUILD_ACCESS_LOG.ACCESS_TYPE,
                                 BUILD_ACCESS_LOG.ACCESSED_AT);
                         for (int k = 0; k < 6; k++) {
@@ -143,7 +133,7 @@ class AnalyticsTest {
         }
         long total = 0;
         for (String c : customers) {
-            assertThat(rollupByDay(honua.dsl(), c)).isEqualTo(rawByDay(honua.dsl(), c));
+            assertThat(rollupByDay(fx.dsl(), c)).isEqualTo(rawByDay(fx.dsl(), c));
             total += analytics.cacheHitRate(c, 10).orElseThrow().totalAccesses();
         }
         assertThat(total).isEqualTo(8 * 60 * 6);
@@ -151,23 +141,23 @@ class AnalyticsTest {
 
     @Test
     void licenseQuotaUsageCountsBuildsRunningBuildsAndRegistries() {
-        String c = Fixtures.newCustomer(honua);
+        String c = Fixtures.newCustomer(fx.honua());
         assertThat(analytics.licenseQuotaUsage(c)).as("no license yet").isEmpty();
-        Fixtures.license(honua.dsl(), c, 3);
+        Fixtures.license(fx.dsl(), c, 3);
         for (int i = 0; i < 4; i++) {
             queue.enqueue(NewBuild.builder(c).build());
         }
         assertThat(queue.claim("w1", 2)).hasSize(2);
 
-        LicenseQuotaUsage usage = analytics.licenseQuotaUsage(c).orElseThrow();
-        assertThat(usage).isEqualTo(new LicenseQuotaUsage(c, "professional", 100_000, 4, 3, 2, 10, 0));
+        QuotaUsage usage = analytics.licenseQuotaUsage(c).orElseThrow();
+        assertThat(usage).isEqualTo(new QuotaUsage(c, Tier.PROFESSIONAL, 100_000, 4, 3, 2, 10, 0));
         assertThat(usage.monthlyBuildShare()).isEqualTo(4 / 100_000.0);
     }
 
     @Test
     void buildPerformanceAndCustomerUsageReportFinishedBuilds() {
-        String c = Fixtures.newCustomer(honua);
-        String other = Fixtures.newCustomer(honua);
+        String c = Fixtures.newCustomer(fx.honua());
+        String other = Fixtures.newCustomer(fx.honua());
         List<Build> builds = new ArrayList<>();
         for (int i = 0; i < 3; i++) {
             builds.add(queue.enqueue(NewBuild.builder(c).maxAttempts(1).build()));
@@ -193,7 +183,7 @@ class AnalyticsTest {
         });
         assertThat(analytics.buildPerformance(today.minusDays(10), today.minusDays(1))).isEmpty();
         // same figures as the seed's view (in a UTC session, where the view's days are UTC days too)
-        var viewRows = io.honua.db.internal.Transactions.inTransaction(honua.dsl(), tx -> {
+        var viewRows = io.honua.db.internal.Transactions.inTransaction(fx.dsl(), tx -> {
             tx.select(DSL.function("set_config", String.class, DSL.val("TimeZone"), DSL.val("UTC"), DSL.inline(true))).fetch();
             var v = io.honua.db.schema.generated.Tables.BUILD_PERFORMANCE_SUMMARY;
             return tx.selectFrom(v).where(v.DAY.between(today.minusDays(3), today.plusDays(1))).orderBy(v.DAY)
@@ -221,7 +211,7 @@ class AnalyticsTest {
     @Test
     void queueDepthIsOneConsistentSnapshot() {
         assertThat(analytics.queueDepth()).isEqualTo(new QueueDepth(0, 0, 0, java.util.Optional.empty()));
-        String c = Fixtures.newCustomer(honua);
+        String c = Fixtures.newCustomer(fx.honua());
         for (int i = 0; i < 3; i++) {
             queue.enqueue(NewBuild.builder(c).build());
         }

@@ -4,22 +4,19 @@ import static io.honua.db.schema.generated.Tables.API_KEYS;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import com.zaxxer.hikari.HikariDataSource;
-import io.honua.db.HonuaDb;
 import io.honua.db.core.ConflictException;
 import io.honua.db.core.InvalidRequestException;
 import io.honua.db.core.UnknownCustomerException;
 import io.honua.db.internal.Secrets;
 import io.honua.db.schema.generated.tables.records.ApiKeysRecord;
 import io.honua.db.testing.Fixtures;
-import io.honua.db.testkit.HonuaDatabase;
+import io.honua.db.testing.HonuaFixture;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import org.jooq.DSLContext;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -27,29 +24,20 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 class ApiKeysTest {
 
     @RegisterExtension
-    static final HonuaDatabase db = HonuaDatabase.migrated();
+    static final HonuaFixture fx = HonuaFixture.withPool(4);
 
-    static HikariDataSource pool;
-    static HonuaDb honua;
     static DSLContext sql;
     static ApiKeys apiKeys;
 
     @BeforeAll
     static void setUp() {
-        pool = Fixtures.pool(db, 4);
-        honua = HonuaDb.create(pool);
-        sql = honua.dsl();
-        apiKeys = honua.apiKeys();
-    }
-
-    @AfterAll
-    static void tearDown() {
-        pool.close();
+        sql = fx.dsl();
+        apiKeys = fx.honua().apiKeys();
     }
 
     @Test
     void createShowsTheKeyOnceAndStoresOnlyItsHash() {
-        String c = Fixtures.newCustomer(honua);
+        String c = Fixtures.newCustomer(fx.honua());
         CreatedApiKey created = apiKeys.create(new NewApiKey(c, "worker-pool-eu", Set.of("builds:claim", "builds:complete")));
         String key = created.key();
         assertThat(key).matches("hk_[a-z2-7]{8}_[A-Za-z0-9_-]{43}");
@@ -66,7 +54,7 @@ class ApiKeysTest {
 
     @Test
     void verifyUpdatesLastUsedAndRefusesWrongRevokedExpired() {
-        String c = Fixtures.newCustomer(honua);
+        String c = Fixtures.newCustomer(fx.honua());
         CreatedApiKey created = apiKeys.create(new NewApiKey(c, "svc", Set.of("read")));
         ApiKeyCheck ok = apiKeys.verify(created.key());
         assertThat(ok.verdict()).isEqualTo(ApiKeyCheck.Verdict.VALID);
@@ -96,7 +84,7 @@ class ApiKeysTest {
 
     @Test
     void badInputChangesNothing() {
-        String c = Fixtures.newCustomer(honua);
+        String c = Fixtures.newCustomer(fx.honua());
         apiKeys.create(new NewApiKey(c, "dup", Set.of()));
         int before = sql.fetchCount(API_KEYS);
         assertThatThrownBy(() -> apiKeys.create(new NewApiKey(c, "dup", Set.of()))).isInstanceOf(ConflictException.class);
@@ -108,7 +96,7 @@ class ApiKeysTest {
                 .isInstanceOf(InvalidRequestException.class);
         assertThatThrownBy(() -> apiKeys.verify(null)).isInstanceOf(InvalidRequestException.class);
         assertThatThrownBy(() -> apiKeys.verify("k".repeat(201))).isInstanceOf(InvalidRequestException.class);
-        assertThatThrownBy(() -> apiKeys.revoke(Fixtures.newCustomer(honua), UUID.randomUUID())).isInstanceOf(UnknownApiKeyException.class);
+        assertThatThrownBy(() -> apiKeys.revoke(Fixtures.newCustomer(fx.honua()), UUID.randomUUID())).isInstanceOf(UnknownApiKeyException.class);
         assertThat(sql.fetchCount(API_KEYS)).isEqualTo(before);
     }
 }

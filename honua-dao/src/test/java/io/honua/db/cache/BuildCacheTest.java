@@ -11,12 +11,10 @@ import static io.honua.db.schema.generated.Tables.CUSTOMERS;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import com.zaxxer.hikari.HikariDataSource;
-import io.honua.db.HonuaDb;
 import io.honua.db.core.InvalidRequestException;
 import io.honua.db.core.NotFoundException;
 import io.honua.db.testing.Fixtures;
-import io.honua.db.testkit.HonuaDatabase;
+import io.honua.db.testing.HonuaFixture;
 import io.honua.db.types.Tier;
 import java.time.Duration;
 import java.time.Instant;
@@ -31,7 +29,6 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -39,22 +36,13 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 class BuildCacheTest {
 
     @RegisterExtension
-    static final HonuaDatabase db = HonuaDatabase.migrated();
+    static final HonuaFixture fx = HonuaFixture.withPool(10);
 
-    static HikariDataSource pool;
-    static HonuaDb honua;
     static BuildCache cache;
 
     @BeforeAll
     static void setUp() {
-        pool = Fixtures.pool(db, 10);
-        honua = HonuaDb.create(pool);
-        cache = honua.buildCache();
-    }
-
-    @AfterAll
-    static void tearDown() {
-        pool.close();
+        cache = fx.honua().buildCache();
     }
 
     private static NewCacheEntry entry(String customer, String hash, Tier tier) {
@@ -63,7 +51,7 @@ class BuildCacheTest {
 
     @Test
     void registerLookupRecordRoundTrip() {
-        String c = customerWithTier(honua, Tier.PROFESSIONAL);
+        String c = customerWithTier(fx.honua(), Tier.PROFESSIONAL);
         String h = hash();
         CacheEntry registered = cache.register(entry(c, h, Tier.STANDARD).withImage(123_456, 7, Duration.ofSeconds(95)));
         assertThat(registered.manifestHash()).isEqualTo(h);
@@ -78,7 +66,7 @@ class BuildCacheTest {
         assertThat(cache.lookup(c, h, Tier.STANDARD)).contains(registered);
         assertThat(cache.lookup(c, h, Tier.FREE)).isEmpty();          // other tier: other entry (none)
         assertThat(cache.lookup(c, hash(), Tier.STANDARD)).isEmpty();  // unknown hash
-        assertThat(logRows(honua.dsl(), c, "hit") + logRows(honua.dsl(), c, "miss")).as("lookup records nothing").isZero();
+        assertThat(logRows(fx.dsl(), c, "hit") + logRows(fx.dsl(), c, "miss")).as("lookup records nothing").isZero();
 
         // lookupAndRecord: a hit is logged and counted in the same statement
         CacheEntry hit = cache.lookupAndRecord(c, h, Tier.STANDARD).orElseThrow();
@@ -86,9 +74,9 @@ class BuildCacheTest {
         assertThat(hit.hitCount()).isEqualTo(1);
         assertThat(hit.lastHitAt()).isPresent();
         assertThat(cache.lookupAndRecord(c, hash(), Tier.STANDARD)).isEmpty();
-        assertThat(logRows(honua.dsl(), c, "hit")).isEqualTo(1);
-        assertThat(logRows(honua.dsl(), c, "miss")).isEqualTo(1);
-        assertThat(honua.dsl().fetchValue(BUILD_ACCESS_LOG.CACHE_ENTRY_ID, BUILD_ACCESS_LOG.CUSTOMER_ID.eq(c)
+        assertThat(logRows(fx.dsl(), c, "hit")).isEqualTo(1);
+        assertThat(logRows(fx.dsl(), c, "miss")).isEqualTo(1);
+        assertThat(fx.dsl().fetchValue(BUILD_ACCESS_LOG.CACHE_ENTRY_ID, BUILD_ACCESS_LOG.CUSTOMER_ID.eq(c)
                 .and(BUILD_ACCESS_LOG.ACCESS_TYPE.eq("hit")))).isEqualTo(registered.id());
 
         // record (record_cache_access): hit only when the entry exists
@@ -96,8 +84,8 @@ class BuildCacheTest {
         long id2 = cache.record(c, h, Tier.STANDARD, false);
         long id3 = cache.record(c, hash(), Tier.STANDARD, true);
         assertThat(Set.of(id1, id2, id3)).hasSize(3);
-        assertThat(logRows(honua.dsl(), c, "hit")).isEqualTo(2);
-        assertThat(logRows(honua.dsl(), c, "miss")).isEqualTo(3);
+        assertThat(logRows(fx.dsl(), c, "hit")).isEqualTo(2);
+        assertThat(logRows(fx.dsl(), c, "miss")).isEqualTo(3);
         CacheEntry after = cache.entry(h, Tier.STANDARD).orElseThrow();
         assertThat(after.hitCount()).isEqualTo(2);
         assertThat(after.lastHitAt().orElseThrow()).isAfterOrEqualTo(hit.lastHitAt().orElseThrow());
@@ -105,7 +93,7 @@ class BuildCacheTest {
 
     @Test
     void registerAgainUpdatesTheImageAndKeepsIdentityAndStatistics() {
-        String c = customerWithTier(honua, Tier.ENTERPRISE);
+        String c = customerWithTier(fx.honua(), Tier.ENTERPRISE);
         String h = hash();
         CacheEntry first = cache.register(entry(c, h, Tier.ENTERPRISE));
         cache.record(c, h, Tier.ENTERPRISE, true);
@@ -118,19 +106,19 @@ class BuildCacheTest {
         assertThat(second.expiresAt()).contains(expiry);
         assertThat(second.hitCount()).isEqualTo(1);
         assertThat(second.createdAt()).isEqualTo(first.createdAt());
-        assertThat(honua.dsl().fetchCount(BUILD_CACHE_REGISTRY, BUILD_CACHE_REGISTRY.MANIFEST_HASH.eq(h))).isEqualTo(1);
+        assertThat(fx.dsl().fetchCount(BUILD_CACHE_REGISTRY, BUILD_CACHE_REGISTRY.MANIFEST_HASH.eq(h))).isEqualTo(1);
     }
 
     @Test
     void tierRuleEveryCombination() {
         // one entry per tier for the same manifest, registered by an enterprise customer
-        String owner = customerWithTier(honua, Tier.ENTERPRISE);
+        String owner = customerWithTier(fx.honua(), Tier.ENTERPRISE);
         String h = hash();
         for (Tier t : Tier.values()) {
             cache.register(entry(owner, h, t));
         }
         for (Tier licensed : Tier.values()) {
-            String c = customerWithTier(honua, licensed);
+            String c = customerWithTier(fx.honua(), licensed);
             assertThat(cache.licenseTier(c)).contains(licensed);
             for (Tier wanted : Tier.values()) {
                 boolean allowed = wanted.ordinal() <= licensed.ordinal();
@@ -139,8 +127,8 @@ class BuildCacheTest {
                 assertThat(cache.lookupAndRecord(c, h, wanted).isPresent()).isEqualTo(allowed);
             }
             // a refused lookup is logged as a miss and counts no hit
-            assertThat(logRows(honua.dsl(), c, "hit")).isEqualTo(licensed.ordinal() + 1);
-            assertThat(logRows(honua.dsl(), c, "miss")).isEqualTo(Tier.values().length - licensed.ordinal() - 1);
+            assertThat(logRows(fx.dsl(), c, "hit")).isEqualTo(licensed.ordinal() + 1);
+            assertThat(logRows(fx.dsl(), c, "miss")).isEqualTo(Tier.values().length - licensed.ordinal() - 1);
         }
         for (Tier t : Tier.values()) {
             assertThat(cache.entry(h, t).orElseThrow().hitCount()).isEqualTo(Tier.values().length - t.ordinal());
@@ -149,42 +137,42 @@ class BuildCacheTest {
 
     @Test
     void tierRuleUsesOnlyValidLicensesAndTheHighestOfThem() {
-        String owner = customerWithTier(honua, Tier.ENTERPRISE);
+        String owner = customerWithTier(fx.honua(), Tier.ENTERPRISE);
         String h = hash();
         cache.register(entry(owner, h, Tier.FREE));
         cache.register(entry(owner, h, Tier.PROFESSIONAL));
 
-        String none = Fixtures.newCustomer(honua);
+        String none = Fixtures.newCustomer(fx.honua());
         assertThat(cache.licenseTier(none)).isEmpty();
         assertThat(cache.lookup(none, h, Tier.FREE)).as("no license, no cache").isEmpty();
 
         Instant past = Instant.now().minusSeconds(60);
-        String expired = Fixtures.newCustomer(honua);
-        CacheFixtures.license(honua.dsl(), expired, Tier.ENTERPRISE, "active", past, false, null);
+        String expired = Fixtures.newCustomer(fx.honua());
+        CacheFixtures.license(fx.dsl(), expired, Tier.ENTERPRISE, "active", past, false, null);
         assertThat(cache.lookup(expired, h, Tier.FREE)).as("license past expires_at").isEmpty();
 
-        String trialOver = Fixtures.newCustomer(honua);
-        CacheFixtures.license(honua.dsl(), trialOver, Tier.ENTERPRISE, "trial", null, true, past);
+        String trialOver = Fixtures.newCustomer(fx.honua());
+        CacheFixtures.license(fx.dsl(), trialOver, Tier.ENTERPRISE, "trial", null, true, past);
         assertThat(cache.lookup(trialOver, h, Tier.FREE)).as("trial ended").isEmpty();
 
-        String revoked = Fixtures.newCustomer(honua);
-        CacheFixtures.license(honua.dsl(), revoked, Tier.ENTERPRISE, "revoked", null, false, null);
+        String revoked = Fixtures.newCustomer(fx.honua());
+        CacheFixtures.license(fx.dsl(), revoked, Tier.ENTERPRISE, "revoked", null, false, null);
         assertThat(cache.lookup(revoked, h, Tier.FREE)).as("revoked license").isEmpty();
 
-        String trial = Fixtures.newCustomer(honua);
-        CacheFixtures.license(honua.dsl(), trial, Tier.PROFESSIONAL, "trial", null, true, Instant.now().plusSeconds(3600));
+        String trial = Fixtures.newCustomer(fx.honua());
+        CacheFixtures.license(fx.dsl(), trial, Tier.PROFESSIONAL, "trial", null, true, Instant.now().plusSeconds(3600));
         assertThat(cache.lookup(trial, h, Tier.PROFESSIONAL)).as("running trial").isPresent();
 
-        String two = customerWithTier(honua, Tier.FREE);
+        String two = customerWithTier(fx.honua(), Tier.FREE);
         assertThat(cache.lookup(two, h, Tier.PROFESSIONAL)).isEmpty();
-        CacheFixtures.license(honua.dsl(), two, Tier.PROFESSIONAL, "active", Instant.now().plusSeconds(3600), false, null);
+        CacheFixtures.license(fx.dsl(), two, Tier.PROFESSIONAL, "active", Instant.now().plusSeconds(3600), false, null);
         assertThat(cache.licenseTier(two)).contains(Tier.PROFESSIONAL);
         assertThat(cache.lookup(two, h, Tier.PROFESSIONAL)).as("highest valid license counts").isPresent();
     }
 
     @Test
     void expiredEntriesAreNotReturned() {
-        String c = customerWithTier(honua, Tier.FREE);
+        String c = customerWithTier(fx.honua(), Tier.FREE);
         String h = hash();
         cache.register(entry(c, h, Tier.FREE).withExpiresAt(Instant.now().minusSeconds(1)));
         assertThat(cache.lookup(c, h, Tier.FREE)).isEmpty();
@@ -195,27 +183,27 @@ class BuildCacheTest {
 
     @Test
     void registeringAboveTheLicenseTierIsRefusedAndWritesNothing() {
-        String c = customerWithTier(honua, Tier.STANDARD);
+        String c = customerWithTier(fx.honua(), Tier.STANDARD);
         String h = hash();
-        int before = entries(honua.dsl());
+        int before = entries(fx.dsl());
         assertThatThrownBy(() -> cache.register(entry(c, h, Tier.PROFESSIONAL)))
                 .isInstanceOf(TierNotAllowedException.class).hasMessageContaining("professional");
-        String none = Fixtures.newCustomer(honua);
+        String none = Fixtures.newCustomer(fx.honua());
         assertThatThrownBy(() -> cache.register(entry(none, h, Tier.FREE))).isInstanceOf(TierNotAllowedException.class);
-        assertThat(entries(honua.dsl())).isEqualTo(before);
+        assertThat(entries(fx.dsl())).isEqualTo(before);
         assertThat(cache.register(entry(c, h, Tier.STANDARD)).tier()).isEqualTo(Tier.STANDARD);
     }
 
     @Test
     void badInputIsRefusedWithTypedExceptionsAndChangesNothing() {
-        String c = customerWithTier(honua, Tier.ENTERPRISE);
+        String c = customerWithTier(fx.honua(), Tier.ENTERPRISE);
         String h = hash();
         cache.register(entry(c, h, Tier.FREE));
-        String deleted = customerWithTier(honua, Tier.ENTERPRISE);
-        honua.dsl().update(CUSTOMERS).set(CUSTOMERS.DELETED_AT, Instant.now()).where(CUSTOMERS.CUSTOMER_ID.eq(deleted)).execute();
-        int logBefore = logRows(honua.dsl());
-        int entriesBefore = entries(honua.dsl());
-        Long hitsBefore = honua.dsl().fetchValue(BUILD_CACHE_REGISTRY.HIT_COUNT, BUILD_CACHE_REGISTRY.MANIFEST_HASH.eq(h));
+        String deleted = customerWithTier(fx.honua(), Tier.ENTERPRISE);
+        fx.dsl().update(CUSTOMERS).set(CUSTOMERS.DELETED_AT, Instant.now()).where(CUSTOMERS.CUSTOMER_ID.eq(deleted)).execute();
+        int logBefore = logRows(fx.dsl());
+        int entriesBefore = entries(fx.dsl());
+        Long hitsBefore = fx.dsl().fetchValue(BUILD_CACHE_REGISTRY.HIT_COUNT, BUILD_CACHE_REGISTRY.MANIFEST_HASH.eq(h));
 
         List<ThrowingCallable> invalid = List.of(
                 () -> cache.lookup(null, h, Tier.FREE),
@@ -235,7 +223,7 @@ class BuildCacheTest {
                 () -> NewCacheEntry.of(c, h, Tier.FREE, "r", "d").withImage(-1, 0, Duration.ZERO),
                 () -> NewCacheEntry.of(c, h, Tier.FREE, "r", "d").withImage(0, -1, Duration.ZERO),
                 () -> NewCacheEntry.of(c, h, Tier.FREE, "r", "d").withImage(0, 0, Duration.ofSeconds(-1)),
-                () -> Tier.fromDb("gold"),
+                () -> Tier.parse("gold"),
                 () -> new AccessEvent(c, h, Tier.FREE, true, null),
                 () -> cache.recordBatch(UUID.randomUUID(), List.of()),
                 () -> cache.recordBatch(null, List.of(AccessEvent.now(c, h, Tier.FREE, true))),
@@ -254,15 +242,15 @@ class BuildCacheTest {
                 assertThatThrownBy(call).isInstanceOf(NotFoundException.class).hasMessageContaining("unknown customer");
             }
         }
-        assertThat(logRows(honua.dsl())).isEqualTo(logBefore);
-        assertThat(entries(honua.dsl())).isEqualTo(entriesBefore);
-        assertThat(honua.dsl().fetchValue(BUILD_CACHE_REGISTRY.HIT_COUNT, BUILD_CACHE_REGISTRY.MANIFEST_HASH.eq(h)))
+        assertThat(logRows(fx.dsl())).isEqualTo(logBefore);
+        assertThat(entries(fx.dsl())).isEqualTo(entriesBefore);
+        assertThat(fx.dsl().fetchValue(BUILD_CACHE_REGISTRY.HIT_COUNT, BUILD_CACHE_REGISTRY.MANIFEST_HASH.eq(h)))
                 .isEqualTo(hitsBefore);
     }
 
     @Test
     void eightThreadsRegisteringTheSameManifestLeaveOneRow() throws Exception {
-        String c = customerWithTier(honua, Tier.PROFESSIONAL);
+        String c = customerWithTier(fx.honua(), Tier.PROFESSIONAL);
         for (int round = 0; round < 20; round++) {
             String h = hash();
             int threads = 8;
@@ -283,13 +271,13 @@ class BuildCacheTest {
             }
             exec.shutdown();
             assertThat(ids).as("every caller got the same entry").hasSize(1);
-            assertThat(honua.dsl().fetchCount(BUILD_CACHE_REGISTRY, BUILD_CACHE_REGISTRY.MANIFEST_HASH.eq(h))).isEqualTo(1);
+            assertThat(fx.dsl().fetchCount(BUILD_CACHE_REGISTRY, BUILD_CACHE_REGISTRY.MANIFEST_HASH.eq(h))).isEqualTo(1);
         }
     }
 
     @Test
     void recordBatchWritesOnceAndSkipsUnknownCustomers() {
-        String c = customerWithTier(honua, Tier.FREE);
+        String c = customerWithTier(fx.honua(), Tier.FREE);
         String h = hash();
         CacheEntry e = cache.register(entry(c, h, Tier.FREE));
         List<AccessEvent> events = List.of(
@@ -301,15 +289,15 @@ class BuildCacheTest {
         UUID batch = UUID.randomUUID();
         assertThat(cache.recordBatch(batch, events)).containsExactly(1);
         assertThat(cache.recordBatch(batch, events)).as("a re-sent batch writes nothing").containsExactly(1);
-        assertThat(logRows(honua.dsl(), c, "hit")).isEqualTo(2);
-        assertThat(logRows(honua.dsl(), c, "miss")).isEqualTo(2);
+        assertThat(logRows(fx.dsl(), c, "hit")).isEqualTo(2);
+        assertThat(logRows(fx.dsl(), c, "miss")).isEqualTo(2);
         assertThat(cache.entry(h, Tier.FREE).orElseThrow().hitCount()).isEqualTo(2);
         assertThat(cache.entry(h, Tier.FREE).orElseThrow().lastHitAt().orElseThrow())
                 .isEqualTo(events.get(2).accessedAt().truncatedTo(java.time.temporal.ChronoUnit.MILLIS));
-        assertThat(honua.dsl().fetchCount(CACHE_ACCESS_BATCHES, CACHE_ACCESS_BATCHES.BATCH_ID.eq(batch))).isEqualTo(1);
+        assertThat(fx.dsl().fetchCount(CACHE_ACCESS_BATCHES, CACHE_ACCESS_BATCHES.BATCH_ID.eq(batch))).isEqualTo(1);
         assertThat(e.id()).isNotNull();
         assertThat(cache.pruneBatchLedger(Duration.ofDays(1))).as("fresh ledger rows stay").isZero();
-        Set<String> types = honua.dsl().selectDistinct(BUILD_ACCESS_LOG.ACCESS_TYPE).from(BUILD_ACCESS_LOG)
+        Set<String> types = fx.dsl().selectDistinct(BUILD_ACCESS_LOG.ACCESS_TYPE).from(BUILD_ACCESS_LOG)
                 .where(BUILD_ACCESS_LOG.CUSTOMER_ID.eq(c)).fetchSet(BUILD_ACCESS_LOG.ACCESS_TYPE);
         assertThat(types.stream().sorted().collect(Collectors.toList())).containsExactly("hit", "miss");
     }

@@ -8,11 +8,8 @@ import static io.honua.db.schema.generated.Tables.CACHE_ACCESS_BATCHES;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import com.zaxxer.hikari.HikariDataSource;
-import io.honua.db.HonuaDb;
 import io.honua.db.core.InvalidRequestException;
-import io.honua.db.testing.Fixtures;
-import io.honua.db.testkit.HonuaDatabase;
+import io.honua.db.testing.HonuaFixture;
 import io.honua.db.types.Tier;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -27,7 +24,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -35,26 +31,17 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 class CacheAccessRecorderTest {
 
     @RegisterExtension
-    static final HonuaDatabase db = HonuaDatabase.migrated();
+    static final HonuaFixture fx = HonuaFixture.withPool(10);
 
-    static HikariDataSource pool;
-    static HonuaDb honua;
     static BuildCache cache;
 
     @BeforeAll
     static void setUp() {
-        pool = Fixtures.pool(db, 10);
-        honua = HonuaDb.create(pool);
-        cache = honua.buildCache();
-    }
-
-    @AfterAll
-    static void tearDown() {
-        pool.close();
+        cache = fx.honua().buildCache();
     }
 
     private static long logRowsOf(List<String> customers) {
-        return honua.dsl().fetchCount(BUILD_ACCESS_LOG, BUILD_ACCESS_LOG.CUSTOMER_ID.in(customers));
+        return fx.dsl().fetchCount(BUILD_ACCESS_LOG, BUILD_ACCESS_LOG.CUSTOMER_ID.in(customers));
     }
 
     @Test
@@ -63,7 +50,7 @@ class CacheAccessRecorderTest {
         int perProducer = 6_000;
         List<String> customers = new ArrayList<>();
         for (int i = 0; i < producers; i++) {
-            customers.add(customerWithTier(honua, Tier.PROFESSIONAL));
+            customers.add(customerWithTier(fx.honua(), Tier.PROFESSIONAL));
         }
         List<String> hashes = new ArrayList<>();
         for (int i = 0; i < 5; i++) {
@@ -124,20 +111,20 @@ class CacheAccessRecorderTest {
         assertThat(report.unwritten()).isEmpty();
         assertThat(acceptedByProducers.get() + refusedByProducers.get()).isEqualTo((long) producers * perProducer);
         assertThat(logRowsOf(customers)).as("rows in build_access_log").isEqualTo(acceptedByProducers.get());
-        assertThat(honua.dsl().fetchCount(BUILD_ACCESS_LOG, BUILD_ACCESS_LOG.CUSTOMER_ID.in(customers)
+        assertThat(fx.dsl().fetchCount(BUILD_ACCESS_LOG, BUILD_ACCESS_LOG.CUSTOMER_ID.in(customers)
                 .and(BUILD_ACCESS_LOG.ACCESS_TYPE.eq("miss")))).isEqualTo(acceptedMisses.get());
         for (String h : hashes) {
             long expected = acceptedHits.getOrDefault(h, new AtomicLong()).get();
-            assertThat(honua.dsl().fetchValue(BUILD_CACHE_REGISTRY.HIT_COUNT, BUILD_CACHE_REGISTRY.MANIFEST_HASH.eq(h)))
+            assertThat(fx.dsl().fetchValue(BUILD_CACHE_REGISTRY.HIT_COUNT, BUILD_CACHE_REGISTRY.MANIFEST_HASH.eq(h)))
                     .as("hit count of %s", h).isEqualTo(expected);
-            assertThat(honua.dsl().fetchCount(BUILD_ACCESS_LOG, BUILD_ACCESS_LOG.MANIFEST_HASH.eq(h)
+            assertThat(fx.dsl().fetchCount(BUILD_ACCESS_LOG, BUILD_ACCESS_LOG.MANIFEST_HASH.eq(h)
                     .and(BUILD_ACCESS_LOG.ACCESS_TYPE.eq("hit")))).isEqualTo(expected);
         }
     }
 
     @Test
     void closeFlushesEverythingBuffered() {
-        String c = customerWithTier(honua, Tier.FREE);
+        String c = customerWithTier(fx.honua(), Tier.FREE);
         int n = 20_000;
         CacheAccessRecorder recorder = cache.recorder(RecorderOptions.DEFAULTS.withCapacity(n));
         for (int i = 0; i < n; i++) {
@@ -156,9 +143,9 @@ class CacheAccessRecorderTest {
 
     @Test
     void aFullBufferRefusesInsteadOfGrowingAndNothingAcceptedIsLost() throws Exception {
-        String c = customerWithTier(honua, Tier.FREE);
+        String c = customerWithTier(fx.honua(), Tier.FREE);
         // a competing transaction holds the log table locked, so the writer cannot drain the buffer
-        try (Connection blocker = DriverManager.getConnection(db.jdbcUrl(), db.user(), db.password())) {
+        try (Connection blocker = DriverManager.getConnection(fx.db().jdbcUrl(), fx.db().user(), fx.db().password())) {
             blocker.setAutoCommit(false);
             try (Statement st = blocker.createStatement()) {
                 st.execute("LOCK TABLE build_access_log IN EXCLUSIVE MODE");
@@ -167,7 +154,7 @@ class CacheAccessRecorderTest {
             // one event first: the writer takes it and blocks on the lock, so the buffer is then exactly free
             assertThat(recorder.record(c, hash(), Tier.FREE, false)).isTrue();
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-            while (honua.dsl().fetchCount(org.jooq.impl.DSL.table("pg_stat_activity"), org.jooq.impl.DSL.field("datname")
+            while (fx.dsl().fetchCount(org.jooq.impl.DSL.table("pg_stat_activity"), org.jooq.impl.DSL.field("datname")
                     .eq(org.jooq.impl.DSL.field("current_database()")).and(org.jooq.impl.DSL.field("wait_event_type").eq("Lock"))) == 0) {
                 assertThat(System.nanoTime()).as("writer blocked on the lock").isLessThan(deadline);
                 Thread.sleep(10);
@@ -197,7 +184,7 @@ class CacheAccessRecorderTest {
 
     @Test
     void eventsOfUnknownCustomersAreReportedExactlyAndTheRestIsWritten() {
-        String c = customerWithTier(honua, Tier.FREE);
+        String c = customerWithTier(fx.honua(), Tier.FREE);
         CacheAccessRecorder recorder = cache.recorder(RecorderOptions.DEFAULTS.withBatchSize(50));
         List<AccessEvent> ghosts = new ArrayList<>();
         for (int i = 0; i < 500; i++) {
@@ -224,7 +211,7 @@ class CacheAccessRecorderTest {
 
     @Test
     void flushWaitsUntilEverythingAcceptedSoFarIsWritten() {
-        String c = customerWithTier(honua, Tier.FREE);
+        String c = customerWithTier(fx.honua(), Tier.FREE);
         CacheAccessRecorder recorder = cache.recorder(RecorderOptions.DEFAULTS.withBatchSize(100));
         try {
             for (int round = 1; round <= 5; round++) {
@@ -242,8 +229,8 @@ class CacheAccessRecorderTest {
 
     @Test
     void aBurstWithinTheLingerIsOneBatchAndFlushEndsTheLinger() {
-        String c = customerWithTier(honua, Tier.FREE);
-        java.time.Instant start = honua.dsl().select(org.jooq.impl.DSL.currentInstant()).fetchSingle().value1();
+        String c = customerWithTier(fx.honua(), Tier.FREE);
+        java.time.Instant start = fx.dsl().select(org.jooq.impl.DSL.currentInstant()).fetchSingle().value1();
         // the writer wakes on the first event; without the linger it would write it (nearly) alone
         CacheAccessRecorder recorder = cache.recorder(RecorderOptions.DEFAULTS.withBatchSize(1_000).withLinger(Duration.ofSeconds(1)));
         try {
@@ -252,7 +239,7 @@ class CacheAccessRecorderTest {
             }
             assertThat(recorder.flush(Duration.ofSeconds(30))).isTrue();
             assertThat(logRowsOf(List.of(c))).isEqualTo(700);
-            List<Integer> batches = honua.dsl().select(CACHE_ACCESS_BATCHES.EVENT_COUNT).from(CACHE_ACCESS_BATCHES)
+            List<Integer> batches = fx.dsl().select(CACHE_ACCESS_BATCHES.EVENT_COUNT).from(CACHE_ACCESS_BATCHES)
                     .where(CACHE_ACCESS_BATCHES.WRITTEN_AT.ge(start)).fetch(CACHE_ACCESS_BATCHES.EVENT_COUNT);
             assertThat(batches).contains(700);
         } finally {
@@ -262,9 +249,9 @@ class CacheAccessRecorderTest {
 
     @Test
     void flushGivesUpWhileTheDatabaseCannotTakeTheBatch() throws Exception {
-        String c = customerWithTier(honua, Tier.FREE);
+        String c = customerWithTier(fx.honua(), Tier.FREE);
         CacheAccessRecorder recorder = cache.recorder(RecorderOptions.DEFAULTS);
-        try (Connection blocker = DriverManager.getConnection(db.jdbcUrl(), db.user(), db.password())) {
+        try (Connection blocker = DriverManager.getConnection(fx.db().jdbcUrl(), fx.db().user(), fx.db().password())) {
             blocker.setAutoCommit(false);
             try (Statement st = blocker.createStatement()) {
                 st.execute("LOCK TABLE build_access_log IN EXCLUSIVE MODE");

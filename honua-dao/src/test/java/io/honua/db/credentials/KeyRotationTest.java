@@ -3,15 +3,13 @@ package io.honua.db.credentials;
 import static io.honua.db.schema.generated.Tables.REGISTRY_CREDENTIALS;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.zaxxer.hikari.HikariDataSource;
-import io.honua.db.HonuaDb;
 import io.honua.db.crypto.LocalKeyProvider;
 import io.honua.db.crypto.RotationReport;
 import io.honua.db.licensing.IssuedLicense;
 import io.honua.db.licensing.Licenses;
 import io.honua.db.licensing.NewLicense;
 import io.honua.db.testing.Fixtures;
-import io.honua.db.testkit.HonuaDatabase;
+import io.honua.db.testing.HonuaFixture;
 import io.honua.db.types.Tier;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -21,7 +19,6 @@ import java.util.UUID;
 import org.jooq.DSLContext;
 import org.jooq.impl.DSL;
 import org.jooq.impl.SQLDataType;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -30,22 +27,13 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 class KeyRotationTest {
 
     @RegisterExtension
-    static final HonuaDatabase db = HonuaDatabase.migrated();
+    static final HonuaFixture fx = HonuaFixture.withPool(4);
 
-    static HikariDataSource pool;
-    static HonuaDb honua;
     static DSLContext sql;
 
     @BeforeAll
     static void setUp() {
-        pool = Fixtures.pool(db, 4);
-        honua = HonuaDb.create(pool);
-        sql = honua.dsl();
-    }
-
-    @AfterAll
-    static void tearDown() {
-        pool.close();
+        sql = fx.dsl();
     }
 
     @BeforeEach
@@ -89,14 +77,14 @@ class KeyRotationTest {
         String oldKey = "kms-old-" + UUID.randomUUID();
         String newKey = "kms-new-" + UUID.randomUUID();
         LocalKeyProvider before = LocalKeyProvider.generate(oldKey).withGeneratedKey(newKey);
-        RegistryCredentials credentials = honua.registryCredentials(before);
-        Licenses licenses = honua.licenses(before);
+        RegistryCredentials credentials = fx.honua().registryCredentials(before);
+        Licenses licenses = fx.honua().licenses(before);
 
         Map<UUID, String> secrets = new HashMap<>();
         Map<UUID, String> owners = new HashMap<>();
         List<IssuedLicense> issued = new ArrayList<>();
         for (int c = 0; c < 3; c++) {
-            String customer = Fixtures.newCustomer(honua);
+            String customer = Fixtures.newCustomer(fx.honua());
             issued.add(licenses.issue(NewLicense.builder(customer, Tier.ENTERPRISE).maxRegistries(100).build()));
             for (int i = 0; i < 9; i++) {
                 String secret = "secret-" + c + "-" + i + "-" + UUID.randomUUID();
@@ -125,7 +113,7 @@ class KeyRotationTest {
 
         // and the old master key is no longer needed: everything decrypts with a provider that lacks it
         LocalKeyProvider after = before.withCurrent(newKey).without(oldKey);
-        RegistryCredentials rotated = honua.registryCredentials(after);
+        RegistryCredentials rotated = fx.honua().registryCredentials(after);
         for (var e : secrets.entrySet()) {
             String owner = owners.get(e.getKey());
             boolean active = rotated.find(owner, e.getKey()).orElseThrow().active();
@@ -136,7 +124,7 @@ class KeyRotationTest {
                         .isEqualTo(newKey);
             }
         }
-        Licenses rotatedLicenses = honua.licenses(after);
+        Licenses rotatedLicenses = fx.honua().licenses(after);
         for (IssuedLicense l : issued) {
             assertThat(rotatedLicenses.revealKey(l.license().customerId(), l.license().id())).isEqualTo(l.key());
             assertThat(rotatedLicenses.verify(l.key()).valid()).isTrue();
@@ -150,8 +138,8 @@ class KeyRotationTest {
         String k1 = "rot-a-" + UUID.randomUUID();
         String k2 = "rot-b-" + UUID.randomUUID();
         LocalKeyProvider keys = LocalKeyProvider.generate(k1).withGeneratedKey(k2);
-        RegistryCredentials credentials = honua.registryCredentials(keys);
-        String customer = Fixtures.newCustomer(honua);
+        RegistryCredentials credentials = fx.honua().registryCredentials(keys);
+        String customer = Fixtures.newCustomer(fx.honua());
         Credential good = credentials.store(new NewCredential(customer, RegistryType.QUAY, "good", "https://quay.io", "u", "g"));
         Credential bad = credentials.store(new NewCredential(customer, RegistryType.QUAY, "bad", "https://quay.io", "u", "b"));
         byte[] c = sql.fetchValue(REGISTRY_CREDENTIALS.ENCRYPTED_SECRET, REGISTRY_CREDENTIALS.ID.eq(bad.id()));

@@ -5,8 +5,6 @@ import static io.honua.db.schema.generated.Tables.REGISTRY_CREDENTIALS;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import com.zaxxer.hikari.HikariDataSource;
-import io.honua.db.HonuaDb;
 import io.honua.db.core.ConflictException;
 import io.honua.db.core.InvalidRequestException;
 import io.honua.db.core.UnknownCustomerException;
@@ -20,7 +18,7 @@ import io.honua.db.licensing.NewLicense;
 import io.honua.db.licensing.Quota;
 import io.honua.db.licensing.QuotaExceededException;
 import io.honua.db.testing.Fixtures;
-import io.honua.db.testkit.HonuaDatabase;
+import io.honua.db.testing.HonuaFixture;
 import io.honua.db.types.Tier;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
@@ -34,7 +32,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.jooq.DSLContext;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -42,10 +39,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 class RegistryCredentialsTest {
 
     @RegisterExtension
-    static final HonuaDatabase db = HonuaDatabase.migrated();
+    static final HonuaFixture fx = HonuaFixture.withPool(12);
 
-    static HikariDataSource pool;
-    static HonuaDb honua;
     static DSLContext sql;
     static final LocalKeyProvider keys = LocalKeyProvider.generate("cred-key-1");
     static RegistryCredentials credentials;
@@ -53,20 +48,13 @@ class RegistryCredentialsTest {
 
     @BeforeAll
     static void setUp() {
-        pool = Fixtures.pool(db, 12);
-        honua = HonuaDb.create(pool);
-        sql = honua.dsl();
-        credentials = honua.registryCredentials(keys);
-        licenses = honua.licenses(keys);
-    }
-
-    @AfterAll
-    static void tearDown() {
-        pool.close();
+        sql = fx.dsl();
+        credentials = fx.honua().registryCredentials(keys);
+        licenses = fx.honua().licenses(keys);
     }
 
     static String customer() {
-        return Fixtures.newCustomer(honua);
+        return Fixtures.newCustomer(fx.honua());
     }
 
     static NewCredential cred(String customer, String name, String secret) {
@@ -85,7 +73,7 @@ class RegistryCredentialsTest {
                 "ci-bot", secret).expiringAt(Instant.now().plus(90, ChronoUnit.DAYS)));
         credentials.store(new NewCredential(c, RegistryType.ECR, "aws", "https://1234.dkr.ecr.eu-west-1.amazonaws.com", "AWS", "ecr-token"));
 
-        assertThat(stored.validationStatus()).isEqualTo(ValidationStatus.PENDING);
+        assertThat(stored.validationStatus()).isEqualTo(CredentialValidationStatus.PENDING);
         assertThat(stored.active()).isTrue();
         assertThat(stored.encryptionKeyId()).isEqualTo("cred-key-1");
         assertThat(stored.toString()).doesNotContain(secret);
@@ -113,9 +101,9 @@ class RegistryCredentialsTest {
         Credential cb = credentials.store(cred(b, "reg", "secret-of-b"));
         assertThatThrownBy(() -> credentials.reveal(b, ca.id())).isInstanceOf(UnknownCredentialException.class);
         assertThat(credentials.find(b, ca.id())).isEmpty();
-        assertThatThrownBy(() -> honua.registryCredentials(LocalKeyProvider.generate("cred-key-1")).reveal(a, ca.id()))
+        assertThatThrownBy(() -> fx.honua().registryCredentials(LocalKeyProvider.generate("cred-key-1")).reveal(a, ca.id()))
                 .isInstanceOf(DecryptionException.class);
-        assertThatThrownBy(() -> honua.registryCredentials(LocalKeyProvider.generate("other")).reveal(a, ca.id()))
+        assertThatThrownBy(() -> fx.honua().registryCredentials(LocalKeyProvider.generate("other")).reveal(a, ca.id()))
                 .isInstanceOf(UnknownKeyException.class);
 
         // a ciphertext copied into another tenant's row (superuser) does not decrypt there: it is bound to its customer
@@ -137,24 +125,24 @@ class RegistryCredentialsTest {
         String c = customer();
         Credential x = credentials.store(cred(c, "x", "sx"));
         Credential y = credentials.store(cred(c, "y", "sy"));
-        Credential valid = credentials.recordValidation(c, x.id(), ValidationStatus.VALID, Optional.of("ignored"));
-        assertThat(valid.validationStatus()).isEqualTo(ValidationStatus.VALID);
+        Credential valid = credentials.recordValidation(c, x.id(), CredentialValidationStatus.VALID, Optional.of("ignored"));
+        assertThat(valid.validationStatus()).isEqualTo(CredentialValidationStatus.VALID);
         assertThat(valid.validationError()).isEmpty();
         assertThat(valid.lastValidatedAt()).isPresent();
-        Credential invalid = credentials.recordValidation(c, y.id(), ValidationStatus.INVALID, Optional.of("401 unauthorized"));
+        Credential invalid = credentials.recordValidation(c, y.id(), CredentialValidationStatus.INVALID, Optional.of("401 unauthorized"));
         assertThat(invalid.validationError()).contains("401 unauthorized");
 
         assertThat(credentials.invalidCredentials(c)).extracting(Credential::id).containsExactly(y.id());
         assertThat(credentials.invalidCredentials()).filteredOn(i -> i.customerId().equals(c))
                 .extracting(InvalidCredential::id).containsExactly(y.id());
 
-        assertThatThrownBy(() -> credentials.recordValidation(c, y.id(), ValidationStatus.PENDING, Optional.empty()))
+        assertThatThrownBy(() -> credentials.recordValidation(c, y.id(), CredentialValidationStatus.PENDING, Optional.empty()))
                 .isInstanceOf(InvalidRequestException.class);
-        assertThatThrownBy(() -> credentials.recordValidation(c, y.id(), ValidationStatus.INVALID, Optional.of("e".repeat(2001))))
+        assertThatThrownBy(() -> credentials.recordValidation(c, y.id(), CredentialValidationStatus.INVALID, Optional.of("e".repeat(2001))))
                 .isInstanceOf(InvalidRequestException.class);
-        assertThatThrownBy(() -> credentials.recordValidation(customer(), y.id(), ValidationStatus.VALID, Optional.empty()))
+        assertThatThrownBy(() -> credentials.recordValidation(customer(), y.id(), CredentialValidationStatus.VALID, Optional.empty()))
                 .isInstanceOf(UnknownCredentialException.class);
-        assertThat(credentials.find(c, y.id()).orElseThrow().validationStatus()).isEqualTo(ValidationStatus.INVALID);
+        assertThat(credentials.find(c, y.id()).orElseThrow().validationStatus()).isEqualTo(CredentialValidationStatus.INVALID);
     }
 
     @Test
@@ -164,8 +152,8 @@ class RegistryCredentialsTest {
         Credential expired = credentials.store(cred(c, "expired", "s2").expiringAt(Instant.now().plusSeconds(3600)));
         Credential fresh = credentials.store(cred(c, "fresh", "s3"));
         Credential manual = credentials.store(cred(c, "manual", "s4"));
-        credentials.recordValidation(c, stale.id(), ValidationStatus.INVALID, Optional.of("denied"));
-        credentials.recordValidation(c, fresh.id(), ValidationStatus.INVALID, Optional.of("denied"));
+        credentials.recordValidation(c, stale.id(), CredentialValidationStatus.INVALID, Optional.of("denied"));
+        credentials.recordValidation(c, fresh.id(), CredentialValidationStatus.INVALID, Optional.of("denied"));
         sql.update(REGISTRY_CREDENTIALS).set(REGISTRY_CREDENTIALS.LAST_VALIDATED_AT, Instant.now().minus(8, ChronoUnit.DAYS))
                 .where(REGISTRY_CREDENTIALS.ID.eq(stale.id())).execute();
         sql.update(REGISTRY_CREDENTIALS).set(REGISTRY_CREDENTIALS.EXPIRES_AT, Instant.now().minusSeconds(1))
@@ -180,7 +168,7 @@ class RegistryCredentialsTest {
         assertThat(credentials.find(c, stale.id()).orElseThrow().active()).isFalse();
         Credential e = credentials.find(c, expired.id()).orElseThrow();
         assertThat(e.active()).isFalse();
-        assertThat(e.validationStatus()).isEqualTo(ValidationStatus.EXPIRED);
+        assertThat(e.validationStatus()).isEqualTo(CredentialValidationStatus.EXPIRED);
         assertThat(credentials.find(c, fresh.id()).orElseThrow().active()).as("invalid for less than 7 days").isTrue();
     }
 
@@ -226,7 +214,18 @@ class RegistryCredentialsTest {
                 .expiresAt(Instant.now().plusSeconds(3600)).build()).license().id();
         sql.update(LICENSES).set(LICENSES.ISSUED_AT, Instant.now().minus(3, ChronoUnit.DAYS))
                 .set(LICENSES.EXPIRES_AT, Instant.now().minus(1, ChronoUnit.DAYS)).where(LICENSES.ID.eq(id)).execute();
-        assertThatThrownBy(() -> credentials.store(cred(c, "r", "s"))).isInstanceOf(InvalidLicenseException.class);
+        assertThatThrownBy(() -> credentials.store(cred(c, "r", "s"))).isInstanceOfSatisfying(InvalidLicenseException.class,
+                e -> assertThat(e.verdict()).isEqualTo(io.honua.db.licensing.LicenseCheck.Verdict.EXPIRED));
+        assertThat(rows(c)).isZero();
+    }
+
+    @Test
+    void revokedLicenseRefusesNewCredentialsAsRevoked() {
+        String c = customer();
+        UUID id = licenses.issue(NewLicense.builder(c, Tier.STANDARD).maxRegistries(5).build()).license().id();
+        licenses.revoke(c, id);
+        assertThatThrownBy(() -> credentials.store(cred(c, "r", "s"))).isInstanceOfSatisfying(InvalidLicenseException.class,
+                e -> assertThat(e.verdict()).isEqualTo(io.honua.db.licensing.LicenseCheck.Verdict.REVOKED));
         assertThat(rows(c)).isZero();
     }
 

@@ -4,19 +4,16 @@ import static io.honua.db.schema.generated.Tables.BUILD_QUEUE;
 import static io.honua.db.schema.generated.Tables.BUILD_RESULTS;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.zaxxer.hikari.HikariDataSource;
-import io.honua.db.HonuaDb;
 import io.honua.db.queue.Build;
 import io.honua.db.queue.BuildStatus;
 import io.honua.db.queue.Completion;
 import io.honua.db.testing.Fixtures;
-import io.honua.db.testkit.HonuaDatabase;
+import io.honua.db.testing.HonuaFixture;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -28,22 +25,13 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 class IntakeFlowTest {
 
     @RegisterExtension
-    static final HonuaDatabase db = HonuaDatabase.migrated();
+    static final HonuaFixture fx = HonuaFixture.withPool(4);
 
-    static HikariDataSource pool;
-    static HonuaDb honua;
     static Intake intake;
 
     @BeforeAll
     static void setUp() {
-        pool = Fixtures.pool(db, 4);
-        honua = HonuaDb.create(pool);
-        intake = honua.intake();
-    }
-
-    @AfterAll
-    static void tearDown() {
-        pool.close();
+        intake = fx.honua().intake();
     }
 
     private static BigDecimal avg(long a, long b, int scale) {
@@ -53,8 +41,8 @@ class IntakeFlowTest {
     @Test
     void conversationToCompletedBuildAndEveryViewReportsIt() {
         Conversations conversations = intake.conversations();
-        String customer = Fixtures.newCustomer(honua);
-        Fixtures.license(honua.dsl(), customer, 2);
+        String customer = Fixtures.newCustomer(fx.honua());
+        Fixtures.license(fx.dsl(), customer, 2);
 
         // 1. the conversation that produces a build
         Conversation chat = conversations.start(NewConversation.builder(customer, "model-a").build());
@@ -90,18 +78,18 @@ class IntakeFlowTest {
             assertThat(extractions.linkToManifest(e.id(), v2.id()).manifestId()).contains(v2.id());
         }
         Manifest valid = manifests.recordValidation(v2.id(), List.of());
-        assertThat(valid.validationStatus()).isEqualTo(ValidationStatus.VALID);
+        assertThat(valid.validationStatus()).isEqualTo(ManifestValidationStatus.VALID);
 
         // 4. handed to the build queue; a worker claims and completes it
         ManifestBuild handed = manifests.enqueueBuild(v2.id(), ManifestBuildOptions.builder().priority(9).build());
         assertThat(handed.manifest().isPublished()).isTrue();
-        List<Build> claimed = honua.buildQueue().claim("worker-flow", 5);
+        List<Build> claimed = fx.honua().buildQueue().claim("worker-flow", 5);
         assertThat(claimed).extracting(Build::id).containsExactly(handed.build().id());
-        Build done = honua.buildQueue().complete(handed.build().id(), "worker-flow",
+        Build done = fx.honua().buildQueue().complete(handed.build().id(), "worker-flow",
                 Completion.builder(Duration.ofSeconds(42)).exitCode(0).build());
         assertThat(done.status()).isEqualTo(BuildStatus.COMPLETED);
-        assertThat(honua.dsl().fetchCount(BUILD_RESULTS, BUILD_RESULTS.BUILD_ID.eq(done.id()))).isEqualTo(1);
-        assertThat(honua.dsl().select(BUILD_QUEUE.MANIFEST_ID, BUILD_QUEUE.MANIFEST_HASH).from(BUILD_QUEUE)
+        assertThat(fx.dsl().fetchCount(BUILD_RESULTS, BUILD_RESULTS.BUILD_ID.eq(done.id()))).isEqualTo(1);
+        assertThat(fx.dsl().select(BUILD_QUEUE.MANIFEST_ID, BUILD_QUEUE.MANIFEST_HASH).from(BUILD_QUEUE)
                 .where(BUILD_QUEUE.ID.eq(done.id())).fetchSingle().intoArray())
                 .containsExactly(v2.id(), v2.digest());
         Manifest deployed = manifests.recordDeployment(v2.id(), DeploymentStatus.DEPLOYED, "k8s/prod/orders");

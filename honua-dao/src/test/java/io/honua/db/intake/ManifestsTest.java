@@ -14,8 +14,10 @@ import io.honua.db.queue.BuildStatus;
 import io.honua.db.schema.generated.tables.records.BuildManifestsRecord;
 import io.honua.db.testing.Fixtures;
 import io.honua.db.testkit.HonuaDatabase;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
@@ -75,7 +77,7 @@ class ManifestsTest {
         assertThat(b.digest()).as("same content, other formatting").isEqualTo(a.digest());
         assertThat(c.digest()).isNotEqualTo(a.digest()).isEqualTo(Fixtures.sha256(c.manifestJson()));
         assertThat(a.version()).isEqualTo(1);
-        assertThat(a.validationStatus()).isEqualTo(ValidationStatus.PENDING);
+        assertThat(a.validationStatus()).isEqualTo(ManifestValidationStatus.PENDING);
         assertThat(a.isPublished()).isFalse();
         // the digest cannot be forged: the database recomputes it
         dsl.update(BUILD_MANIFESTS).set(BUILD_MANIFESTS.MANIFEST_DIGEST, "f".repeat(64)).where(BUILD_MANIFESTS.ID.eq(a.id())).execute();
@@ -110,7 +112,7 @@ class ManifestsTest {
         assertThat(v2.name()).isEqualTo("svc");
         assertThat(v2.version()).isEqualTo(2);
         assertThat(v2.digest()).isNotEqualTo(v1.digest()).isEqualTo(Fixtures.sha256(v2.manifestJson()));
-        assertThat(v2.validationStatus()).isEqualTo(ValidationStatus.PENDING);
+        assertThat(v2.validationStatus()).isEqualTo(ManifestValidationStatus.PENDING);
         assertThat(v2.isPublished()).isFalse();
         assertThat(row(v1.id())).isEqualTo(before);
         assertThat(manifests.versions(customer, "svc")).extracting(Manifest::version).containsExactly(1, 2);
@@ -120,7 +122,7 @@ class ManifestsTest {
         // a draft may still be edited in place; validation starts over
         manifests.recordValidation(v2.id(), List.of());
         Manifest edited = manifests.replaceDraft(v2.id(), "{\"language\": \"go\", \"version\": \"1.23\"}");
-        assertThat(edited.validationStatus()).isEqualTo(ValidationStatus.PENDING);
+        assertThat(edited.validationStatus()).isEqualTo(ManifestValidationStatus.PENDING);
         assertThat(edited.digest()).isNotEqualTo(v2.digest());
         assertThat(manifests.versions(customer, "svc")).hasSize(2);
     }
@@ -159,7 +161,7 @@ class ManifestsTest {
         assertThatThrownBy(() -> manifests.publish(m.id())).isInstanceOf(ManifestNotValidException.class);
         assertThatThrownBy(() -> manifests.enqueueBuild(m.id(), ManifestBuildOptions.DEFAULTS)).isInstanceOf(ManifestNotValidException.class);
         Manifest invalid = manifests.recordValidation(m.id(), List.of("no build tool", "quote \" and \\ backslash"));
-        assertThat(invalid.validationStatus()).isEqualTo(ValidationStatus.INVALID);
+        assertThat(invalid.validationStatus()).isEqualTo(ManifestValidationStatus.INVALID);
         assertThat(invalid.validationErrorsJson()).isEqualTo("[\"no build tool\", \"quote \\\" and \\\\ backslash\"]");
         assertThatThrownBy(() -> manifests.enqueueBuild(m.id(), ManifestBuildOptions.DEFAULTS)).isInstanceOf(ManifestNotValidException.class);
         // publishing an invalid manifest by hand is refused by the database as well
@@ -169,7 +171,7 @@ class ManifestsTest {
         assertThat(row(m.id()).getPublishedAt()).isNull();
 
         Manifest valid = manifests.recordValidation(m.id(), List.of());
-        assertThat(valid.validationStatus()).isEqualTo(ValidationStatus.VALID);
+        assertThat(valid.validationStatus()).isEqualTo(ManifestValidationStatus.VALID);
         assertThat(valid.validationErrorsJson()).isEqualTo("[]");
         // a failing enqueue (unknown dependency) publishes nothing and queues nothing
         assertThatThrownBy(() -> manifests.enqueueBuild(m.id(), ManifestBuildOptions.builder().dependsOn(UUID.randomUUID()).build()))
@@ -188,6 +190,41 @@ class ManifestsTest {
         // idempotent: same key, same build
         assertThat(manifests.enqueueBuild(m.id(), ManifestBuildOptions.builder().idempotencyKey("app-v1").build()).build().id())
                 .isEqualTo(mb.build().id());
+        assertThat(dsl.fetchCount(BUILD_QUEUE)).isEqualTo(builds + 1);
+    }
+
+    @Test
+    void buildOptionsHaveTheQueueBounds() {
+        // the bounds a direct NewBuild enforces hold for manifest builds too: a timeout beyond Integer.MAX_VALUE
+        // seconds and an over-long or blank trace id are refused before anything is written
+        Duration tooLong = Duration.ofSeconds((long) Integer.MAX_VALUE + 1);
+        assertThatThrownBy(() -> ManifestBuildOptions.builder().timeout(tooLong).build())
+                .isInstanceOf(InvalidRequestException.class);
+        assertThatThrownBy(() -> new ManifestBuildOptions(5, Optional.empty(), Optional.empty(), Optional.of(tooLong),
+                Optional.empty(), List.of(), Optional.empty(), Optional.empty())).isInstanceOf(InvalidRequestException.class);
+        assertThatThrownBy(() -> ManifestBuildOptions.builder().traceId("t".repeat(201)).build())
+                .isInstanceOf(InvalidRequestException.class);
+        assertThatThrownBy(() -> ManifestBuildOptions.builder().traceId(" ").build())
+                .isInstanceOf(InvalidRequestException.class);
+        assertThatThrownBy(() -> new ManifestBuildOptions(5, Optional.empty(), Optional.empty(), Optional.empty(),
+                Optional.empty(), List.of(), Optional.of("t".repeat(201)), Optional.empty())).isInstanceOf(InvalidRequestException.class);
+        assertThatThrownBy(() -> ManifestBuildOptions.builder().correlationId("c".repeat(201)).build())
+                .isInstanceOf(InvalidRequestException.class);
+        assertThatThrownBy(() -> ManifestBuildOptions.builder().maxAttempts(0).build())
+                .isInstanceOf(InvalidRequestException.class);
+        // at the bounds they are accepted and reach the build unchanged
+        String customer = Fixtures.newCustomer(honua);
+        long builds = dsl.fetchCount(BUILD_QUEUE);
+        Manifest m = manifests.create(NewManifest.standalone(customer, "bounds-app", JAVA_APP));
+        manifests.recordValidation(m.id(), List.of());
+        Duration longest = Duration.ofSeconds(Integer.MAX_VALUE);
+        ManifestBuildOptions options = ManifestBuildOptions.builder().timeout(longest).traceId("t".repeat(200))
+                .correlationId("c".repeat(200)).maxAttempts(100).build();
+        assertThat(options.timeout()).contains(longest);
+        assertThat(options.traceId()).contains("t".repeat(200));
+        ManifestBuild mb = manifests.enqueueBuild(m.id(), options);
+        assertThat(mb.build().customerId()).isEqualTo(customer);
+        assertThat(mb.build().maxAttempts()).isEqualTo(100);
         assertThat(dsl.fetchCount(BUILD_QUEUE)).isEqualTo(builds + 1);
     }
 

@@ -166,6 +166,27 @@ class LicensesTest {
         assertThatThrownBy(() -> licenses.revoke(customer(), id)).isInstanceOf(UnknownLicenseException.class);
     }
 
+    /** HL003 from the enqueue trigger reports the state of the customer's newest license, not always EXPIRED. */
+    @Test
+    void refusedEnqueueReportsTheRealLicenseState() {
+        String revoked = customer();
+        licenses.revoke(revoked, licenses.issue(NewLicense.builder(revoked, Tier.STANDARD).build()).license().id());
+        assertThatThrownBy(() -> queue.enqueue(NewBuild.builder(revoked).build()))
+                .isInstanceOfSatisfying(InvalidLicenseException.class, e -> assertThat(e.verdict()).isEqualTo(LicenseCheck.Verdict.REVOKED));
+
+        String suspended = customer();
+        licenses.suspend(suspended, licenses.issue(NewLicense.builder(suspended, Tier.STANDARD).build()).license().id());
+        assertThatThrownBy(() -> queue.enqueue(NewBuild.builder(suspended).build()))
+                .isInstanceOfSatisfying(InvalidLicenseException.class, e -> assertThat(e.verdict()).isEqualTo(LicenseCheck.Verdict.SUSPENDED));
+
+        String expired = customer();
+        expire(licenses.issue(NewLicense.builder(expired, Tier.STANDARD).expiresAt(Instant.now().plus(1, ChronoUnit.HOURS)).build())
+                .license().id());
+        assertThatThrownBy(() -> queue.enqueue(NewBuild.builder(expired).build()))
+                .isInstanceOfSatisfying(InvalidLicenseException.class, e -> assertThat(e.verdict()).isEqualTo(LicenseCheck.Verdict.EXPIRED));
+        assertThat(builds(revoked) + builds(suspended) + builds(expired)).isZero();
+    }
+
     @Test
     void trialAndExpiringWithin() {
         String c = customer();
@@ -322,6 +343,33 @@ class LicensesTest {
         assertThat(refused.get()).isEqualTo(threads * perThread - 50);
         assertThat(licenses.quotaUsage(c).orElseThrow().buildsThisMonth()).isEqualTo(50);
         assertThat(licenses.quotaUsage(other).orElseThrow().buildsThisMonth()).isEqualTo(builds(other));
+    }
+
+    /** Sets the builds-per-month limit of a customer's licenses as superuser (a license change mid-month). */
+    static void setMonthlyLimit(String customerId, int max) {
+        sql.update(LICENSES).set(LICENSES.MAX_BUILDS_PER_MONTH, max).where(LICENSES.CUSTOMER_ID.eq(customerId)).execute();
+    }
+
+    @Test
+    void buildsPerMonthQuotaFollowsALicenseChangeMidMonth() {
+        String c = customer();
+        licenses.issue(NewLicense.builder(c, Tier.STANDARD).maxBuildsPerMonth(30).build());
+        for (int i = 0; i < 10; i++) {
+            queue.enqueue(NewBuild.builder(c).build());
+        }
+        // lowered to 12: no more than 2 further builds are admitted
+        setMonthlyLimit(c, 12);
+        queue.enqueueAll(List.of(NewBuild.builder(c).build(), NewBuild.builder(c).build()));
+        assertThatThrownBy(() -> queue.enqueue(NewBuild.builder(c).build())).isInstanceOf(QuotaExceededException.class);
+        assertThat(builds(c)).isEqualTo(12);
+        // raised to 15: exactly 3 more
+        setMonthlyLimit(c, 15);
+        for (int i = 0; i < 3; i++) {
+            queue.enqueue(NewBuild.builder(c).build());
+        }
+        assertThatThrownBy(() -> queue.enqueueAll(List.of(NewBuild.builder(c).build()))).isInstanceOf(QuotaExceededException.class);
+        assertThat(builds(c)).isEqualTo(15);
+        assertThat(licenses.quotaUsage(c).orElseThrow().buildsThisMonth()).isEqualTo(15);
     }
 
     @Test

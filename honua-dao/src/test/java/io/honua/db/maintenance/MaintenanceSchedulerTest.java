@@ -17,6 +17,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
@@ -222,6 +223,42 @@ class MaintenanceSchedulerTest {
             assertThat(r.succeeded()).isFalse();
             assertThat(r.error()).hasValueSatisfying(e -> assertThat(e).contains("broken on purpose"));
         });
+    }
+
+    @Test
+    void startedSchedulerReportsAFailedRunToItsErrorListener() throws Exception {
+        TestClock clock = new TestClock(Instant.parse("2026-06-02T08:00:00Z"));
+        List<Throwable> errors = new CopyOnWriteArrayList<>();
+        MaintenanceScheduler s = instances.getFirst().maintenance(MaintenanceOptions.defaults().withClock(clock)
+                .withTick(Duration.ofMillis(20)).withJobs(List.of(BROKEN)).withErrorListener(errors::add));
+        s.start();
+        try {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (errors.isEmpty() && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+            Thread.sleep(200); // more ticks: the interval is not retried, so nothing more is reported
+        } finally {
+            s.close();
+        }
+        assertThat(errors).singleElement().satisfies(e -> assertThat(e.getMessage())
+                .contains("test-broken", "2026-06-02T00:00:00Z", "broken on purpose"));
+        assertThat(runsPerJob()).containsExactly(Map.entry("test-broken", 1L));
+    }
+
+    @Test
+    void aFailureThatCannotBeRecordedReachesTheErrorListener() {
+        HikariDataSource pool = Fixtures.workerPool(db, 1);
+        HonuaDb unreachable = HonuaDb.create(pool);
+        pool.close();
+        List<Throwable> errors = new CopyOnWriteArrayList<>();
+        MaintenanceScheduler s = unreachable.maintenance(MaintenanceOptions.defaults().withJobs(List.of(TICK))
+                .withErrorListener(errors::add));
+        assertThat(s.runDue()).singleElement().satisfies(r -> assertThat(r.outcome()).isEqualTo(JobRun.Outcome.FAILED));
+        assertThat(errors).as("the run could not be recorded: the listener is told").hasSize(1);
+        assertThat(runsPerJob()).isEmpty();
+        assertThat(ticks()).isZero();
+        assertThatThrownBy(() -> MaintenanceOptions.defaults().withErrorListener(null)).isInstanceOf(InvalidRequestException.class);
     }
 
     @Test

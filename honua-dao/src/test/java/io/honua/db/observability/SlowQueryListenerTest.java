@@ -113,7 +113,7 @@ class SlowQueryListenerTest {
         assertThat(a.slowQueryListener().orElseThrow().stats().slowStatements()).isEqualTo(1);
         assertThat(b.slowQueryListener().orElseThrow().stats().statements()).isZero();
         assertThatThrownBy(() -> HonuaDb.builder(pool).slowQueryThreshold(Duration.ofMillis(-1)))
-                .isInstanceOf(IllegalArgumentException.class);
+                .isInstanceOf(io.honua.db.core.InvalidRequestException.class);
     }
 
     @Test

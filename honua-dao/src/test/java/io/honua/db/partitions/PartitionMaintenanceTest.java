@@ -7,13 +7,11 @@ import static io.honua.db.schema.generated.Tables.CACHE_ACCESS_DAILY;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import com.zaxxer.hikari.HikariDataSource;
-import io.honua.db.HonuaDb;
 import io.honua.db.core.InvalidRequestException;
 import io.honua.db.core.NotFoundException;
 import io.honua.db.queue.NewBuild;
 import io.honua.db.testing.Fixtures;
-import io.honua.db.testkit.HonuaDatabase;
+import io.honua.db.testing.HonuaFixture;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.Period;
@@ -34,7 +32,6 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import org.jooq.DSLContext;
 import org.jooq.impl.DSL;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -43,24 +40,15 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 class PartitionMaintenanceTest {
 
     @RegisterExtension
-    static final HonuaDatabase db = HonuaDatabase.migrated();
+    static final HonuaFixture fx = HonuaFixture.withPool(10);
 
     static final String HASH = Fixtures.sha256("manifest");
 
-    static HikariDataSource pool;
-    static HonuaDb honua;
     static PartitionMaintenance partitions;
 
     @BeforeAll
     static void setUp() {
-        pool = Fixtures.pool(db, 10);
-        honua = HonuaDb.create(pool);
-        partitions = honua.partitions();
-    }
-
-    @AfterAll
-    static void tearDown() {
-        pool.close();
+        partitions = fx.honua().partitions();
     }
 
     @AfterEach
@@ -144,8 +132,8 @@ class PartitionMaintenanceTest {
     @Test
     void insertsBeyondThePartitionsLandInDefaultAndAreMovedWithoutCountingThemTwice() {
         partitions.maintain();
-        DSLContext dsl = honua.dsl();
-        String customer = Fixtures.newCustomer(honua);
+        DSLContext dsl = fx.dsl();
+        String customer = Fixtures.newCustomer(fx.honua());
         // far beyond premake and far in the past: no partition exists, the inserts must still succeed
         Instant future = ZonedDateTime.now(ZoneOffset.UTC).plusYears(1).withDayOfMonth(10).toInstant();
         Instant past = ZonedDateTime.now(ZoneOffset.UTC).minusDays(40).toInstant();
@@ -173,7 +161,7 @@ class PartitionMaintenanceTest {
         total += 3;
         rollup += 3;
         // a build's events too (FK to build_queue: the attached partition gets the FK)
-        UUID build = honua.buildQueue().enqueue(NewBuild.builder(customer).build()).id();
+        UUID build = fx.honua().buildQueue().enqueue(NewBuild.builder(customer).build()).id();
         dsl.insertInto(BUILD_EVENTS, BUILD_EVENTS.BUILD_ID, BUILD_EVENTS.EVENT_TYPE, BUILD_EVENTS.EVENT_TIMESTAMP)
                 .values(build, "progress", future).values(build, "progress", past).execute();
 
@@ -204,8 +192,8 @@ class PartitionMaintenanceTest {
 
     @Test
     void retentionDropsWholePartitionsPastItAndKeepsTheRollup() {
-        DSLContext dsl = honua.dsl();
-        String customer = Fixtures.newCustomer(honua);
+        DSLContext dsl = fx.dsl();
+        String customer = Fixtures.newCustomer(fx.honua());
         partitions.keepForever("build_access_log");
         ZonedDateTime old = ZonedDateTime.now(ZoneOffset.UTC).minusMonths(8);
         accessLog(dsl, customer, old.toInstant(), 5);
@@ -233,8 +221,8 @@ class PartitionMaintenanceTest {
 
     @Test
     void detachKeepsExpiredPartitionsAsStandaloneTables() {
-        DSLContext dsl = honua.dsl();
-        String customer = Fixtures.newCustomer(honua);
+        DSLContext dsl = fx.dsl();
+        String customer = Fixtures.newCustomer(fx.honua());
         partitions.keepForever("build_access_log");
         ZonedDateTime old = ZonedDateTime.now(ZoneOffset.UTC).minusYears(2);
         accessLog(dsl, customer, old.toInstant(), 4);
@@ -316,7 +304,7 @@ class PartitionMaintenanceTest {
     void writersKeepWritingWhileMaintenanceMovesStrays() throws Exception {
         partitions.maintain();
         partitions.keepForever("build_access_log");
-        String customer = Fixtures.newCustomer(honua);
+        String customer = Fixtures.newCustomer(fx.honua());
         AtomicBoolean stop = new AtomicBoolean();
         AtomicLong written = new AtomicLong();
         int writers = 4;
@@ -332,7 +320,7 @@ class PartitionMaintenanceTest {
                         Instant at = i % 3 == 0
                                 ? ZonedDateTime.now(ZoneOffset.UTC).plusMonths(3 + (seed * 7 + i) % 38).toInstant()
                                 : Instant.now();
-                        accessLog(honua.dsl(), customer, at, 5);
+                        accessLog(fx.dsl(), customer, at, 5);
                         written.addAndGet(5);
                         i++;
                     }
@@ -349,10 +337,10 @@ class PartitionMaintenanceTest {
             }
             moved += (int) partitions.maintain().rowsMoved();
             assertThat(moved).isPositive();
-            assertThat(count(honua.dsl(), "build_access_log_default")).isZero();
-            assertThat((long) honua.dsl().fetchCount(BUILD_ACCESS_LOG, BUILD_ACCESS_LOG.CUSTOMER_ID.eq(customer)))
+            assertThat(count(fx.dsl(), "build_access_log_default")).isZero();
+            assertThat((long) fx.dsl().fetchCount(BUILD_ACCESS_LOG, BUILD_ACCESS_LOG.CUSTOMER_ID.eq(customer)))
                     .isEqualTo(written.get());
-            assertThat(rollupTotal(honua.dsl(), customer)).isEqualTo(written.get());
+            assertThat(rollupTotal(fx.dsl(), customer)).isEqualTo(written.get());
         } finally {
             stop.set(true);
             pool.shutdownNow();

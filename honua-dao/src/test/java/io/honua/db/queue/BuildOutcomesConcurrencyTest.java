@@ -46,8 +46,8 @@ class BuildOutcomesConcurrencyTest {
     @BeforeAll
     static void setUp() {
         pool = Fixtures.workerPool(db, 10);
-        honua = HonuaDb.create(pool, QueueOptions.DEFAULTS.withLease(Duration.ofSeconds(1))
-                .withBackoff(Duration.ofSeconds(1), Duration.ofSeconds(1)));
+        honua = HonuaDb.builder(pool).queueOptions(QueueOptions.DEFAULTS.withLease(Duration.ofSeconds(1))
+                .withBackoff(Duration.ofSeconds(1), Duration.ofSeconds(1))).build();
         queue = honua.buildQueue();
         HonuaDb.create(db.dataSource()).customers().create(NewCustomer.builder("occ", "C").build());
     }

@@ -41,7 +41,7 @@ class BuildQueueTest {
     @BeforeAll
     static void setUp() {
         pool = Fixtures.pool(db, 8);
-        honua = HonuaDb.create(pool, QueueOptions.DEFAULTS.withLease(Duration.ofSeconds(30)));
+        honua = HonuaDb.builder(pool).queueOptions(QueueOptions.DEFAULTS.withLease(Duration.ofSeconds(30))).build();
         queue = honua.buildQueue();
     }
 

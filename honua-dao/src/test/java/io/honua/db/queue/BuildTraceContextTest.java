@@ -43,7 +43,7 @@ class BuildTraceContextTest {
     @BeforeAll
     static void setUp() {
         pool = Fixtures.pool(db, 4);
-        honua = HonuaDb.create(pool, QueueOptions.DEFAULTS.withLease(Duration.ofSeconds(30)));
+        honua = HonuaDb.builder(pool).queueOptions(QueueOptions.DEFAULTS.withLease(Duration.ofSeconds(30))).build();
         queue = honua.buildQueue();
     }
 

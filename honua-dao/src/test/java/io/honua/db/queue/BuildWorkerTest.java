@@ -30,7 +30,7 @@ class BuildWorkerTest {
     @BeforeAll
     static void setUp() {
         pool = Fixtures.pool(db, 12);
-        honua = HonuaDb.create(pool, QueueOptions.DEFAULTS.withLease(Duration.ofSeconds(3)));
+        honua = HonuaDb.builder(pool).queueOptions(QueueOptions.DEFAULTS.withLease(Duration.ofSeconds(3))).build();
         queue = honua.buildQueue();
     }
 

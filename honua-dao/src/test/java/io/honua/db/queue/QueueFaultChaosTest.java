@@ -229,6 +229,13 @@ class QueueFaultChaosTest {
         System.out.printf("chaos: %d builds, %d kills, %d worker errors, %d lease lost, %d completions acknowledged, "
                 + "%d observer samples%n", TOTAL, kills.get(), workerErrors.get(), leaseLost.get(), completedCalls.get(), samples.get());
 
+        if (completed != TOTAL) {
+            // diagnostics: what the builds that did not complete look like, and the customers' runnable entries
+            System.out.println("not completed: " + dsl.selectFrom(BUILD_QUEUE).where(BUILD_QUEUE.STATUS.ne("completed")).fetch()
+                    .format(20));
+            System.out.println("runnable: " + dsl.fetch("SELECT r.* FROM build_queue_runnable r WHERE r.customer_id IN "
+                    + "(SELECT customer_id FROM build_queue WHERE status <> 'completed')").format(20));
+        }
         assertThat(kills.get()).as("the test must actually kill connections").isGreaterThan(10);
         assertThat(completed).as("completed builds").isEqualTo(TOTAL);
         assertThat(dsl.fetchCount(BUILD_QUEUE, BUILD_QUEUE.STATUS.ne("completed"))).as("left queued/running/failed").isZero();
