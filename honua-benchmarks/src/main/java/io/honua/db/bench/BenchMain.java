@@ -129,13 +129,15 @@ public final class BenchMain {
                     QueueScaleRun.xmin(o, server, Integer.getInteger("honua.bench.xminBuilds", 50_000), Duration.ofSeconds(10),
                             Duration.ofSeconds(Integer.getInteger("honua.bench.xminPinSeconds", 30)), Duration.ofSeconds(10));
                 }
+                case "enqueue" -> results.addAll(run(base(jvm, 5, 6, 1)
+                        .include(EnqueueBenchmark.class.getSimpleName() + ".enqueue_(lib|jdbc)$").param("batch", "100")));
                 case "cache" -> results.addAll(cacheRun(jvm));
                 case "analytics" -> results.addAll(run(base(jvm, 3, 5, 2).include(AnalyticsBenchmark.class.getSimpleName())));
                 case "scale" -> results.addAll(ScaleRun.run(o, ds, jvm, out));
                 case "intake" -> results.addAll(run(base(jvm, 3, 5, 2).include(AppendBenchmark.class.getSimpleName())));
                 case "metrics" -> results.addAll(run(base(jvm, 3, 5, 2).include(MetricsBenchmark.class.getSimpleName())));
                 default -> throw new IllegalArgumentException(
-                        "profile must be full, ci, ci-queue, queuejmh, cache, analytics, intake, metrics, scale, tenants, peer, xmin or queuescale: " + profile);
+                        "profile must be full, ci, ci-queue, queuejmh, enqueue, cache, analytics, intake, metrics, scale, tenants, peer, xmin or queuescale: " + profile);
             }
             ResultFormatFactory.getInstance(ResultFormatType.JSON, out.resolve("results-" + profile + ".json").toString()).writeOut(results);
             List<Line> lines = lines(results);

@@ -4,10 +4,17 @@ import static io.honua.db.internal.DbEnumConverter.dbEnum;
 import static io.honua.db.schema.generated.Tables.BUILD_QUEUE;
 
 import io.honua.db.schema.generated.tables.records.BuildQueueRecord;
+import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
+import org.jooq.ResultQuery;
+import org.jooq.exception.DataAccessException;
 
 /**
  * A build as stored in {@code build_queue}, read at one instant. Immutable.
@@ -72,5 +79,58 @@ public record Build(
                 r.getEventSeq(),
                 Optional.ofNullable(r.getTraceParent()),
                 Optional.ofNullable(r.getTraceState()));
+    }
+
+    /**
+     * Runs {@code query}, whose rows are {@code build_queue} rows, and reads each into a {@link Build} straight from the
+     * driver's result set: only the columns a {@code Build} holds, without materialising jOOQ records (the hot paths:
+     * enqueue and claim). The statement still runs through jOOQ, so execute listeners see it.
+     */
+    static List<Build> fetch(ResultQuery<?> query) {
+        try (ResultSet rs = query.fetchResultSet()) {
+            List<Build> builds = new ArrayList<>();
+            while (rs.next()) {
+                builds.add(read(rs));
+            }
+            return builds;
+        } catch (SQLException e) {
+            throw new DataAccessException("reading build_queue rows: " + e.getMessage(), e);
+        }
+    }
+
+    /** The current row of {@code rs}, a {@code build_queue} row, as a {@link Build} (the same mapping as {@link #of}). */
+    static Build read(ResultSet rs) throws SQLException {
+        String buildConfig = rs.getString("build_config");
+        return new Build(
+                rs.getObject("id", UUID.class),
+                rs.getString("customer_id"),
+                dbEnum(BuildStatus.class).from(rs.getString("status")),
+                rs.getShort("priority"),
+                Optional.ofNullable(rs.getString("worker_id")),
+                instant(rs, "queued_at"),
+                instant(rs, "not_before"),
+                Optional.ofNullable(instant(rs, "started_at")),
+                Optional.ofNullable(instant(rs, "completed_at")),
+                Optional.ofNullable(instant(rs, "lease_expires_at")),
+                rs.getShort("progress_percent"),
+                Optional.ofNullable(rs.getString("current_step")),
+                rs.getInt("attempts"),
+                rs.getInt("max_attempts"),
+                Duration.ofSeconds(rs.getInt("timeout_seconds")),
+                Optional.ofNullable(rs.getString("last_error")),
+                Optional.ofNullable(rs.getObject("manifest_id", UUID.class)),
+                Optional.ofNullable(rs.getString("manifest_hash")),
+                Optional.ofNullable(rs.getString("idempotency_key")),
+                buildConfig == null ? "{}" : buildConfig,
+                rs.getInt("pending_dependencies"),
+                rs.getLong("claim_rank"),
+                rs.getInt("event_seq"),
+                Optional.ofNullable(rs.getString("trace_parent")),
+                Optional.ofNullable(rs.getString("trace_state")));
+    }
+
+    private static Instant instant(ResultSet rs, String column) throws SQLException {
+        OffsetDateTime t = rs.getObject(column, OffsetDateTime.class);
+        return t == null ? null : t.toInstant();
     }
 }

@@ -177,19 +177,18 @@ public final class BuildQueue {
             traceParents[i] = b.traceParent().orElse(null);
             traceStates[i] = b.traceState().orElse(null);
         }
-        Result<BuildQueueRecord> inserted = tx.resultQuery(enqueueSql, customers, priorities, manifests, hashes, keys,
+        List<Build> inserted = Build.fetch(tx.resultQuery(enqueueSql, customers, priorities, manifests, hashes, keys,
                 notBefore, timeouts, attempts, configs, traces, correlations, options.agingStep().toMillis(), options.notifyWorkers(),
-                traceParents, traceStates)
-                .coerce(ENQUEUE_BUILDS).fetch();
+                traceParents, traceStates));
 
         // Match results to input: keyed rows by key (an existing build when the insert was skipped), others in order.
-        Map<List<String>, BuildQueueRecord> byKey = new HashMap<>();
-        List<BuildQueueRecord> unkeyed = new ArrayList<>();
-        for (BuildQueueRecord r : inserted) {
-            if (r.getIdempotencyKey() == null) {
+        Map<List<String>, Build> byKey = new HashMap<>();
+        List<Build> unkeyed = new ArrayList<>();
+        for (Build r : inserted) {
+            if (r.idempotencyKey().isEmpty()) {
                 unkeyed.add(r);
             } else {
-                byKey.put(List.of(r.getCustomerId(), r.getIdempotencyKey()), r);
+                byKey.put(List.of(r.customerId(), r.idempotencyKey().get()), r);
             }
         }
         List<List<String>> missing = builds.stream().filter(b -> b.idempotencyKey().isPresent())
@@ -201,24 +200,24 @@ public final class BuildQueue {
                 condition = condition.or(BUILD_QUEUE.CUSTOMER_ID.eq(k.get(0)).and(BUILD_QUEUE.IDEMPOTENCY_KEY.eq(k.get(1))));
             }
             for (BuildQueueRecord r : tx.selectFrom(BUILD_QUEUE).where(condition).fetch()) {
-                byKey.put(List.of(r.getCustomerId(), r.getIdempotencyKey()), r);
+                byKey.put(List.of(r.getCustomerId(), r.getIdempotencyKey()), Build.of(r));
             }
         }
         List<Build> result = new ArrayList<>(builds.size());
         java.util.Set<UUID> insertedIds = new java.util.HashSet<>();
-        for (BuildQueueRecord r : inserted) {
-            insertedIds.add(r.getId());
+        for (Build r : inserted) {
+            insertedIds.add(r.id());
         }
         Map<UUID, List<UUID>> dependencies = new LinkedHashMap<>();
         int next = 0;
         for (NewBuild b : builds) {
-            BuildQueueRecord r = b.idempotencyKey().isPresent()
+            Build r = b.idempotencyKey().isPresent()
                     ? byKey.get(List.of(b.customerId(), b.idempotencyKey().get()))
                     : unkeyed.get(next++);
-            if (!b.dependsOn().isEmpty() && insertedIds.contains(r.getId())) {
-                dependencies.computeIfAbsent(r.getId(), id -> new ArrayList<>()).addAll(b.dependsOn());
+            if (!b.dependsOn().isEmpty() && insertedIds.contains(r.id())) {
+                dependencies.computeIfAbsent(r.id(), id -> new ArrayList<>()).addAll(b.dependsOn());
             }
-            result.add(Build.of(r));
+            result.add(r);
         }
         if (!dependencies.isEmpty()) {
             var dep = tx.insertInto(BUILD_DEPENDENCIES, BUILD_DEPENDENCIES.BUILD_ID, BUILD_DEPENDENCIES.DEPENDS_ON_BUILD_ID);
@@ -253,7 +252,7 @@ public final class BuildQueue {
         if (n == 0) {
             return List.of();
         }
-        return call(() -> dsl.resultQuery(claimSql, workerId, n, options.leaseSeconds()).coerce(CLAIM_BUILDS).fetch(Build::of));
+        return call(() -> Build.fetch(dsl.resultQuery(claimSql, workerId, n, options.leaseSeconds())));
     }
 
     // ---- lease holder operations ----------------------------------------------------------------------------------

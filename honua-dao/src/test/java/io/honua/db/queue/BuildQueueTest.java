@@ -60,6 +60,31 @@ class BuildQueueTest {
         return Fixtures.newCustomer(honua);
     }
 
+    /** Enqueue and claim read their rows straight from the driver; what they return is exactly the stored row. */
+    @Test
+    void enqueueAndClaimReturnTheStoredRow() {
+        String c = customer();
+        Build queued = queue.enqueue(NewBuild.builder(c).priority(3).manifestHash(Fixtures.sha256("row")).idempotencyKey("row-1")
+                .notBefore(Instant.now().minusSeconds(5)).timeout(Duration.ofMinutes(7)).maxAttempts(5)
+                .buildConfig("{\"arch\": \"arm64\", \"n\": 1}").traceId("t-row").correlationId("c-row")
+                .traceParent("00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01").traceState("vendor=x").build());
+        assertThat(queue.find(queued.id())).contains(queued);
+        assertThat(queued.idempotencyKey()).contains("row-1");
+        assertThat(queued.timeout()).isEqualTo(Duration.ofMinutes(7));
+        assertThat(queued.traceState()).contains("vendor=x");
+        assertThat(queued.startedAt()).isEmpty();
+        // the same key again: the stored build, read through the typed path, equals the first answer
+        assertThat(queue.enqueue(NewBuild.builder(c).idempotencyKey("row-1").build())).isEqualTo(queued);
+
+        List<Build> claimed = queue.claim("w-row", 1);
+        assertThat(claimed).singleElement().satisfies(b -> {
+            assertThat(b.status()).isEqualTo(BuildStatus.BUILDING);
+            assertThat(b.startedAt()).isPresent();
+            assertThat(b.leaseExpiresAt()).isPresent();
+        });
+        assertThat(queue.find(queued.id())).contains(claimed.getFirst());
+    }
+
     @Test
     void enqueueClaimProgressCompleteRoundTrip() {
         String c = customer();
