@@ -3,6 +3,7 @@ package io.honua.db;
 import io.honua.db.analytics.Analytics;
 import io.honua.db.core.InvalidRequestException;
 import io.honua.db.internal.Checks;
+import io.honua.db.internal.Daos;
 import io.honua.db.apikeys.ApiKeys;
 import io.honua.db.audit.AuditLog;
 import io.honua.db.cache.BuildCache;
@@ -97,23 +98,23 @@ public final class HonuaDb {
         slowQueryListener.ifPresent(listeners::add);
         listeners.addAll(executeListeners);
         this.dsl = context(dataSource, listeners);
-        this.buildQueue = new BuildQueue(dsl, queueOptions);
-        this.buildCache = new BuildCache(dsl);
+        this.buildQueue = Daos.buildQueue(dsl, queueOptions);
+        this.buildCache = Daos.buildCache(dsl);
         this.analyticsDataSource = analyticsDataSource;
         this.analyticsDsl = analyticsDataSource == dataSource ? dsl : context(analyticsDataSource, listeners);
-        this.analytics = new Analytics(analyticsDsl);
-        this.partitions = new PartitionMaintenance(dsl);
-        this.intake = new Intake(dsl, buildQueue);
+        this.analytics = Daos.analytics(analyticsDsl);
+        this.partitions = Daos.partitions(dsl);
+        this.intake = Daos.intake(dsl, buildQueue);
         this.queueOptions = queueOptions;
-        this.customers = new Customers(dsl);
-        this.audit = new AuditLog(dsl);
-        this.buildMetrics = new BuildMetrics(dsl);
-        this.buildDependencies = new BuildDependencies(dsl);
-        this.operations = new Operations(primary, dsl);   // the pool as given: health reads its state
-        this.apiKeys = new ApiKeys(dsl);
+        this.customers = Daos.customers(dsl);
+        this.audit = Daos.auditLog(dsl);
+        this.buildMetrics = Daos.buildMetrics(dsl);
+        this.buildDependencies = Daos.buildDependencies(dsl);
+        this.operations = Daos.operations(primary, dsl);   // the pool as given: health reads its state
+        this.apiKeys = Daos.apiKeys(dsl);
         this.keyProvider = keyProvider;
-        this.licenses = keyProvider.map(k -> new Licenses(dsl, k));
-        this.registryCredentials = keyProvider.map(k -> new RegistryCredentials(dsl, k));
+        this.licenses = keyProvider.map(k -> Daos.licenses(dsl, k));
+        this.registryCredentials = keyProvider.map(k -> Daos.registryCredentials(dsl, k));
     }
 
     private static DSLContext context(DataSource dataSource, List<ExecuteListener> listeners) {
@@ -298,12 +299,12 @@ public final class HonuaDb {
      * so that row-level security confines the application role to that tenant's rows.
      */
     public TenantScope forTenant(String customerId) {
-        return new TenantScope(dataSource, dsl, queueOptions, customerId);
+        return Daos.tenantScope(dataSource, dsl, queueOptions, customerId);
     }
 
     /** A maintenance scheduler over this database (run it with the worker role); not started. */
     public MaintenanceScheduler maintenance(MaintenanceOptions options) {
-        return new MaintenanceScheduler(dsl, options);
+        return Daos.maintenanceScheduler(dsl, options);
     }
 
     /**
@@ -325,7 +326,7 @@ public final class HonuaDb {
     @Deprecated
     public Licenses licenses(KeyProvider keys) {
         Checks.notNull(keys, "keys");
-        return keyProvider.filter(k -> k == keys).isPresent() ? licenses() : new Licenses(dsl, keys);
+        return keyProvider.filter(k -> k == keys).isPresent() ? licenses() : Daos.licenses(dsl, keys);
     }
 
     /**
@@ -347,7 +348,7 @@ public final class HonuaDb {
     @Deprecated
     public RegistryCredentials registryCredentials(KeyProvider keys) {
         Checks.notNull(keys, "keys");
-        return keyProvider.filter(k -> k == keys).isPresent() ? registryCredentials() : new RegistryCredentials(dsl, keys);
+        return keyProvider.filter(k -> k == keys).isPresent() ? registryCredentials() : Daos.registryCredentials(dsl, keys);
     }
 
     private static InvalidRequestException noKeyProvider() {

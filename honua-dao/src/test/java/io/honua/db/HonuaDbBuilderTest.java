@@ -8,7 +8,10 @@ import io.honua.db.core.SessionLimits;
 import io.honua.db.crypto.LocalKeyProvider;
 import io.honua.db.queue.QueueOptions;
 import io.honua.db.testkit.HonuaDatabase;
+import java.lang.reflect.Method;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -52,5 +55,29 @@ class HonuaDbBuilderTest {
         assertThatThrownBy(() -> SessionLimits.DEFAULTS.withLockTimeout(Duration.ofSeconds(-1))).isInstanceOf(InvalidRequestException.class);
         assertThatThrownBy(() -> SessionLimits.DEFAULTS.withStatementTimeout(Duration.ofDays(365))).isInstanceOf(InvalidRequestException.class);
         assertThat(b.queueOptions(QueueOptions.DEFAULTS).build().buildQueue()).isNotNull();
+    }
+
+    /**
+     * Every DAO comes from HonuaDb (or a TenantScope): none has a public constructor, so there is one way to wire them
+     * (the configured pool, options, listeners and key provider) and the API does not export their wiring.
+     */
+    @Test
+    void daosAreObtainedFromHonuaDbOnly() throws Exception {
+        HonuaDb honua = HonuaDb.builder(db.dataSource()).keyProvider(LocalKeyProvider.generate("dao-key")).build();
+        List<Class<?>> daos = new ArrayList<>();
+        for (Method m : HonuaDb.class.getMethods()) {
+            if (m.getParameterCount() == 0 && m.getReturnType().getPackageName().startsWith("io.honua.db.")
+                    && !m.getReturnType().isRecord() && !m.isAnnotationPresent(Deprecated.class)) {
+                Object dao = m.invoke(honua);
+                assertThat(dao).as(m.getName()).isNotNull();
+                daos.add(dao.getClass());
+            }
+        }
+        daos.add(honua.forTenant("dao-tenant").getClass());
+        daos.add(honua.maintenance(io.honua.db.maintenance.MaintenanceOptions.defaults()).getClass());
+        assertThat(daos).hasSizeGreaterThanOrEqualTo(15);
+        for (Class<?> dao : daos) {
+            assertThat(dao.getConstructors()).as(dao.getName() + " public constructors").isEmpty();
+        }
     }
 }

@@ -67,7 +67,7 @@ public final class Analytics {
     private final Field<Instant> oldest;
     private final Field<Instant> now;
 
-    public Analytics(DSLContext dsl) {
+    Analytics(DSLContext dsl) {
         this.dsl = Objects.requireNonNull(dsl, "dsl");
         this.hitRateSql = dsl.render(dsl.selectFrom(GET_CACHE_HIT_RATE.call((String) null, (Integer) null)));
         this.hitRatesSql = dsl.render(dsl.selectFrom(GET_CACHE_HIT_RATE.call(DSL.castNull(String.class), DSL.val((Integer) null))));

@@ -47,7 +47,7 @@ public final class ApiKeys {
 
     private final DSLContext dsl;
 
-    public ApiKeys(DSLContext dsl) {
+    ApiKeys(DSLContext dsl) {
         this.dsl = Checks.notNull(dsl, "dsl");
     }
 

@@ -44,7 +44,7 @@ public final class AuditLog {
 
     private final DSLContext dsl;
 
-    public AuditLog(DSLContext dsl) {
+    AuditLog(DSLContext dsl) {
         this.dsl = Objects.requireNonNull(dsl, "dsl");
     }
 

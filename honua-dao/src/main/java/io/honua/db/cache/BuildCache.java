@@ -69,7 +69,7 @@ public final class BuildCache {
     private final String lookupAndRecordSql;
     private final String recordSql;
 
-    public BuildCache(DSLContext dsl) {
+    BuildCache(DSLContext dsl) {
         this.dsl = Objects.requireNonNull(dsl, "dsl");
         this.lookupSql = dsl.render(dsl.selectFrom(CACHE_LOOKUP.call((String) null, null, null)));
         this.lookupAndRecordSql = dsl.render(dsl.selectFrom(CACHE_LOOKUP_AND_RECORD.call((String) null, null, null)));

@@ -53,7 +53,7 @@ public final class RegistryCredentials {
     private final DSLContext dsl;
     private final EnvelopeCipher cipher;
 
-    public RegistryCredentials(DSLContext dsl, KeyProvider keys) {
+    RegistryCredentials(DSLContext dsl, KeyProvider keys) {
         this.dsl = Checks.notNull(dsl, "dsl");
         this.cipher = new EnvelopeCipher(Checks.notNull(keys, "keys"));
     }

@@ -15,7 +15,7 @@ public final class Intake {
     private final Extractions extractions;
     private final IntakeAnalytics analytics;
 
-    public Intake(DSLContext dsl, BuildQueue queue) {
+    Intake(DSLContext dsl, BuildQueue queue) {
         Objects.requireNonNull(dsl, "dsl");
         this.conversations = new Conversations(dsl);
         this.manifests = new Manifests(dsl, Objects.requireNonNull(queue, "queue"));

@@ -3,6 +3,7 @@ package io.honua.db.internal;
 import io.honua.db.types.CustomerId;
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.util.Optional;
 import java.util.function.Function;
 import org.jooq.DSLContext;
 import org.jooq.exception.DataAccessException;
@@ -49,8 +50,7 @@ public final class Transactions {
     public static <T> T inTenant(DSLContext dsl, String customerId, Function<DSLContext, T> work) {
         CustomerId.check(customerId);
         return inTransaction(dsl, tx -> {
-            tx.select(DSL.function("set_config", String.class, DSL.val(TENANT_SETTING), DSL.val(customerId), DSL.inline(true)))
-                    .fetch();
+            setTenant(tx, customerId, Optional.empty());
             return work.apply(tx);
         });
     }
@@ -73,11 +73,24 @@ public final class Transactions {
         CustomerId.check(customerId);
         Checks.text(actor, "actor", 200);
         return inTransaction(dsl, tx -> {
-            tx.select(DSL.function("set_config", String.class, DSL.val(TENANT_SETTING), DSL.val(customerId), DSL.inline(true)),
-                    DSL.function("set_config", String.class, DSL.val(ACTOR_SETTING), DSL.val(actor), DSL.inline(true)))
-                    .fetch();
+            setTenant(tx, customerId, Optional.of(actor));
             return work.apply(tx);
         });
+    }
+
+    /**
+     * Sets {@value #TENANT_SETTING} (and {@value #ACTOR_SETTING} when an actor is given) for the current transaction of
+     * {@code tx}'s connection only ({@code set_config(..., true)}): the one statement that writes the tenant, used by
+     * {@link #inTenant} and by tenant-bound connections. The caller has checked both values.
+     */
+    public static void setTenant(DSLContext tx, String customerId, Optional<String> actor) {
+        var tenant = DSL.function("set_config", String.class, DSL.val(TENANT_SETTING), DSL.val(customerId), DSL.inline(true));
+        if (actor.isPresent()) {
+            tx.select(tenant, DSL.function("set_config", String.class, DSL.val(ACTOR_SETTING), DSL.val(actor.get()), DSL.inline(true)))
+                    .fetch();
+        } else {
+            tx.select(tenant).fetch();
+        }
     }
 
     private static void rollback(Connection connection, Throwable cause) {

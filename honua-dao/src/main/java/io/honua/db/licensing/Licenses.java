@@ -79,7 +79,7 @@ public final class Licenses {
     private final DSLContext dsl;
     private final EnvelopeCipher cipher;
 
-    public Licenses(DSLContext dsl, KeyProvider keys) {
+    Licenses(DSLContext dsl, KeyProvider keys) {
         this.dsl = Checks.notNull(dsl, "dsl");
         this.cipher = new EnvelopeCipher(Checks.notNull(keys, "keys"));
     }

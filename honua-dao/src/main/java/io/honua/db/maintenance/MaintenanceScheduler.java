@@ -48,7 +48,7 @@ public final class MaintenanceScheduler implements AutoCloseable {
     private final Map<String, Instant> done = new ConcurrentHashMap<>();
     private ScheduledExecutorService executor;
 
-    public MaintenanceScheduler(DSLContext dsl, MaintenanceOptions options) {
+    MaintenanceScheduler(DSLContext dsl, MaintenanceOptions options) {
         this.dsl = Objects.requireNonNull(dsl, "dsl");
         this.options = Checks.notNull(options, "options");
     }

@@ -57,7 +57,7 @@ public final class BuildMetrics {
     private final String recordSql;
     private final String seriesSql;
 
-    public BuildMetrics(DSLContext dsl) {
+    BuildMetrics(DSLContext dsl) {
         this.dsl = Objects.requireNonNull(dsl, "dsl");
         this.recordSql = dsl.render(dsl.select(Routines.recordBuildMetrics((UUID) null, (String[]) null, (Double[]) null,
                 (JSONB[]) null, (Long[]) null)));

@@ -59,7 +59,7 @@ public final class Operations {
     private final DSLContext dsl;
     private final Optional<String> expectedSchemaVersion;
 
-    public Operations(DataSource dataSource, DSLContext dsl) {
+    Operations(DataSource dataSource, DSLContext dsl) {
         this.dataSource = Objects.requireNonNull(dataSource, "dataSource");
         this.dsl = Objects.requireNonNull(dsl, "dsl");
         this.expectedSchemaVersion = ShippedMigrations.latest();

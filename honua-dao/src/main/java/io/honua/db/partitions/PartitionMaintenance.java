@@ -50,7 +50,7 @@ public final class PartitionMaintenance {
 
     private final DSLContext dsl;
 
-    public PartitionMaintenance(DSLContext dsl) {
+    PartitionMaintenance(DSLContext dsl) {
         this.dsl = Objects.requireNonNull(dsl, "dsl");
     }
 

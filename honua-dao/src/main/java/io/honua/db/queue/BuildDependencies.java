@@ -38,7 +38,7 @@ public final class BuildDependencies {
 
     private final DSLContext dsl;
 
-    public BuildDependencies(DSLContext dsl) {
+    BuildDependencies(DSLContext dsl) {
         this.dsl = Objects.requireNonNull(dsl, "dsl");
     }
 

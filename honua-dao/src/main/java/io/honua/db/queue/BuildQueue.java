@@ -91,7 +91,7 @@ public final class BuildQueue {
     private final String claimSql;
     private final String completeSql;
 
-    public BuildQueue(DSLContext dsl, QueueOptions options) {
+    BuildQueue(DSLContext dsl, QueueOptions options) {
         this.dsl = Objects.requireNonNull(dsl, "dsl");
         this.options = Objects.requireNonNull(options, "options");
         this.enqueueSql = dsl.render(dsl.selectFrom(ENQUEUE_BUILDS.call((String[]) null, (Integer[]) null, (UUID[]) null,

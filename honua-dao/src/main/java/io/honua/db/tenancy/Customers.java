@@ -57,7 +57,7 @@ public final class Customers {
     private final Optional<String> scopeTenant;
     private final Optional<String> actor;
 
-    public Customers(DSLContext dsl) {
+    Customers(DSLContext dsl) {
         this(dsl, Optional.empty(), Optional.empty());
     }
 

@@ -37,14 +37,7 @@ final class TenantConnectionProvider implements ConnectionProvider {
         try {
             c = dataSource.getConnection();
             c.setAutoCommit(false);
-            var ctx = DSL.using(c, SQLDialect.POSTGRES);
-            var setTenant = DSL.function("set_config", String.class, DSL.val(Transactions.TENANT_SETTING), DSL.val(tenant), DSL.inline(true));
-            if (actor.isPresent()) {
-                ctx.select(setTenant, DSL.function("set_config", String.class, DSL.val(Transactions.ACTOR_SETTING),
-                        DSL.val(actor.get()), DSL.inline(true))).fetch();
-            } else {
-                ctx.select(setTenant).fetch();
-            }
+            Transactions.setTenant(DSL.using(c, SQLDialect.POSTGRES), tenant, actor);
             return c;
         } catch (SQLException | RuntimeException e) {
             if (c != null) {

@@ -3,6 +3,7 @@ package io.honua.db.tenancy;
 import io.honua.db.HonuaDb;
 import io.honua.db.cache.BuildCache;
 import io.honua.db.internal.Checks;
+import io.honua.db.internal.Daos;
 import io.honua.db.internal.Transactions;
 import io.honua.db.intake.Intake;
 import io.honua.db.metrics.BuildMetrics;
@@ -13,8 +14,6 @@ import java.util.Optional;
 import java.util.function.Function;
 import javax.sql.DataSource;
 import org.jooq.DSLContext;
-import org.jooq.SQLDialect;
-import org.jooq.impl.DSL;
 
 /**
  * Everything one tenant (customer) may do, obtained from {@link HonuaDb#forTenant(String)}. Every database call made
@@ -32,7 +31,7 @@ public final class TenantScope {
     private final String customerId;
     private final Optional<String> actor;
 
-    public TenantScope(DataSource dataSource, DSLContext dsl, QueueOptions queueOptions, String customerId) {
+    TenantScope(DataSource dataSource, DSLContext dsl, QueueOptions queueOptions, String customerId) {
         this(dataSource, dsl, queueOptions, Customers.checkId(customerId), Optional.empty());
     }
 
@@ -67,17 +66,17 @@ public final class TenantScope {
      * queue operations join it). Claims only take this tenant's builds under {@code honua_app}.
      */
     public BuildQueue buildQueue() {
-        return new BuildQueue(tenantDsl(), queueOptions);
+        return Daos.buildQueue(tenantDsl(), queueOptions);
     }
 
     /** Build metrics of this tenant's builds: another tenant's build is unknown under {@code honua_app}. */
     public BuildMetrics buildMetrics() {
-        return new BuildMetrics(tenantDsl());
+        return Daos.buildMetrics(tenantDsl());
     }
 
     /** Dependency graphs over this tenant's builds (under {@code honua_app} other tenants' builds are not walked). */
     public BuildDependencies buildDependencies() {
-        return new BuildDependencies(tenantDsl());
+        return Daos.buildDependencies(tenantDsl());
     }
 
     /**
@@ -85,7 +84,7 @@ public final class TenantScope {
      * id (another customer id is unknown under {@code honua_app}); entries stay shared by manifest hash and tier.
      */
     public BuildCache buildCache() {
-        return new BuildCache(tenantDsl());
+        return Daos.buildCache(tenantDsl());
     }
 
     /**
@@ -93,15 +92,16 @@ public final class TenantScope {
      * are enqueued through this tenant's {@link #buildQueue()}.
      */
     public Intake intake() {
-        return new Intake(tenantDsl(), buildQueue());
+        return Daos.intake(tenantDsl(), buildQueue());
     }
 
     /**
      * A jOOQ context whose every statement (or {@link Transactions#inTransaction} block) runs in its own transaction
-     * with this tenant set, for your own typed queries.
+     * with this tenant set, for your own typed queries. Derived from the {@link HonuaDb}'s configuration: the same
+     * settings and execute listeners (slow statements, meters) see the tenant's statements.
      */
     public DSLContext tenantDsl() {
-        return DSL.using(new TenantConnectionProvider(dataSource, customerId, actor), SQLDialect.POSTGRES, HonuaDb.settings());
+        return dsl.configuration().derive(new TenantConnectionProvider(dataSource, customerId, actor)).dsl();
     }
 
     /** Runs {@code work} in one transaction with this tenant (and actor) set; commits when it returns. */

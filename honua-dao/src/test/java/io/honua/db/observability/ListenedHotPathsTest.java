@@ -107,6 +107,19 @@ class ListenedHotPathsTest {
         assertThat(direct.analytics().cacheHitRate(Fixtures.newCustomer(direct), 1)).isEmpty();
     }
 
+    /** A tenant's DAOs run on a configuration derived from HonuaDb's: the same listener sees their statements. */
+    @Test
+    void tenantStatementsAreListenedToo() {
+        String c = Fixtures.newCustomer(direct);
+        Fixtures.license(direct.dsl(), c, 5);
+        long before = listener.stats().statements();
+        var build = listened.forTenant(c).buildQueue().enqueue(NewBuild.builder(c).build());
+        assertThat(listener.stats().statements()).isGreaterThan(before);
+        long afterEnqueue = listener.stats().statements();
+        assertThat(listened.forTenant(c).buildQueue().find(build.id())).isPresent();
+        assertThat(listener.stats().statements()).isGreaterThan(afterEnqueue);
+    }
+
     @Test
     void queueDepth() {
         String c = Fixtures.newCustomer(direct);
