@@ -299,7 +299,7 @@ public final class HonuaDb {
      * so that row-level security confines the application role to that tenant's rows.
      */
     public TenantScope forTenant(String customerId) {
-        return Daos.tenantScope(dataSource, dsl, queueOptions, customerId);
+        return Daos.tenantScope(dataSource, dsl, queueOptions, keyProvider, customerId);
     }
 
     /** A maintenance scheduler over this database (run it with the worker role); not started. */

@@ -21,6 +21,7 @@ import io.honua.db.tenancy.TenantScope;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MethodType;
+import java.util.Optional;
 import javax.sql.DataSource;
 import org.jooq.DSLContext;
 
@@ -53,7 +54,7 @@ public final class Daos {
     private static final MethodHandle MAINTENANCE =
             constructor(MaintenanceScheduler.class, DSLContext.class, MaintenanceOptions.class);
     private static final MethodHandle TENANT_SCOPE =
-            constructor(TenantScope.class, DataSource.class, DSLContext.class, QueueOptions.class, String.class);
+            constructor(TenantScope.class, DataSource.class, DSLContext.class, QueueOptions.class, Optional.class, String.class);
 
     private Daos() {
     }
@@ -122,8 +123,9 @@ public final class Daos {
         return (MaintenanceScheduler) create(MAINTENANCE, dsl, options);
     }
 
-    public static TenantScope tenantScope(DataSource dataSource, DSLContext dsl, QueueOptions options, String customerId) {
-        return (TenantScope) create(TENANT_SCOPE, dataSource, dsl, options, customerId);
+    public static TenantScope tenantScope(DataSource dataSource, DSLContext dsl, QueueOptions options,
+            Optional<KeyProvider> keys, String customerId) {
+        return (TenantScope) create(TENANT_SCOPE, dataSource, dsl, options, keys, customerId);
     }
 
     /** Invokes a constructor; what it throws (argument checks) passes through unchanged. */

@@ -1,5 +1,6 @@
 package io.honua.db.internal;
 
+import io.honua.db.tenancy.TenantAccessDeniedException;
 import io.honua.db.types.CustomerId;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -49,6 +50,7 @@ public final class Transactions {
      */
     public static <T> T inTenant(DSLContext dsl, String customerId, Function<DSLContext, T> work) {
         CustomerId.check(customerId);
+        requireScope(dsl, customerId);
         return inTransaction(dsl, tx -> {
             setTenant(tx, customerId, Optional.empty());
             return work.apply(tx);
@@ -72,10 +74,24 @@ public final class Transactions {
     public static <T> T inTenant(DSLContext dsl, String customerId, String actor, Function<DSLContext, T> work) {
         CustomerId.check(customerId);
         Checks.text(actor, "actor", 200);
+        requireScope(dsl, customerId);
         return inTransaction(dsl, tx -> {
             setTenant(tx, customerId, Optional.of(actor));
             return work.apply(tx);
         });
+    }
+
+    /**
+     * On a context bound to one tenant ({@link TenantBound}: a {@code TenantScope}'s DAOs), another customer id is
+     * refused before anything runs: a scope cannot switch its own tenant setting to reach another tenant's rows.
+     *
+     * @throws TenantAccessDeniedException {@code customerId} is not the scope's tenant (nothing is said about it)
+     */
+    static void requireScope(DSLContext dsl, String customerId) {
+        if (dsl.configuration().connectionProvider() instanceof TenantBound bound && !bound.tenant().equals(customerId)) {
+            throw new TenantAccessDeniedException("this tenant scope acts for customer " + bound.tenant()
+                    + " only; another customer id was given");
+        }
     }
 
     /**

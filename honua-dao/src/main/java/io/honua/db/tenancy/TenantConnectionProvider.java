@@ -1,5 +1,6 @@
 package io.honua.db.tenancy;
 
+import io.honua.db.internal.TenantBound;
 import io.honua.db.internal.Transactions;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -19,7 +20,7 @@ import org.postgresql.core.TransactionState;
  *
  * <p>A DAO running on such a context sees each acquisition as "already in the caller's transaction" and joins it.
  */
-final class TenantConnectionProvider implements ConnectionProvider {
+final class TenantConnectionProvider implements ConnectionProvider, TenantBound {
 
     private final DataSource dataSource;
     private final String tenant;
@@ -29,6 +30,11 @@ final class TenantConnectionProvider implements ConnectionProvider {
         this.dataSource = dataSource;
         this.tenant = tenant;
         this.actor = actor;
+    }
+
+    @Override
+    public String tenant() {
+        return tenant;
     }
 
     @Override

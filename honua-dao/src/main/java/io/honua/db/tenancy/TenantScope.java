@@ -1,11 +1,17 @@
 package io.honua.db.tenancy;
 
 import io.honua.db.HonuaDb;
+import io.honua.db.apikeys.ApiKeys;
+import io.honua.db.audit.AuditLog;
 import io.honua.db.cache.BuildCache;
+import io.honua.db.core.InvalidRequestException;
+import io.honua.db.credentials.RegistryCredentials;
+import io.honua.db.crypto.KeyProvider;
 import io.honua.db.internal.Checks;
 import io.honua.db.internal.Daos;
 import io.honua.db.internal.Transactions;
 import io.honua.db.intake.Intake;
+import io.honua.db.licensing.Licenses;
 import io.honua.db.metrics.BuildMetrics;
 import io.honua.db.queue.BuildDependencies;
 import io.honua.db.queue.BuildQueue;
@@ -19,7 +25,10 @@ import org.jooq.DSLContext;
  * Everything one tenant (customer) may do, obtained from {@link HonuaDb#forTenant(String)}. Every database call made
  * through it runs in a transaction that sets {@code honua.tenant_id} to this tenant first (SET LOCAL), so under the
  * application role {@code honua_app} the database's row-level security shows and accepts only this tenant's rows,
- * whatever the query says. Optionally names the actor recorded in audit events ({@link #as(String)}).
+ * whatever the query says. Optionally names the actor recorded in audit events ({@link #as(String)}). A DAO of the
+ * scope whose methods take a customer id (audit, API keys, licenses, credentials) refuses any other customer id with
+ * {@link TenantAccessDeniedException} before anything runs. Its jOOQ configuration is derived from the
+ * {@code HonuaDb}'s: the same settings and execute listeners apply.
  *
  * <p>Cheap to create (no connection is taken until a call); thread-safe.
  */
@@ -28,24 +37,27 @@ public final class TenantScope {
     private final DataSource dataSource;
     private final DSLContext dsl;
     private final QueueOptions queueOptions;
+    private final Optional<KeyProvider> keys;
     private final String customerId;
     private final Optional<String> actor;
 
-    TenantScope(DataSource dataSource, DSLContext dsl, QueueOptions queueOptions, String customerId) {
-        this(dataSource, dsl, queueOptions, Customers.checkId(customerId), Optional.empty());
+    TenantScope(DataSource dataSource, DSLContext dsl, QueueOptions queueOptions, Optional<KeyProvider> keys, String customerId) {
+        this(dataSource, dsl, queueOptions, keys, Customers.checkId(customerId), Optional.empty());
     }
 
-    private TenantScope(DataSource dataSource, DSLContext dsl, QueueOptions queueOptions, String customerId, Optional<String> actor) {
+    private TenantScope(DataSource dataSource, DSLContext dsl, QueueOptions queueOptions, Optional<KeyProvider> keys,
+            String customerId, Optional<String> actor) {
         this.dataSource = dataSource;
         this.dsl = dsl;
         this.queueOptions = queueOptions;
+        this.keys = keys;
         this.customerId = customerId;
         this.actor = actor;
     }
 
     /** The same scope, recording {@code actor} (1..200 characters) as the actor of the changes it makes. */
     public TenantScope as(String actor) {
-        return new TenantScope(dataSource, dsl, queueOptions, customerId, Optional.of(Checks.text(actor, "actor", 200)));
+        return new TenantScope(dataSource, dsl, queueOptions, keys, customerId, Optional.of(Checks.text(actor, "actor", 200)));
     }
 
     public String customerId() {
@@ -93,6 +105,46 @@ public final class TenantScope {
      */
     public Intake intake() {
         return Daos.intake(tenantDsl(), buildQueue());
+    }
+
+    /**
+     * This tenant's audit log: recording, listing and verifying its hash chain. Another customer id is
+     * {@link TenantAccessDeniedException} before anything runs.
+     */
+    public AuditLog audit() {
+        return Daos.auditLog(tenantDsl());
+    }
+
+    /**
+     * This tenant's API keys: create, list, find, revoke (another customer id: {@link TenantAccessDeniedException},
+     * nothing changed). {@code verify} of a presented key finds only this tenant's keys under {@code honua_app}.
+     */
+    public ApiKeys apiKeys() {
+        return Daos.apiKeys(tenantDsl());
+    }
+
+    /**
+     * This tenant's licenses, with the {@link HonuaDb}'s key provider (another customer id:
+     * {@link TenantAccessDeniedException}, nothing changed).
+     *
+     * @throws InvalidRequestException the {@code HonuaDb} was built without a key provider
+     */
+    public Licenses licenses() {
+        return Daos.licenses(tenantDsl(), keys.orElseThrow(TenantScope::noKeyProvider));
+    }
+
+    /**
+     * This tenant's registry credentials, with the {@link HonuaDb}'s key provider (another customer id:
+     * {@link TenantAccessDeniedException}, nothing changed).
+     *
+     * @throws InvalidRequestException the {@code HonuaDb} was built without a key provider
+     */
+    public RegistryCredentials registryCredentials() {
+        return Daos.registryCredentials(tenantDsl(), keys.orElseThrow(TenantScope::noKeyProvider));
+    }
+
+    private static InvalidRequestException noKeyProvider() {
+        return new InvalidRequestException("no key provider: build the HonuaDb with HonuaDb.builder(ds).keyProvider(keys)");
     }
 
     /**

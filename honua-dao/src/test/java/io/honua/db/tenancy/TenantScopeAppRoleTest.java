@@ -1,17 +1,26 @@
 package io.honua.db.tenancy;
 
+import static io.honua.db.schema.generated.Tables.API_KEYS;
+import static io.honua.db.schema.generated.Tables.AUDIT_EVENTS;
 import static io.honua.db.schema.generated.Tables.BUILD_ACCESS_LOG;
 import static io.honua.db.schema.generated.Tables.CONVERSATIONS;
 import static io.honua.db.schema.generated.Tables.CONVERSATION_MESSAGES;
+import static io.honua.db.schema.generated.Tables.REGISTRY_CREDENTIALS;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.zaxxer.hikari.HikariDataSource;
 import io.honua.db.HonuaDb;
+import io.honua.db.apikeys.NewApiKey;
+import io.honua.db.audit.NewAuditEvent;
 import io.honua.db.cache.BuildCache;
 import io.honua.db.cache.CacheEntry;
 import io.honua.db.cache.NewCacheEntry;
 import io.honua.db.core.HonuaException;
+import io.honua.db.core.InvalidRequestException;
+import io.honua.db.credentials.NewCredential;
+import io.honua.db.credentials.RegistryType;
+import io.honua.db.crypto.LocalKeyProvider;
 import io.honua.db.intake.Conversation;
 import io.honua.db.intake.Intake;
 import io.honua.db.intake.MessageRole;
@@ -20,6 +29,7 @@ import io.honua.db.intake.NewMessage;
 import io.honua.db.testing.Fixtures;
 import io.honua.db.testkit.HonuaDatabase;
 import io.honua.db.types.Tier;
+import java.util.Set;
 import org.jooq.DSLContext;
 import org.jooq.SQLDialect;
 import org.jooq.impl.DSL;
@@ -101,5 +111,47 @@ class TenantScopeAppRoleTest {
                 .isInstanceOf(HonuaException.class);
         assertThat(admin.fetchCount(CONVERSATION_MESSAGES)).isEqualTo(1);
         assertThat(admin.fetchCount(CONVERSATIONS, CONVERSATIONS.CUSTOMER_ID.eq(B))).isZero();
+    }
+
+    /**
+     * Audit, API keys, licenses and registry credentials through a tenant scope: the scope's own tenant works under the
+     * application role; any other customer id is refused before anything runs (the DAOs set the tenant per call, and a
+     * scope must not let them switch it), and nothing of the other tenant changes.
+     */
+    @Test
+    void customerIdTakingDaosOfAScopeActForItsTenantOnly() {
+        LocalKeyProvider keys = LocalKeyProvider.generate("scope-keys");
+        HonuaDb owner = HonuaDb.builder(db.dataSource()).keyProvider(keys).build();
+        TenantScope a = HonuaDb.builder(appPool).keyProvider(keys).build().forTenant(A).as("alice");
+        owner.audit().record(B, NewAuditEvent.of("b.did", "thing", "b-1", "{}"));
+        owner.apiKeys().create(new NewApiKey(B, "b-key", Set.of("read")));
+        int audit = admin.fetchCount(AUDIT_EVENTS);
+        int apiKeys = admin.fetchCount(API_KEYS);
+        int credentials = admin.fetchCount(REGISTRY_CREDENTIALS);
+
+        assertThatThrownBy(() -> a.audit().list(B, 0, 10)).isInstanceOf(TenantAccessDeniedException.class);
+        assertThatThrownBy(() -> a.audit().record(B, NewAuditEvent.of("forged", "thing", "x", "{}")))
+                .isInstanceOf(TenantAccessDeniedException.class);
+        assertThatThrownBy(() -> a.audit().verifyChain(B)).isInstanceOf(TenantAccessDeniedException.class);
+        assertThatThrownBy(() -> a.apiKeys().list(B)).isInstanceOf(TenantAccessDeniedException.class);
+        assertThatThrownBy(() -> a.apiKeys().create(new NewApiKey(B, "planted", Set.of("read"))))
+                .isInstanceOf(TenantAccessDeniedException.class);
+        assertThatThrownBy(() -> a.licenses().list(B)).isInstanceOf(TenantAccessDeniedException.class);
+        assertThatThrownBy(() -> a.licenses().quotaUsage(B)).isInstanceOf(TenantAccessDeniedException.class);
+        assertThatThrownBy(() -> a.registryCredentials().list(B)).isInstanceOf(TenantAccessDeniedException.class);
+        assertThatThrownBy(() -> a.registryCredentials().store(
+                new NewCredential(B, RegistryType.QUAY, "planted", "https://quay.io", "u", "s")))
+                .isInstanceOf(TenantAccessDeniedException.class);
+        assertThat(admin.fetchCount(AUDIT_EVENTS)).isEqualTo(audit);
+        assertThat(admin.fetchCount(API_KEYS)).isEqualTo(apiKeys);
+        assertThat(admin.fetchCount(REGISTRY_CREDENTIALS)).isEqualTo(credentials);
+
+        // its own tenant: the application role reads A's rows, and only A's
+        assertThat(a.audit().list(A, 0, 100)).allSatisfy(e -> assertThat(e.tenantId()).isEqualTo(A));
+        assertThat(a.apiKeys().list(A)).isEmpty();
+        assertThat(a.licenses().list(A)).isNotEmpty().allSatisfy(l -> assertThat(l.customerId()).isEqualTo(A));
+        // without a key provider the encrypting DAOs are a typed error
+        assertThatThrownBy(() -> app.forTenant(A).licenses()).isInstanceOf(InvalidRequestException.class);
+        assertThatThrownBy(() -> app.forTenant(A).registryCredentials()).isInstanceOf(InvalidRequestException.class);
     }
 }
