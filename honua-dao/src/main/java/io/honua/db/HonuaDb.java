@@ -20,8 +20,11 @@ import io.honua.db.observability.SlowQueryListener;
 import io.honua.db.operations.Operations;
 import io.honua.db.partitions.PartitionMaintenance;
 import io.honua.db.queue.BuildDependencies;
+import io.honua.db.queue.BuildHandler;
 import io.honua.db.queue.BuildQueue;
+import io.honua.db.queue.BuildWorker;
 import io.honua.db.queue.QueueOptions;
+import io.honua.db.queue.WorkerOptions;
 import io.honua.db.tenancy.Customers;
 import io.honua.db.tenancy.TenantScope;
 import java.time.Duration;
@@ -79,14 +82,17 @@ public final class HonuaDb {
     private final Optional<KeyProvider> keyProvider;
     private final Optional<Licenses> licenses;
     private final Optional<RegistryCredentials> registryCredentials;
+    private final WorkerOptions workerOptions;
 
     private HonuaDb(DataSource dataSource, QueueOptions queueOptions) {
-        this(dataSource, queueOptions, dataSource, Optional.empty(), SessionLimits.DEFAULTS, List.of(), Optional.empty());
+        this(dataSource, queueOptions, dataSource, Optional.empty(), SessionLimits.DEFAULTS, List.of(), Optional.empty(),
+                WorkerOptions.DEFAULTS);
     }
 
     private HonuaDb(DataSource primary, QueueOptions queueOptions, DataSource analytics,
                     Optional<SlowQueryListener> slowQueryListener, SessionLimits limits, List<ExecuteListener> executeListeners,
-                    Optional<KeyProvider> keyProvider) {
+                    Optional<KeyProvider> keyProvider, WorkerOptions workerOptions) {
+        this.workerOptions = workerOptions;
         DataSource dataSource = SessionLimitedDataSource.wrap(primary, limits);
         DataSource analyticsDataSource = analytics == primary ? dataSource : SessionLimitedDataSource.wrap(analytics, limits);
         this.sessionLimits = limits;
@@ -140,6 +146,7 @@ public final class HonuaDb {
         private SessionLimits sessionLimits = SessionLimits.DEFAULTS;
         private final List<ExecuteListener> executeListeners = new ArrayList<>();
         private KeyProvider keyProvider;
+        private WorkerOptions workerOptions = WorkerOptions.DEFAULTS;
 
         private Builder(DataSource primary) {
             this.primary = primary;
@@ -199,10 +206,19 @@ public final class HonuaDb {
             return this;
         }
 
+        /**
+         * Defaults of every worker made by {@link HonuaDb#worker(String, BuildHandler)} (each worker's builder can still
+         * override them). Default {@link WorkerOptions#DEFAULTS}.
+         */
+        public Builder workerOptions(WorkerOptions options) {
+            this.workerOptions = Checks.notNull(options, "options");
+            return this;
+        }
+
         public HonuaDb build() {
             return new HonuaDb(primary, queueOptions, analyticsDataSource,
                     Optional.ofNullable(slowQueryThreshold).map(SlowQueryListener::new), sessionLimits,
-                    List.copyOf(executeListeners), Optional.ofNullable(keyProvider));
+                    List.copyOf(executeListeners), Optional.ofNullable(keyProvider), workerOptions);
         }
     }
 
@@ -247,6 +263,20 @@ public final class HonuaDb {
 
     public BuildQueue buildQueue() {
         return buildQueue;
+    }
+
+    /**
+     * A worker of this database's queue with the builder's {@link Builder#workerOptions worker options} (override any
+     * on the returned builder), listening for new builds on this database's pool; start it with
+     * {@link BuildWorker.Builder#start()}.
+     */
+    public BuildWorker.Builder worker(String workerId, BuildHandler handler) {
+        return BuildWorker.builder(buildQueue, dataSource, workerId, handler).options(workerOptions);
+    }
+
+    /** The worker defaults given to the builder ({@link WorkerOptions#DEFAULTS} unless set). */
+    public WorkerOptions workerOptions() {
+        return workerOptions;
     }
 
     /** The shared build cache: lookup, register, access recording (also batched, see {@link BuildCache#recorder}). */

@@ -2,7 +2,6 @@ package io.honua.db.queue;
 
 import io.honua.db.internal.Checks;
 import io.honua.db.core.HonuaException;
-import io.honua.db.core.InvalidRequestException;
 import io.honua.db.internal.QueueWakeUp;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -78,16 +77,16 @@ public final class BuildWorker implements AutoCloseable {
         this.queue = b.queue;
         this.workerId = b.workerId;
         this.handler = b.handler;
-        this.batchSize = b.batchSize;
-        this.maxConcurrent = b.maxConcurrent;
-        this.pollInterval = b.pollInterval;
-        this.heartbeatInterval = b.heartbeatInterval != null ? b.heartbeatInterval : queue.options().lease().dividedBy(3);
-        this.shutdownGrace = b.shutdownGrace;
+        this.batchSize = b.options.batchSize();
+        this.maxConcurrent = b.options.maxConcurrent();
+        this.pollInterval = b.options.pollInterval();
+        this.heartbeatInterval = b.options.heartbeatInterval().orElse(queue.options().lease().dividedBy(3));
+        this.shutdownGrace = b.options.shutdownGrace();
         this.errorListener = b.errorListener;
         this.wakeUp = new QueueWakeUp(b.dataSource);
         this.slots = new Semaphore(maxConcurrent);
-        this.errorBackoffMax = b.errorBackoffMax;
-        this.completionBatch = b.completionBatch;
+        this.errorBackoffMax = b.options.errorBackoffMax();
+        this.completionBatch = b.options.completionBatch();
         this.interceptor = b.interceptor;
     }
 
@@ -478,19 +477,16 @@ public final class BuildWorker implements AutoCloseable {
         }
     }
 
-    /** Options of a {@link BuildWorker}. */
+    /**
+     * Options of one {@link BuildWorker}: starts from {@link WorkerOptions#DEFAULTS} (or the {@code HonuaDb}'s worker
+     * options when obtained from {@code HonuaDb.worker}); each setter overrides one of them.
+     */
     public static final class Builder {
         private final BuildQueue queue;
         private final DataSource dataSource;
         private final String workerId;
         private final BuildHandler handler;
-        private int batchSize = 10;
-        private int maxConcurrent = 10;
-        private Duration pollInterval = Duration.ofSeconds(5);
-        private Duration heartbeatInterval;
-        private Duration shutdownGrace = Duration.ofSeconds(30);
-        private Duration errorBackoffMax = Duration.ofSeconds(5);
-        private int completionBatch = 100;
+        private WorkerOptions options = WorkerOptions.DEFAULTS;
         private WorkerInterceptor interceptor;
         private Consumer<Throwable> errorListener = e -> System.getLogger("io.honua.db.queue.BuildWorker")
                 .log(System.Logger.Level.WARNING, "build worker error", e);
@@ -502,49 +498,51 @@ public final class BuildWorker implements AutoCloseable {
             this.handler = Checks.notNull(handler, "handler");
         }
 
+        /** All tuning at once (replaces what earlier setters set). */
+        public Builder options(WorkerOptions options) {
+            this.options = Checks.notNull(options, "options");
+            return this;
+        }
+
         /** Builds claimed per round trip (default 10). */
         public Builder batchSize(int n) {
-            this.batchSize = Checks.range(n, 1, 1000, "batchSize");
+            this.options = options.withBatchSize(n);
             return this;
         }
 
         /** Builds running at once (default 10). */
         public Builder maxConcurrent(int n) {
-            this.maxConcurrent = Checks.range(n, 1, 10_000, "maxConcurrent");
+            this.options = options.withMaxConcurrent(n);
             return this;
         }
 
         /** Fallback poll when no notification arrives (default 5 s). */
         public Builder pollInterval(Duration d) {
-            this.pollInterval = positive(d, "pollInterval");
+            this.options = options.withPollInterval(d);
             return this;
         }
 
         /** Heartbeat period (default a third of the lease). */
         public Builder heartbeatInterval(Duration d) {
-            this.heartbeatInterval = positive(d, "heartbeatInterval");
+            this.options = options.withHeartbeatInterval(d);
             return this;
         }
 
         /** How long {@link BuildWorker#close()} lets running builds finish (default 30 s). */
         public Builder shutdownGrace(Duration d) {
-            Checks.notNull(d, "shutdownGrace");
-            if (d.isNegative()) {
-                throw new InvalidRequestException("shutdownGrace must not be negative");
-            }
-            this.shutdownGrace = d;
+            this.options = options.withShutdownGrace(d);
             return this;
         }
 
         /** Longest wait between retries while the database is unavailable (default 5 s; backoff starts at 50 ms). */
         public Builder errorBackoffMax(Duration d) {
-            this.errorBackoffMax = positive(d, "errorBackoffMax");
+            this.options = options.withErrorBackoffMax(d);
             return this;
         }
 
         /** Most outcomes written per statement (default 100). */
         public Builder completionBatch(int n) {
-            this.completionBatch = Checks.range(n, 1, 1000, "completionBatch");
+            this.options = options.withCompletionBatch(n);
             return this;
         }
 
@@ -561,14 +559,6 @@ public final class BuildWorker implements AutoCloseable {
         public Builder errorListener(Consumer<Throwable> listener) {
             this.errorListener = Checks.notNull(listener, "errorListener");
             return this;
-        }
-
-        private static Duration positive(Duration d, String name) {
-            Checks.notNull(d, name);
-            if (d.isNegative() || d.isZero()) {
-                throw new InvalidRequestException(name + " must be positive");
-            }
-            return d;
         }
 
         public BuildWorker start() {

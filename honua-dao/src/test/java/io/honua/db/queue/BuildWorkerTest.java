@@ -84,6 +84,51 @@ class BuildWorkerTest {
         assertThat(count("building")).isZero();
     }
 
+    /** Worker options given once to the HonuaDb apply to every worker it makes (here: at most 3 handlers at once). */
+    @Test
+    void workersFromHonuaDbUseItsWorkerOptions() throws Exception {
+        honua.dsl().deleteFrom(BUILD_QUEUE).execute();
+        String c = Fixtures.newCustomer(honua);
+        WorkerOptions three = WorkerOptions.DEFAULTS.withMaxConcurrent(3).withPollInterval(Duration.ofMillis(100));
+        HonuaDb tuned = HonuaDb.builder(pool).queueOptions(QueueOptions.DEFAULTS.withLease(Duration.ofSeconds(3)))
+                .workerOptions(three).build();
+        assertThat(tuned.workerOptions()).isEqualTo(three);
+        AtomicInteger running = new AtomicInteger();
+        AtomicInteger peak = new AtomicInteger();
+        CountDownLatch release = new CountDownLatch(1);
+        BuildHandler held = (build, ctx) -> {
+            peak.accumulateAndGet(running.incrementAndGet(), Math::max);
+            try {
+                release.await(30, TimeUnit.SECONDS);
+            } finally {
+                running.decrementAndGet();
+            }
+            return Completion.builder(Duration.ofMillis(1)).build();
+        };
+        List<NewBuild> builds = new ArrayList<>();
+        for (int i = 0; i < 10; i++) {
+            builds.add(NewBuild.builder(c).build());
+        }
+        tuned.buildQueue().enqueueAll(builds);
+        BuildWorker[] ref = new BuildWorker[1];
+        try (BuildWorker worker = tuned.worker("tuned", held).start()) {
+            ref[0] = worker;
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+            while (peak.get() < 3 && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+            Thread.sleep(300);   // time for a fourth handler to start, were the limit not applied
+            assertThat(peak.get()).isEqualTo(3);
+            release.countDown();
+            while (count("completed") < 10 && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+        }
+        assertThat(ref[0].completedCount()).isEqualTo(10);   // read after close(): every handler has reported
+        assertThat(peak.get()).isEqualTo(3);
+        assertThat(count("completed")).isEqualTo(10);
+    }
+
     @Test
     void closeReleasesBuildsThatDoNotFinishWithinTheGracePeriod() throws Exception {
         honua.dsl().deleteFrom(BUILD_QUEUE).execute();

@@ -45,7 +45,7 @@ public final class HonuaWorkers implements SmartLifecycle {
         String base = settings.getId() == null || settings.getId().isBlank() ? defaultId() : settings.getId().strip();
         for (Map.Entry<String, BuildHandler> e : handlers.entrySet()) {
             String id = handlers.size() == 1 ? base : base + "-" + e.getKey();
-            BuildWorker worker = BuildWorker.builder(honua.buildQueue(), honua.dataSource(), id, e.getValue())
+            BuildWorker worker = honua.worker(id, e.getValue())
                     .maxConcurrent(settings.getConcurrency())
                     .batchSize(settings.getBatchSize())
                     .pollInterval(settings.getPollInterval())
