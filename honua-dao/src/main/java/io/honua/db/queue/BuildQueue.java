@@ -315,15 +315,14 @@ public final class BuildQueue {
     }
 
     private Build completeWithResult(DSLContext ctx, UUID buildId, String workerId, Completion c) {
-        BuildQueueRecord r = first(ctx.resultQuery(completeSql, buildId, workerId, c.exitCode().orElse(null),
+        List<Build> done = Build.fetch(ctx.resultQuery(completeSql, buildId, workerId, c.exitCode().orElse(null),
                 c.duration().toMillis(), c.cpuSeconds().orElse(null), c.peakMemoryBytes().orElse(null),
                 c.imageReference().orElse(null), c.imageDigest().orElse(null), c.imageSizeBytes().orElse(null),
-                c.layerCount().orElse(null), c.stdoutLog().orElse(null), c.stderrLog().orElse(null))
-                .coerce(COMPLETE_BUILD_WITH_RESULT).fetch());
-        if (r == null) {
+                c.layerCount().orElse(null), c.stdoutLog().orElse(null), c.stderrLog().orElse(null)));
+        if (done.isEmpty()) {
             throw notHeld(ctx, buildId, workerId);
         }
-        return Build.of(r);
+        return done.getFirst();
     }
 
     /**
@@ -368,18 +367,18 @@ public final class BuildQueue {
             artifacts |= !c.artifacts().isEmpty();
             i++;
         }
-        Function<DSLContext, Result<BuildQueueRecord>> complete = ctx -> COMPLETE_BUILDS(ctx.configuration(), workerId, ids,
-                exitCodes, durations, cpu, memory, refs, digests, sizes, layers, stdout, stderr);
+        Function<DSLContext, List<Build>> complete = ctx -> Build.fetch(ctx.selectFrom(COMPLETE_BUILDS.call(workerId, ids,
+                exitCodes, durations, cpu, memory, refs, digests, sizes, layers, stdout, stderr)));
         boolean withArtifacts = artifacts;
-        Result<BuildQueueRecord> done = call(() -> !withArtifacts ? complete.apply(dsl) : Transactions.inTransaction(dsl, tx -> {
-            Result<BuildQueueRecord> rows = complete.apply(tx);
+        List<Build> done = call(() -> !withArtifacts ? complete.apply(dsl) : Transactions.inTransaction(dsl, tx -> {
+            List<Build> rows = complete.apply(tx);
             var insert = tx.insertInto(BUILD_ARTIFACTS, BUILD_ARTIFACTS.BUILD_ID, BUILD_ARTIFACTS.ARTIFACT_TYPE,
                     BUILD_ARTIFACTS.NAME, BUILD_ARTIFACTS.URI, BUILD_ARTIFACTS.CONTENT_HASH, BUILD_ARTIFACTS.SIZE_BYTES,
                     BUILD_ARTIFACTS.METADATA);
             org.jooq.InsertValuesStep7<?, UUID, String, String, String, String, Long, JSONB> step = null;
-            for (BuildQueueRecord r : rows) {
-                for (NewArtifact a : completions.get(r.getId()).artifacts()) {
-                    step = (step == null ? insert : step).values(r.getId(), a.type().dbValue(), a.name(), a.uri(),
+            for (Build r : rows) {
+                for (NewArtifact a : completions.get(r.id()).artifacts()) {
+                    step = (step == null ? insert : step).values(r.id(), a.type().dbValue(), a.name(), a.uri(),
                             a.contentHash(), a.sizeBytes(), JSONB.valueOf(a.metadataJson()));
                 }
             }
@@ -409,8 +408,8 @@ public final class BuildQueue {
             messages[i] = Checks.text(e.getValue(), "error", 10_000);
             i++;
         }
-        Result<BuildQueueRecord> done = call(() -> FAIL_BUILDS(dsl.configuration(), workerId, ids, messages,
-                (int) options.backoffBase().toSeconds(), (int) options.backoffMax().toSeconds()));
+        List<Build> done = call(() -> Build.fetch(dsl.selectFrom(FAIL_BUILDS.call(workerId, ids, messages,
+                (int) options.backoffBase().toSeconds(), (int) options.backoffMax().toSeconds()))));
         return batchResult(errors.keySet(), done);
     }
 
@@ -451,15 +450,13 @@ public final class BuildQueue {
         }
     }
 
-    private static BatchResult batchResult(java.util.Set<UUID> requested, Result<BuildQueueRecord> done) {
-        List<Build> builds = new ArrayList<>(done.size());
+    private static BatchResult batchResult(java.util.Set<UUID> requested, List<Build> done) {
         java.util.Set<UUID> changed = new java.util.HashSet<>();
-        for (BuildQueueRecord r : done) {
-            builds.add(Build.of(r));
-            changed.add(r.getId());
+        for (Build b : done) {
+            changed.add(b.id());
         }
         List<UUID> notHeld = requested.stream().filter(id -> !changed.contains(id)).toList();
-        return new BatchResult(builds, notHeld);
+        return new BatchResult(List.copyOf(done), notHeld);
     }
 
     /**
@@ -490,12 +487,12 @@ public final class BuildQueue {
         checkHolder(buildId, workerId);
         Checks.notNull(failure, "failure");
         Function<DSLContext, Build> run = ctx -> {
-            BuildQueueRecord r = first(failWithResults(ctx, workerId, Map.of(buildId, failure)));
-            if (r == null) {
+            List<Build> done = failWithResults(ctx, workerId, Map.of(buildId, failure));
+            if (done.isEmpty()) {
                 throw notHeld(ctx, buildId, workerId);
             }
             insertArtifacts(ctx, buildId, failure.artifacts());
-            return Build.of(r);
+            return done.getFirst();
         };
         Build b = call(() -> failure.artifacts().isEmpty() ? run.apply(dsl) : Transactions.inTransaction(dsl, run::apply));
         return new FailureOutcome(b, b.status() == BuildStatus.QUEUED);
@@ -512,18 +509,18 @@ public final class BuildQueue {
         checkIds(failures == null ? null : failures.keySet(), "failures");
         failures.values().forEach(f -> Checks.notNull(f, "failure"));
         boolean anyArtifacts = failures.values().stream().anyMatch(f -> !f.artifacts().isEmpty());
-        Result<BuildQueueRecord> done = call(() -> !anyArtifacts ? failWithResults(dsl, workerId, failures)
+        List<Build> done = call(() -> !anyArtifacts ? failWithResults(dsl, workerId, failures)
                 : Transactions.inTransaction(dsl, tx -> {
-                    Result<BuildQueueRecord> r = failWithResults(tx, workerId, failures);
-                    for (BuildQueueRecord b : r) {
-                        insertArtifacts(tx, b.getId(), failures.get(b.getId()).artifacts());
+                    List<Build> r = failWithResults(tx, workerId, failures);
+                    for (Build b : r) {
+                        insertArtifacts(tx, b.id(), failures.get(b.id()).artifacts());
                     }
                     return r;
                 }));
         return batchResult(failures.keySet(), done);
     }
 
-    private Result<BuildQueueRecord> failWithResults(DSLContext ctx, String workerId, Map<UUID, Failure> failures) {
+    private List<Build> failWithResults(DSLContext ctx, String workerId, Map<UUID, Failure> failures) {
         int n = failures.size();
         UUID[] ids = new UUID[n];
         String[] errors = new String[n];
@@ -546,8 +543,8 @@ public final class BuildQueue {
             stderr[i] = f.stderrLog().orElse(null);
             i++;
         }
-        return FAIL_BUILDS_WITH_RESULTS(ctx.configuration(), workerId, ids, errors, exitCodes, durations, cpu, memory, stdout,
-                stderr, (int) options.backoffBase().toSeconds(), (int) options.backoffMax().toSeconds());
+        return Build.fetch(ctx.selectFrom(FAIL_BUILDS_WITH_RESULTS.call(workerId, ids, errors, exitCodes, durations, cpu, memory,
+                stdout, stderr, (int) options.backoffBase().toSeconds(), (int) options.backoffMax().toSeconds())));
     }
 
     private static void insertArtifacts(DSLContext ctx, UUID buildId, List<NewArtifact> artifacts) {
