@@ -3,12 +3,10 @@ package io.honua.db.audit;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import com.zaxxer.hikari.HikariDataSource;
-import io.honua.db.HonuaDb;
 import io.honua.db.core.InvalidRequestException;
 import io.honua.db.tenancy.NewCustomer;
 import io.honua.db.testing.Fixtures;
-import io.honua.db.testkit.HonuaDatabase;
+import io.honua.db.testing.HonuaFixture;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
@@ -22,7 +20,6 @@ import org.jooq.DSLContext;
 import org.jooq.SQLDialect;
 import org.jooq.exception.DataAccessException;
 import org.jooq.impl.DSL;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -31,29 +28,20 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 class AuditLogTest {
 
     @RegisterExtension
-    static final HonuaDatabase db = HonuaDatabase.migrated();
+    static final HonuaFixture fx = HonuaFixture.unpooled().withAppPool(10);
 
-    static HikariDataSource appPool;
-    static HonuaDb app;
     static DSLContext admin;
 
     @BeforeAll
     static void setUp() {
-        appPool = Fixtures.appPool(db, 10);
-        app = HonuaDb.create(appPool);
-        admin = DSL.using(db.dataSource(), SQLDialect.POSTGRES);
-    }
-
-    @AfterAll
-    static void tearDown() {
-        appPool.close();
+        admin = DSL.using(fx.db().dataSource(), SQLDialect.POSTGRES);
     }
 
     static String tenantWithEvents(int n) {
         String t = "aud-" + UUID.randomUUID().toString().substring(0, 8);
-        HonuaDb.create(db.dataSource()).customers().create(NewCustomer.builder(t, "Audit " + t).build());
+        fx.honua().customers().create(NewCustomer.builder(t, "Audit " + t).build());
         for (int i = 0; i < n; i++) {
-            app.audit().record(t, NewAuditEvent.of("thing.done", "thing", "t-" + i, "{\"i\": " + i + "}").withActor("tester"));
+            fx.app().audit().record(t, NewAuditEvent.of("thing.done", "thing", "t-" + i, "{\"i\": " + i + "}").withActor("tester"));
         }
         return t;
     }
@@ -74,7 +62,7 @@ class AuditLogTest {
     @Test
     void recordedEventsAreNumberedChainedAndListedInOrder() {
         String t = tenantWithEvents(5);
-        List<AuditEvent> events = app.audit().list(t, 0, 100);
+        List<AuditEvent> events = fx.app().audit().list(t, 0, 100);
         assertThat(events).extracting(AuditEvent::seq).containsExactly(1L, 2L, 3L, 4L, 5L, 6L);
         assertThat(events.getFirst().action()).isEqualTo("customers.insert");
         assertThat(events.getFirst().prevHash()).isEqualTo("0".repeat(64));
@@ -82,9 +70,9 @@ class AuditLogTest {
             assertThat(events.get(i).prevHash()).isEqualTo(events.get(i - 1).hash());
             assertThat(events.get(i).actor()).isEqualTo("tester");
         }
-        assertThat(app.audit().list(t, 4, 100)).extracting(AuditEvent::seq).containsExactly(5L, 6L);
-        assertThat(app.audit().history(t, "thing", "t-2", 10)).singleElement().satisfies(e -> assertThat(e.detailsJson()).isEqualTo("{\"i\": 2}"));
-        ChainVerification v = app.audit().verifyChain(t);
+        assertThat(fx.app().audit().list(t, 4, 100)).extracting(AuditEvent::seq).containsExactly(5L, 6L);
+        assertThat(fx.app().audit().history(t, "thing", "t-2", 10)).singleElement().satisfies(e -> assertThat(e.detailsJson()).isEqualTo("{\"i\": 2}"));
+        ChainVerification v = fx.app().audit().verifyChain(t);
         assertThat(v.isValid()).isTrue();
         assertThat(v.eventsChecked()).isEqualTo(6);
         assertThat(v.headHash()).contains(events.getLast().hash());
@@ -94,7 +82,7 @@ class AuditLogTest {
     void changedContentIsDetectedAtThatRow() {
         String t = tenantWithEvents(6);
         tamper("UPDATE audit_events SET actor = 'someone-else' WHERE tenant_id = ? AND seq = 4", t);
-        ChainVerification v = app.audit().verifyChain(t);
+        ChainVerification v = fx.app().audit().verifyChain(t);
         assertThat(v.isValid()).isFalse();
         assertThat(v.firstBroken()).contains(new ChainVerification.BrokenLink(idOf(t, 4), 4, ChainVerification.Problem.HASH_MISMATCH));
         assertThat(v.headHash()).isEmpty();
@@ -105,7 +93,7 @@ class AuditLogTest {
         String t = tenantWithEvents(6);
         tamper("UPDATE audit_events SET details = '{\"i\": 999}', hash = audit_event_hash(prev_hash, tenant_id, seq, actor, action, "
                 + "entity_type, entity_id, '{\"i\": 999}'::jsonb, occurred_at) WHERE tenant_id = ? AND seq = 3", t);
-        ChainVerification v = app.audit().verifyChain(t);
+        ChainVerification v = fx.app().audit().verifyChain(t);
         assertThat(v.firstBroken()).contains(new ChainVerification.BrokenLink(idOf(t, 4), 4, ChainVerification.Problem.PREV_HASH_MISMATCH));
     }
 
@@ -113,7 +101,7 @@ class AuditLogTest {
     void removedRowIsDetected() {
         String t = tenantWithEvents(6);
         tamper("DELETE FROM audit_events WHERE tenant_id = ? AND seq = 2", t);
-        ChainVerification v = app.audit().verifyChain(t);
+        ChainVerification v = fx.app().audit().verifyChain(t);
         assertThat(v.firstBroken()).contains(new ChainVerification.BrokenLink(idOf(t, 3), 3, ChainVerification.Problem.SEQ_GAP));
     }
 
@@ -122,8 +110,8 @@ class AuditLogTest {
         String good = tenantWithEvents(3);
         String bad = tenantWithEvents(3);
         tamper("UPDATE audit_events SET action = 'x' WHERE tenant_id = ? AND seq = 2", bad);
-        assertThat(app.audit().verifyChain(good).isValid()).isTrue();
-        assertThat(app.audit().verifyChain(bad).isValid()).isFalse();
+        assertThat(fx.app().audit().verifyChain(good).isValid()).isTrue();
+        assertThat(fx.app().audit().verifyChain(bad).isValid()).isFalse();
     }
 
     @Test
@@ -131,7 +119,7 @@ class AuditLogTest {
         String t = tenantWithEvents(2);
         String before = admin.resultQuery("SELECT string_agg(e::text, ',' ORDER BY id) FROM audit_events e WHERE tenant_id = ?", t).fetchOne(0, String.class);
         for (String sql : List.of("UPDATE audit_events SET actor = 'x'", "DELETE FROM audit_events", "TRUNCATE audit_events")) {
-            assertThatThrownBy(() -> app.forTenant(t).inTransaction(tx -> tx.execute(sql))).as(sql)
+            assertThatThrownBy(() -> fx.app().forTenant(t).inTransaction(tx -> tx.execute(sql))).as(sql)
                     .isInstanceOf(DataAccessException.class)
                     .satisfies(e -> assertThat(((DataAccessException) e).sqlState()).isEqualTo("42501"));
         }
@@ -141,19 +129,19 @@ class AuditLogTest {
         assertThatThrownBy(() -> admin.execute("TRUNCATE audit_events")).hasStackTraceContaining("append-only");
         assertThat(admin.resultQuery("SELECT string_agg(e::text, ',' ORDER BY id) FROM audit_events e WHERE tenant_id = ?", t).fetchOne(0, String.class))
                 .isEqualTo(before);
-        assertThat(app.audit().verifyChain(t).isValid()).isTrue();
+        assertThat(fx.app().audit().verifyChain(t).isValid()).isTrue();
     }
 
     @Test
     void forgedChainFieldsAreOverwrittenByTheDatabase() {
         String t = tenantWithEvents(1);
-        app.forTenant(t).inTransaction(tx -> tx.execute("INSERT INTO audit_events (tenant_id, seq, actor, action, entity_type, prev_hash, hash, occurred_at) "
+        fx.app().forTenant(t).inTransaction(tx -> tx.execute("INSERT INTO audit_events (tenant_id, seq, actor, action, entity_type, prev_hash, hash, occurred_at) "
                 + "VALUES (?, 99, 'x', 'forged', 'thing', repeat('a', 64), repeat('b', 64), '2000-01-01')", t));
-        AuditEvent last = app.audit().list(t, 1, 10).getLast();
+        AuditEvent last = fx.app().audit().list(t, 1, 10).getLast();
         assertThat(last.seq()).isEqualTo(3);
         assertThat(last.hash()).isNotEqualTo("b".repeat(64));
         assertThat(last.occurredAt().getEpochSecond()).isGreaterThan(946_684_800L);
-        assertThat(app.audit().verifyChain(t).isValid()).isTrue();
+        assertThat(fx.app().audit().verifyChain(t).isValid()).isTrue();
     }
 
     @Test
@@ -175,9 +163,9 @@ class AuditLogTest {
                 for (int i = 0; i < perThread; i++) {
                     // explicit events and audited customer updates interleave on the same tenant chain
                     if (i % 4 == 0) {
-                        app.forTenant(t).customers().update(t, io.honua.db.tenancy.CustomerUpdate.builder().name("w" + writer + "-" + i).build());
+                        fx.app().forTenant(t).customers().update(t, io.honua.db.tenancy.CustomerUpdate.builder().name("w" + writer + "-" + i).build());
                     } else {
-                        app.audit().record(t, NewAuditEvent.of("write", "writer", "w" + writer, "{\"i\": " + i + "}"));
+                        fx.app().audit().record(t, NewAuditEvent.of("write", "writer", "w" + writer, "{\"i\": " + i + "}"));
                     }
                 }
             }, pool));
@@ -185,7 +173,7 @@ class AuditLogTest {
         CompletableFuture.allOf(futures.toArray(CompletableFuture[]::new)).get(120, TimeUnit.SECONDS);
         pool.shutdown();
         long expected = 1 + (long) threads * perThread;
-        ChainVerification v = app.audit().verifyChain(t);
+        ChainVerification v = fx.app().audit().verifyChain(t);
         assertThat(v.isValid()).isTrue();
         assertThat(v.eventsChecked()).isEqualTo(expected);
         assertThat(admin.resultQuery("SELECT seq FROM audit_events WHERE tenant_id = ? ORDER BY seq", t).fetch().getValues(0, Long.class))
@@ -199,7 +187,7 @@ class AuditLogTest {
         admin.execute("INSERT INTO registry_credentials (customer_id, registry_type, registry_name, registry_url, username, encrypted_secret, "
                 + "encryption_key_id) VALUES (?, 'quay', 'q', 'https://quay.io', 'bot', '\\xdeadbeef', 'k1')", t);
         admin.execute("UPDATE registry_credentials SET encrypted_secret = '\\xfeedface', encryption_key_id = 'k2' WHERE customer_id = ?", t);
-        List<AuditEvent> events = app.audit().list(t, 0, 100);
+        List<AuditEvent> events = fx.app().audit().list(t, 0, 100);
         assertThat(events).extracting(AuditEvent::action)
                 .containsExactly("customers.insert", "licenses.insert", "registry_credentials.insert", "registry_credentials.update");
         for (AuditEvent e : events) {
@@ -214,14 +202,14 @@ class AuditLogTest {
         String t = tenantWithEvents(1);
         long before = admin.resultQuery("SELECT count(*) FROM audit_events").fetchOne(0, Long.class);
         List<Runnable> attempts = List.of(
-                () -> app.audit().record(t, NewAuditEvent.of("", "thing", null, "{}")),
-                () -> app.audit().record(t, NewAuditEvent.of("a".repeat(101), "thing", null, "{}")),
-                () -> app.audit().record(t, NewAuditEvent.of("ok", "thing", "x".repeat(201), "{}")),
-                () -> app.audit().record(t, NewAuditEvent.of("ok", "thing", null, "{broken")),
-                () -> app.audit().record(t, NewAuditEvent.of("ok", "thing", null, "[1]")),
-                () -> app.audit().record("", NewAuditEvent.of("ok", "thing", null, "{}")),
-                () -> app.audit().list(t, -1, 10),
-                () -> app.audit().list(t, 0, 0));
+                () -> fx.app().audit().record(t, NewAuditEvent.of("", "thing", null, "{}")),
+                () -> fx.app().audit().record(t, NewAuditEvent.of("a".repeat(101), "thing", null, "{}")),
+                () -> fx.app().audit().record(t, NewAuditEvent.of("ok", "thing", "x".repeat(201), "{}")),
+                () -> fx.app().audit().record(t, NewAuditEvent.of("ok", "thing", null, "{broken")),
+                () -> fx.app().audit().record(t, NewAuditEvent.of("ok", "thing", null, "[1]")),
+                () -> fx.app().audit().record("", NewAuditEvent.of("ok", "thing", null, "{}")),
+                () -> fx.app().audit().list(t, -1, 10),
+                () -> fx.app().audit().list(t, 0, 0));
         for (Runnable a : attempts) {
             assertThatThrownBy(a::run).isInstanceOf(InvalidRequestException.class);
         }

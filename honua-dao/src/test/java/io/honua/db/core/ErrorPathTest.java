@@ -5,14 +5,12 @@ import static io.honua.db.schema.generated.Tables.CUSTOMERS;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import com.zaxxer.hikari.HikariDataSource;
-import io.honua.db.HonuaDb;
 import io.honua.db.internal.SqlState;
 import io.honua.db.queue.NewBuild;
 import io.honua.db.tenancy.NewCustomer;
 import io.honua.db.tenancy.TenantAccessDeniedException;
 import io.honua.db.testing.Fixtures;
-import io.honua.db.testkit.HonuaDatabase;
+import io.honua.db.testing.HonuaFixture;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -24,7 +22,6 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.jooq.DSLContext;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -33,27 +30,13 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 class ErrorPathTest {
 
     @RegisterExtension
-    static final HonuaDatabase db = HonuaDatabase.migrated();
+    static final HonuaFixture fx = HonuaFixture.withPool(4).withAppPool(4);
 
-    static HikariDataSource pool;
-    static HikariDataSource appPool;
-    static HonuaDb honua;
-    static HonuaDb app;
     static DSLContext sql;
 
     @BeforeAll
     static void setUp() {
-        pool = Fixtures.pool(db, 4);
-        appPool = Fixtures.appPool(db, 4);
-        honua = HonuaDb.create(pool);
-        app = HonuaDb.create(appPool);
-        sql = honua.dsl();
-    }
-
-    @AfterAll
-    static void tearDown() {
-        pool.close();
-        appPool.close();
+        sql = fx.dsl();
     }
 
     @Test
@@ -78,22 +61,22 @@ class ErrorPathTest {
     @Test
     void nulCharactersInTextAreInvalidRequests() {
         String id = "nul-" + UUID.randomUUID().toString().substring(0, 8);
-        assertThatThrownBy(() -> honua.customers().create(NewCustomer.builder(id, "bad\u0000name").build()))
+        assertThatThrownBy(() -> fx.honua().customers().create(NewCustomer.builder(id, "bad\u0000name").build()))
                 .isInstanceOf(InvalidRequestException.class);
         assertThat(sql.fetchCount(CUSTOMERS, CUSTOMERS.CUSTOMER_ID.eq(id))).isZero();
 
-        String c = Fixtures.newCustomer(honua);
+        String c = Fixtures.newCustomer(fx.honua());
         int before = sql.fetchCount(BUILD_QUEUE);
-        assertThatThrownBy(() -> honua.buildQueue().enqueue(NewBuild.builder(c).idempotencyKey("k\u0000").build()))
+        assertThatThrownBy(() -> fx.honua().buildQueue().enqueue(NewBuild.builder(c).idempotencyKey("k\u0000").build()))
                 .isInstanceOf(InvalidRequestException.class);
         assertThat(sql.fetchCount(BUILD_QUEUE)).isEqualTo(before);
     }
 
     @Test
     void notBeforeOutsideTheDatabaseRangeIsAnInvalidRequest() {
-        String c = Fixtures.newCustomer(honua);
+        String c = Fixtures.newCustomer(fx.honua());
         for (Instant extreme : new Instant[] {Instant.MAX, Instant.MIN}) {
-            assertThatThrownBy(() -> honua.buildQueue().enqueue(NewBuild.builder(c).notBefore(extreme).build()))
+            assertThatThrownBy(() -> fx.honua().buildQueue().enqueue(NewBuild.builder(c).notBefore(extreme).build()))
                     .isInstanceOf(InvalidRequestException.class);
         }
         assertThat(sql.fetchCount(BUILD_QUEUE, BUILD_QUEUE.CUSTOMER_ID.eq(c))).isZero();
@@ -102,19 +85,19 @@ class ErrorPathTest {
     @Test
     void unknownCustomerCarriesTheCustomerId() {
         String nobody = "nobody-" + UUID.randomUUID().toString().substring(0, 8);
-        assertThatThrownBy(() -> honua.buildCache().licenseTier(nobody))
+        assertThatThrownBy(() -> fx.honua().buildCache().licenseTier(nobody))
                 .isInstanceOfSatisfying(UnknownCustomerException.class, e -> assertThat(e.customerId()).contains(nobody));
-        assertThatThrownBy(() -> honua.customers().softDelete(nobody))
+        assertThatThrownBy(() -> fx.honua().customers().softDelete(nobody))
                 .isInstanceOfSatisfying(UnknownCustomerException.class, e -> assertThat(e.customerId()).contains(nobody));
     }
 
     @Test
     void insufficientPrivilegeIsTenantAccessDeniedInEveryCapability() {
-        String mine = Fixtures.newCustomer(honua);
-        String theirs = Fixtures.newCustomer(honua);
+        String mine = Fixtures.newCustomer(fx.honua());
+        String theirs = Fixtures.newCustomer(fx.honua());
         int before = sql.fetchCount(BUILD_QUEUE);
         // row-level security refuses a tenant's enqueue for another tenant
-        assertThatThrownBy(() -> app.forTenant(mine).buildQueue().enqueue(NewBuild.builder(theirs).build()))
+        assertThatThrownBy(() -> fx.app().forTenant(mine).buildQueue().enqueue(NewBuild.builder(theirs).build()))
                 .isInstanceOf(TenantAccessDeniedException.class);
         assertThat(sql.fetchCount(BUILD_QUEUE)).isEqualTo(before);
     }

@@ -3,10 +3,8 @@ package io.honua.db.intake;
 import static io.honua.db.schema.generated.Tables.CONVERSATION_MESSAGES;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.zaxxer.hikari.HikariDataSource;
-import io.honua.db.HonuaDb;
 import io.honua.db.testing.Fixtures;
-import io.honua.db.testkit.HonuaDatabase;
+import io.honua.db.testing.HonuaFixture;
 import java.math.BigDecimal;
 import java.util.ArrayList;
 import java.util.List;
@@ -20,32 +18,22 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.jooq.Record5;
 import org.jooq.impl.DSL;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 class ConversationConcurrencyTest {
 
-    @RegisterExtension
-    static final HonuaDatabase db = HonuaDatabase.migrated();
-
     static final int THREADS = 8;
 
-    static HikariDataSource pool;
-    static HonuaDb honua;
+    @RegisterExtension
+    static final HonuaFixture fx = HonuaFixture.withPool(THREADS + 2);
+
     static Conversations conversations;
 
     @BeforeAll
     static void setUp() {
-        pool = Fixtures.pool(db, THREADS + 2);
-        honua = HonuaDb.create(pool);
-        conversations = honua.intake().conversations();
-    }
-
-    @AfterAll
-    static void tearDown() {
-        pool.close();
+        conversations = fx.honua().intake().conversations();
     }
 
     /** What one thread sent: its own sums, to compare with the database's. */
@@ -54,7 +42,7 @@ class ConversationConcurrencyTest {
 
     @Test
     void eightThreadsAppendingToOneConversationKeepStatsExact() throws Exception {
-        Conversation c = conversations.start(NewConversation.builder(Fixtures.newCustomer(honua), "gpt-concurrent").build());
+        Conversation c = conversations.start(NewConversation.builder(Fixtures.newCustomer(fx.honua()), "gpt-concurrent").build());
         int perThread = 250;
         CountDownLatch go = new CountDownLatch(1);
         List<Future<Sent>> futures = new ArrayList<>();
@@ -103,7 +91,7 @@ class ConversationConcurrencyTest {
         assertThat(after.totalTokens()).isEqualTo(total);
         assertThat(after.totalCostUsd()).isEqualByComparingTo(cost);
         // and against the stored messages themselves
-        Record5<Integer, BigDecimal, BigDecimal, BigDecimal, BigDecimal> sums = honua.dsl()
+        Record5<Integer, BigDecimal, BigDecimal, BigDecimal, BigDecimal> sums = fx.dsl()
                 .select(DSL.count(), DSL.sum(CONVERSATION_MESSAGES.PROMPT_TOKENS), DSL.sum(CONVERSATION_MESSAGES.COMPLETION_TOKENS),
                         DSL.sum(CONVERSATION_MESSAGES.TOKENS), DSL.sum(CONVERSATION_MESSAGES.COST_USD))
                 .from(CONVERSATION_MESSAGES).where(CONVERSATION_MESSAGES.CONVERSATION_ID.eq(c.id())).fetchSingle();
@@ -117,7 +105,7 @@ class ConversationConcurrencyTest {
     @Test
     void closeRacingAppendsLetsNoMessageInAfterwardsAndKeepsStatsExact() throws Exception {
         for (int round = 0; round < 5; round++) {
-            Conversation c = conversations.start(NewConversation.builder(Fixtures.newCustomer(honua), "gpt-race").build());
+            Conversation c = conversations.start(NewConversation.builder(Fixtures.newCustomer(fx.honua()), "gpt-race").build());
             Set<Long> accepted = ConcurrentHashMap.newKeySet();
             AtomicInteger refused = new AtomicInteger();
             CountDownLatch go = new CountDownLatch(1);
@@ -143,7 +131,7 @@ class ConversationConcurrencyTest {
                 conversations.close(c.id());
             }
             Conversation after = conversations.find(c.id()).orElseThrow();
-            List<Long> stored = honua.dsl().select(CONVERSATION_MESSAGES.ID).from(CONVERSATION_MESSAGES)
+            List<Long> stored = fx.dsl().select(CONVERSATION_MESSAGES.ID).from(CONVERSATION_MESSAGES)
                     .where(CONVERSATION_MESSAGES.CONVERSATION_ID.eq(c.id())).fetch(CONVERSATION_MESSAGES.ID);
             assertThat(after.status()).isEqualTo(ConversationStatus.COMPLETED);
             assertThat(refused.get()).isEqualTo(THREADS);
@@ -162,16 +150,16 @@ class ConversationConcurrencyTest {
      */
     @Test
     void appendWaitingBehindAnUncommittedCloseIsRefusedAfterItCommits() throws Exception {
-        Conversation c = conversations.start(NewConversation.builder(Fixtures.newCustomer(honua), "gpt-interleave").build());
+        Conversation c = conversations.start(NewConversation.builder(Fixtures.newCustomer(fx.honua()), "gpt-interleave").build());
         conversations.append(c.id(), NewMessage.user("before"));
-        try (java.sql.Connection closing = pool.getConnection(); ExecutorService appender = Executors.newSingleThreadExecutor()) {
+        try (java.sql.Connection closing = fx.pool().getConnection(); ExecutorService appender = Executors.newSingleThreadExecutor()) {
             closing.setAutoCommit(false);
             DSL.using(closing, org.jooq.SQLDialect.POSTGRES).update(io.honua.db.schema.generated.Tables.CONVERSATIONS)
                     .set(io.honua.db.schema.generated.Tables.CONVERSATIONS.STATUS, "completed")
                     .where(io.honua.db.schema.generated.Tables.CONVERSATIONS.ID.eq(c.id())).execute();
             Future<Message> append = appender.submit(() -> conversations.append(c.id(), NewMessage.user("racing the close")));
             // wait until the append is blocked on the conversation's row lock (or has already finished)
-            while (!append.isDone() && honua.dsl().fetchCount(DSL.selectOne().from(DSL.table("pg_stat_activity"))
+            while (!append.isDone() && fx.dsl().fetchCount(DSL.selectOne().from(DSL.table("pg_stat_activity"))
                     .where(DSL.field("wait_event_type").eq("Lock")).and(DSL.field("datname").eq(DSL.currentCatalog()))) == 0) {
                 Thread.onSpinWait();
             }

@@ -5,13 +5,11 @@ import static io.honua.db.schema.generated.Tables.CONVERSATION_MESSAGES;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import com.zaxxer.hikari.HikariDataSource;
-import io.honua.db.HonuaDb;
 import io.honua.db.core.InvalidRequestException;
 import io.honua.db.core.NotFoundException;
 import io.honua.db.schema.generated.tables.records.ConversationsRecord;
 import io.honua.db.testing.Fixtures;
-import io.honua.db.testkit.HonuaDatabase;
+import io.honua.db.testing.HonuaFixture;
 import java.math.BigDecimal;
 import java.time.Duration;
 import java.time.Instant;
@@ -19,7 +17,6 @@ import java.util.UUID;
 import org.jooq.DSLContext;
 import org.jooq.exception.DataAccessException;
 import org.jooq.impl.DSL;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -27,28 +24,19 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 class ConversationsTest {
 
     @RegisterExtension
-    static final HonuaDatabase db = HonuaDatabase.migrated();
+    static final HonuaFixture fx = HonuaFixture.withPool(4);
 
-    static HikariDataSource pool;
-    static HonuaDb honua;
     static Conversations conversations;
     static DSLContext dsl;
 
     @BeforeAll
     static void setUp() {
-        pool = Fixtures.pool(db, 4);
-        honua = HonuaDb.create(pool);
-        conversations = honua.intake().conversations();
-        dsl = honua.dsl();
-    }
-
-    @AfterAll
-    static void tearDown() {
-        pool.close();
+        conversations = fx.honua().intake().conversations();
+        dsl = fx.dsl();
     }
 
     private Conversation start() {
-        return conversations.start(NewConversation.builder(Fixtures.newCustomer(honua), "gpt-test").build());
+        return conversations.start(NewConversation.builder(Fixtures.newCustomer(fx.honua()), "gpt-test").build());
     }
 
     /** The conversation row as stored, for "nothing changed" checks. */
@@ -62,7 +50,7 @@ class ConversationsTest {
 
     @Test
     void startAppendAndCloseKeepTotals() {
-        String customer = Fixtures.newCustomer(honua);
+        String customer = Fixtures.newCustomer(fx.honua());
         Conversation c = conversations.start(NewConversation.builder(customer, "claude-x").detectedIntent("build_java")
                 .metadata("{\"channel\": \"web\"}").build());
         assertThat(c.status()).isEqualTo(ConversationStatus.ACTIVE);
@@ -186,7 +174,7 @@ class ConversationsTest {
 
     @Test
     void badConversationInputIsRefused() {
-        String customer = Fixtures.newCustomer(honua);
+        String customer = Fixtures.newCustomer(fx.honua());
         int before = dsl.fetchCount(CONVERSATIONS);
         assertThatThrownBy(() -> conversations.start(null)).isInstanceOf(InvalidRequestException.class);
         assertThatThrownBy(() -> NewConversation.builder(customer, "").build()).isInstanceOf(InvalidRequestException.class);

@@ -4,17 +4,14 @@ import static io.honua.db.schema.generated.Tables.REQUIREMENT_EXTRACTIONS;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import com.zaxxer.hikari.HikariDataSource;
-import io.honua.db.HonuaDb;
 import io.honua.db.core.InvalidRequestException;
 import io.honua.db.schema.generated.tables.records.RequirementExtractionsRecord;
 import io.honua.db.testing.Fixtures;
-import io.honua.db.testkit.HonuaDatabase;
+import io.honua.db.testing.HonuaFixture;
 import java.math.BigDecimal;
 import java.util.List;
 import java.util.UUID;
 import org.jooq.DSLContext;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -22,28 +19,19 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 class ExtractionsTest {
 
     @RegisterExtension
-    static final HonuaDatabase db = HonuaDatabase.migrated();
+    static final HonuaFixture fx = HonuaFixture.withPool(4);
 
-    static HikariDataSource pool;
-    static HonuaDb honua;
     static Extractions extractions;
     static DSLContext dsl;
 
     @BeforeAll
     static void setUp() {
-        pool = Fixtures.pool(db, 4);
-        honua = HonuaDb.create(pool);
-        extractions = honua.intake().extractions();
-        dsl = honua.dsl();
-    }
-
-    @AfterAll
-    static void tearDown() {
-        pool.close();
+        extractions = fx.honua().intake().extractions();
+        dsl = fx.dsl();
     }
 
     private Conversation conversation() {
-        return honua.intake().conversations().start(NewConversation.builder(Fixtures.newCustomer(honua), "m").build());
+        return fx.honua().intake().conversations().start(NewConversation.builder(Fixtures.newCustomer(fx.honua()), "m").build());
     }
 
     @Test
@@ -64,7 +52,7 @@ class ExtractionsTest {
         assertThat(fixed.extractedValueJson()).as("the original stays for accuracy analysis").isEqualTo("{\"jdk\": 21}");
         assertThat(extractions.correct(e.id(), "{\"jdk\": 17}").correctedValueJson()).contains("{\"jdk\": 17}");
 
-        Manifest m = honua.intake().manifests().create(NewManifest.fromConversation(c.customerId(), c.id(), "rt", "{\"jdk\": 17}"));
+        Manifest m = fx.honua().intake().manifests().create(NewManifest.fromConversation(c.customerId(), c.id(), "rt", "{\"jdk\": 17}"));
         assertThat(extractions.linkToManifest(e.id(), m.id()).manifestId()).contains(m.id());
         Extraction direct = extractions.record(NewExtraction.of(c.id(), RequirementType.OTHER, "[1]", BigDecimal.ONE).forManifest(m.id()));
         assertThat(direct.manifestId()).contains(m.id());

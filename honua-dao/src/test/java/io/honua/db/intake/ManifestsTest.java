@@ -5,15 +5,13 @@ import static io.honua.db.schema.generated.Tables.BUILD_QUEUE;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import com.zaxxer.hikari.HikariDataSource;
-import io.honua.db.HonuaDb;
 import io.honua.db.core.ConflictException;
 import io.honua.db.core.InvalidRequestException;
 import io.honua.db.core.NotFoundException;
 import io.honua.db.queue.BuildStatus;
 import io.honua.db.schema.generated.tables.records.BuildManifestsRecord;
 import io.honua.db.testing.Fixtures;
-import io.honua.db.testkit.HonuaDatabase;
+import io.honua.db.testing.HonuaFixture;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -27,7 +25,6 @@ import org.jooq.DSLContext;
 import org.jooq.JSONB;
 import org.jooq.exception.DataAccessException;
 import org.jooq.impl.DSL;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -35,10 +32,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 class ManifestsTest {
 
     @RegisterExtension
-    static final HonuaDatabase db = HonuaDatabase.migrated();
+    static final HonuaFixture fx = HonuaFixture.withPool(10);
 
-    static HikariDataSource pool;
-    static HonuaDb honua;
     static Manifests manifests;
     static DSLContext dsl;
 
@@ -46,15 +41,8 @@ class ManifestsTest {
 
     @BeforeAll
     static void setUp() {
-        pool = Fixtures.pool(db, 10);
-        honua = HonuaDb.create(pool);
-        manifests = honua.intake().manifests();
-        dsl = honua.dsl();
-    }
-
-    @AfterAll
-    static void tearDown() {
-        pool.close();
+        manifests = fx.honua().intake().manifests();
+        dsl = fx.dsl();
     }
 
     private static BuildManifestsRecord row(UUID id) {
@@ -69,7 +57,7 @@ class ManifestsTest {
 
     @Test
     void digestIsSha256OfCanonicalContent() {
-        String customer = Fixtures.newCustomer(honua);
+        String customer = Fixtures.newCustomer(fx.honua());
         Manifest a = manifests.create(NewManifest.standalone(customer, "a", "{\"b\": 1, \"a\": {\"y\": [1, 2], \"x\": null}}"));
         Manifest b = manifests.create(NewManifest.standalone(customer, "b", "{ \"a\":{\"x\":null,\"y\":[1,2]},\n  \"b\":1 }"));
         Manifest c = manifests.create(NewManifest.standalone(customer, "c", "{\"b\": 2, \"a\": {\"y\": [1, 2], \"x\": null}}"));
@@ -86,7 +74,7 @@ class ManifestsTest {
 
     @Test
     void publishedManifestIsImmutableAndAChangeIsANewVersionWithANewDigest() {
-        String customer = Fixtures.newCustomer(honua);
+        String customer = Fixtures.newCustomer(fx.honua());
         Manifest v1 = published(customer, "svc");
         assertThat(v1.isPublished()).isTrue();
         BuildManifestsRecord before = row(v1.id());
@@ -129,7 +117,7 @@ class ManifestsTest {
 
     @Test
     void concurrentNewVersionsGetConsecutiveNumbers() throws Exception {
-        String customer = Fixtures.newCustomer(honua);
+        String customer = Fixtures.newCustomer(fx.honua());
         Manifest v1 = published(customer, "busy");
         int threads = 8;
         CountDownLatch go = new CountDownLatch(1);
@@ -154,7 +142,7 @@ class ManifestsTest {
 
     @Test
     void onlyValidManifestsArePublishedOrBuiltAndEnqueueIsAtomic() {
-        String customer = Fixtures.newCustomer(honua);
+        String customer = Fixtures.newCustomer(fx.honua());
         Manifest m = manifests.create(NewManifest.standalone(customer, "app", JAVA_APP));
         int builds = dsl.fetchCount(BUILD_QUEUE);
 
@@ -213,7 +201,7 @@ class ManifestsTest {
         assertThatThrownBy(() -> ManifestBuildOptions.builder().maxAttempts(0).build())
                 .isInstanceOf(InvalidRequestException.class);
         // at the bounds they are accepted and reach the build unchanged
-        String customer = Fixtures.newCustomer(honua);
+        String customer = Fixtures.newCustomer(fx.honua());
         long builds = dsl.fetchCount(BUILD_QUEUE);
         Manifest m = manifests.create(NewManifest.standalone(customer, "bounds-app", JAVA_APP));
         manifests.recordValidation(m.id(), List.of());
@@ -230,7 +218,7 @@ class ManifestsTest {
 
     @Test
     void deploymentTrackingNeedsAPublishedManifest() {
-        String customer = Fixtures.newCustomer(honua);
+        String customer = Fixtures.newCustomer(fx.honua());
         Manifest draft = manifests.create(NewManifest.standalone(customer, "draft", JAVA_APP));
         assertThatThrownBy(() -> manifests.recordDeployment(draft.id(), DeploymentStatus.DEPLOYING, "k8s/prod"))
                 .isInstanceOf(ConflictException.class);
@@ -251,9 +239,9 @@ class ManifestsTest {
 
     @Test
     void badManifestInputIsRefusedAndChangesNothing() {
-        String customer = Fixtures.newCustomer(honua);
-        String other = Fixtures.newCustomer(honua);
-        Conversation othersConversation = honua.intake().conversations().start(NewConversation.builder(other, "m").build());
+        String customer = Fixtures.newCustomer(fx.honua());
+        String other = Fixtures.newCustomer(fx.honua());
+        Conversation othersConversation = fx.honua().intake().conversations().start(NewConversation.builder(other, "m").build());
         manifests.create(NewManifest.standalone(customer, "taken", JAVA_APP));
         int before = dsl.fetchCount(BUILD_MANIFESTS);
 

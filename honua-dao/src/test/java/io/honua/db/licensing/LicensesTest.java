@@ -5,8 +5,6 @@ import static io.honua.db.schema.generated.Tables.LICENSES;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import com.zaxxer.hikari.HikariDataSource;
-import io.honua.db.HonuaDb;
 import io.honua.db.core.InvalidRequestException;
 import io.honua.db.core.UnknownCustomerException;
 import io.honua.db.crypto.LocalKeyProvider;
@@ -15,7 +13,7 @@ import io.honua.db.queue.BuildQueue;
 import io.honua.db.queue.NewBuild;
 import io.honua.db.schema.generated.tables.records.LicensesRecord;
 import io.honua.db.testing.Fixtures;
-import io.honua.db.testkit.HonuaDatabase;
+import io.honua.db.testing.HonuaFixture;
 import io.honua.db.types.Tier;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -32,7 +30,6 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.jooq.DSLContext;
 import org.jooq.JSONB;
 import org.jooq.impl.DSL;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -40,10 +37,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 class LicensesTest {
 
     @RegisterExtension
-    static final HonuaDatabase db = HonuaDatabase.migrated();
+    static final HonuaFixture fx = HonuaFixture.withPool(20);
 
-    static HikariDataSource pool;
-    static HonuaDb honua;
     static DSLContext sql;
     static Licenses licenses;
     static BuildQueue queue;
@@ -51,20 +46,13 @@ class LicensesTest {
 
     @BeforeAll
     static void setUp() {
-        pool = Fixtures.pool(db, 20);
-        honua = HonuaDb.create(pool);
-        sql = honua.dsl();
-        licenses = honua.licenses(keys);
-        queue = honua.buildQueue();
-    }
-
-    @AfterAll
-    static void tearDown() {
-        pool.close();
+        sql = fx.dsl();
+        licenses = fx.honua().licenses(keys);
+        queue = fx.honua().buildQueue();
     }
 
     static String customer() {
-        return Fixtures.newCustomer(honua);
+        return Fixtures.newCustomer(fx.honua());
     }
 
     static int builds(String customerId) {
@@ -121,10 +109,10 @@ class LicensesTest {
         assertThat(licenses.find(other, issued.license().id())).isEmpty();
         assertThatThrownBy(() -> licenses.revealKey(other, issued.license().id())).isInstanceOf(UnknownLicenseException.class);
         // a provider without the key id cannot reveal it
-        Licenses otherKeys = honua.licenses(LocalKeyProvider.generate("unrelated"));
+        Licenses otherKeys = fx.honua().licenses(LocalKeyProvider.generate("unrelated"));
         assertThatThrownBy(() -> otherKeys.revealKey(c, issued.license().id()))
                 .isInstanceOf(io.honua.db.crypto.UnknownKeyException.class);
-        Licenses sameIdOtherMaterial = honua.licenses(LocalKeyProvider.generate("lic-key-1"));
+        Licenses sameIdOtherMaterial = fx.honua().licenses(LocalKeyProvider.generate("lic-key-1"));
         assertThatThrownBy(() -> sameIdOtherMaterial.revealKey(c, issued.license().id()))
                 .isInstanceOf(io.honua.db.crypto.DecryptionException.class);
     }

@@ -4,13 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
-import com.zaxxer.hikari.HikariDataSource;
 import io.honua.db.HonuaDb;
 import io.honua.db.core.InvalidRequestException;
 import io.honua.db.queue.NewBuild;
 import io.honua.db.queue.UnknownBuildException;
-import io.honua.db.testing.Fixtures;
-import io.honua.db.testkit.HonuaDatabase;
+import io.honua.db.testing.HonuaFixture;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -20,7 +18,6 @@ import java.util.UUID;
 import org.jooq.DSLContext;
 import org.jooq.SQLDialect;
 import org.jooq.impl.DSL;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -28,28 +25,19 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 class BuildMetricsTest {
 
     @RegisterExtension
-    static final HonuaDatabase db = HonuaDatabase.migrated();
+    static final HonuaFixture fx = HonuaFixture.unpooled().withAppPool(2);
 
-    static HonuaDb honua;
     static DSLContext admin;
-    static HikariDataSource appPool;
     static final Instant T0 = Instant.parse("2026-11-29T10:00:00Z");
 
     @BeforeAll
     static void setUp() {
-        honua = HonuaDb.create(db.dataSource());
-        admin = DSL.using(db.dataSource(), SQLDialect.POSTGRES);
-        appPool = Fixtures.appPool(db, 2);
-    }
-
-    @AfterAll
-    static void tearDown() {
-        appPool.close();
+        admin = DSL.using(fx.db().dataSource(), SQLDialect.POSTGRES);
     }
 
     static UUID build(String customer) {
         admin.execute("INSERT INTO customers (customer_id, name) VALUES (?, ?) ON CONFLICT DO NOTHING", customer, customer);
-        return honua.buildQueue().enqueue(NewBuild.builder(customer).build()).id();
+        return fx.honua().buildQueue().enqueue(NewBuild.builder(customer).build()).id();
     }
 
     @Test
@@ -64,7 +52,7 @@ class BuildMetricsTest {
         samples.add(MetricSample.of("cpu", 1000, T0.plusSeconds(30)).withLabels(Map.of("host", "b \"quoted\" \\ é")));
         samples.add(MetricSample.of("memory", 5, T0.plusSeconds(5)));
 
-        HonuaDb counted = HonuaDb.builder(db.dataSource()).slowQueryThreshold(Duration.ofHours(1)).build();
+        HonuaDb counted = HonuaDb.builder(fx.db().dataSource()).slowQueryThreshold(Duration.ofHours(1)).build();
         long before = counted.slowQueryListener().orElseThrow().stats().statements();
         assertThat(counted.buildMetrics().record(b, samples)).isEqualTo(samples.size());
         assertThat(counted.slowQueryListener().orElseThrow().stats().statements() - before).isEqualTo(1);   // one statement
@@ -73,7 +61,7 @@ class BuildMetricsTest {
         assertThat(admin.resultQuery("SELECT labels->>'host' FROM build_metrics WHERE metric_value = 1000").fetchOne(0, String.class))
                 .isEqualTo("b \"quoted\" \\ é");
 
-        List<MetricBucket> series = honua.buildMetrics().series(SeriesQuery.builder("cpu", T0, T0.plusSeconds(180), Duration.ofMinutes(1))
+        List<MetricBucket> series = fx.honua().buildMetrics().series(SeriesQuery.builder("cpu", T0, T0.plusSeconds(180), Duration.ofMinutes(1))
                 .build(b).labels(Map.of("host", "a")).build());
         assertThat(series).hasSize(2);
         MetricBucket first = series.get(0);
@@ -87,14 +75,14 @@ class BuildMetricsTest {
         assertThat(series.get(1).avg()).isEqualTo(100);
 
         // without the label filter host b counts; by customer instead of build; another name
-        assertThat(honua.buildMetrics().series(SeriesQuery.builder("cpu", T0, T0.plusSeconds(60), Duration.ofMinutes(1))
+        assertThat(fx.honua().buildMetrics().series(SeriesQuery.builder("cpu", T0, T0.plusSeconds(60), Duration.ofMinutes(1))
                 .customer("met-a").build())).singleElement().satisfies(x -> {
                     assertThat(x.samples()).isEqualTo(21);
                     assertThat(x.max()).isEqualTo(1000);
                 });
-        assertThat(honua.buildMetrics().series(SeriesQuery.builder("memory", T0, T0.plusSeconds(60), Duration.ofSeconds(10)).build()))
+        assertThat(fx.honua().buildMetrics().series(SeriesQuery.builder("memory", T0, T0.plusSeconds(60), Duration.ofSeconds(10)).build()))
                 .singleElement().satisfies(x -> assertThat(x.start()).isEqualTo(T0));
-        assertThat(honua.buildMetrics().series(SeriesQuery.builder("cpu", T0, T0.plusSeconds(60), Duration.ofMinutes(1))
+        assertThat(fx.honua().buildMetrics().series(SeriesQuery.builder("cpu", T0, T0.plusSeconds(60), Duration.ofMinutes(1))
                 .customer("nobody").build())).isEmpty();
     }
 
@@ -104,10 +92,10 @@ class BuildMetricsTest {
         assertThatThrownBy(() -> MetricSample.of("cpu", Double.NaN, T0)).isInstanceOf(InvalidRequestException.class);
         assertThatThrownBy(() -> MetricSample.of("", 1, T0)).isInstanceOf(InvalidRequestException.class);
         assertThatThrownBy(() -> MetricSample.of("cpu", 1, null)).isInstanceOf(InvalidRequestException.class);
-        assertThatThrownBy(() -> honua.buildMetrics().record(b, List.of())).isInstanceOf(InvalidRequestException.class);
-        assertThatThrownBy(() -> honua.buildMetrics().record(null, List.of(MetricSample.of("cpu", 1, T0))))
+        assertThatThrownBy(() -> fx.honua().buildMetrics().record(b, List.of())).isInstanceOf(InvalidRequestException.class);
+        assertThatThrownBy(() -> fx.honua().buildMetrics().record(null, List.of(MetricSample.of("cpu", 1, T0))))
                 .isInstanceOf(InvalidRequestException.class);
-        assertThatThrownBy(() -> honua.buildMetrics().record(UUID.randomUUID(), List.of(MetricSample.of("cpu", 1, T0))))
+        assertThatThrownBy(() -> fx.honua().buildMetrics().record(UUID.randomUUID(), List.of(MetricSample.of("cpu", 1, T0))))
                 .isInstanceOf(UnknownBuildException.class);
         assertThatThrownBy(() -> SeriesQuery.builder("cpu", T0, T0, Duration.ofMinutes(1)).build()).isInstanceOf(InvalidRequestException.class);
         assertThatThrownBy(() -> SeriesQuery.builder("cpu", T0, T0.plusSeconds(3600 * 24 * 365L), Duration.ofMillis(1)).build())
@@ -124,17 +112,17 @@ class BuildMetricsTest {
     void theAppRoleRecordsAndReadsItsTenantsMetricsOnly() {
         UUID mine = build("met-t1");
         UUID theirs = build("met-t2");
-        HonuaDb app = HonuaDb.create(appPool);
+        HonuaDb app = HonuaDb.create(fx.appPool());
         var t1 = app.forTenant("met-t1").buildMetrics();
         assertThat(t1.record(mine, MetricSample.of("rss", 7, T0))).isEqualTo(1);
         assertThatThrownBy(() -> t1.record(theirs, MetricSample.of("rss", 9, T0))).isInstanceOf(UnknownBuildException.class);
-        honua.buildMetrics().record(theirs, MetricSample.of("rss", 9, T0));
+        fx.honua().buildMetrics().record(theirs, MetricSample.of("rss", 9, T0));
         SeriesQuery all = SeriesQuery.builder("rss", T0, T0.plusSeconds(60), Duration.ofMinutes(1)).build();
         assertThat(t1.series(all)).singleElement().satisfies(x -> {
             assertThat(x.samples()).isEqualTo(1);
             assertThat(x.max()).isEqualTo(7);
         });
-        assertThat(honua.buildMetrics().series(all)).singleElement().satisfies(x -> assertThat(x.samples()).isEqualTo(2));
+        assertThat(fx.honua().buildMetrics().series(all)).singleElement().satisfies(x -> assertThat(x.samples()).isEqualTo(2));
         // without a tenant the app role sees nothing
         assertThat(app.buildMetrics().series(all)).isEmpty();
     }

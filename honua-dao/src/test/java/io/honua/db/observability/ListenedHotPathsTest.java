@@ -3,7 +3,6 @@ package io.honua.db.observability;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import com.zaxxer.hikari.HikariDataSource;
 import io.honua.db.HonuaDb;
 import io.honua.db.analytics.CacheHitRate;
 import io.honua.db.analytics.QueueDepth;
@@ -22,7 +21,7 @@ import io.honua.db.metrics.SeriesQuery;
 import io.honua.db.queue.NewBuild;
 import io.honua.db.queue.UnknownBuildException;
 import io.honua.db.testing.Fixtures;
-import io.honua.db.testkit.HonuaDatabase;
+import io.honua.db.testing.HonuaFixture;
 import io.honua.db.types.Tier;
 import java.math.BigDecimal;
 import java.time.Duration;
@@ -33,7 +32,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.function.Supplier;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -46,24 +44,17 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 class ListenedHotPathsTest {
 
     @RegisterExtension
-    static final HonuaDatabase db = HonuaDatabase.migrated();
+    static final HonuaFixture fx = HonuaFixture.withPool(4);
 
-    static HikariDataSource pool;
     static HonuaDb direct;
     static HonuaDb listened;
     static SlowQueryListener listener;
 
     @BeforeAll
     static void setUp() {
-        pool = Fixtures.pool(db, 4);
-        direct = HonuaDb.create(pool);
-        listened = HonuaDb.builder(pool).slowQueryThreshold(Duration.ofHours(1)).build();
+        direct = fx.honua();
+        listened = HonuaDb.builder(fx.pool()).slowQueryThreshold(Duration.ofHours(1)).build();
         listener = listened.slowQueryListener().orElseThrow();
-    }
-
-    @AfterAll
-    static void tearDown() {
-        pool.close();
     }
 
     /** Runs the call on the listened instance and checks that the listener saw exactly one statement. */

@@ -3,12 +3,11 @@ package io.honua.db.observability;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import com.zaxxer.hikari.HikariDataSource;
 import io.honua.db.HonuaDb;
 import io.honua.db.internal.Transactions;
 import io.honua.db.queue.NewBuild;
 import io.honua.db.testing.Fixtures;
-import io.honua.db.testkit.HonuaDatabase;
+import io.honua.db.testing.HonuaFixture;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -24,9 +23,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 class SlowQueryListenerTest {
 
     @RegisterExtension
-    static final HonuaDatabase db = HonuaDatabase.migrated();
+    static final HonuaFixture fx = HonuaFixture.withPool(4);
 
-    static HikariDataSource pool;
     static final List<LogRecord> logged = new CopyOnWriteArrayList<>();
     static final Logger JUL = Logger.getLogger(SlowQueryListener.class.getName());
     static final Handler CAPTURE = new Handler() {
@@ -46,14 +44,12 @@ class SlowQueryListenerTest {
 
     @BeforeAll
     static void setUp() {
-        pool = Fixtures.pool(db, 4);
         JUL.addHandler(CAPTURE);
     }
 
     @AfterAll
     static void tearDown() {
         JUL.removeHandler(CAPTURE);
-        pool.close();
     }
 
     static String formatted(LogRecord r) {
@@ -62,14 +58,14 @@ class SlowQueryListenerTest {
 
     @Test
     void offByDefault() {
-        assertThat(HonuaDb.create(pool).slowQueryListener()).isEmpty();
-        assertThat(HonuaDb.builder(pool).build().slowQueryListener()).isEmpty();
-        assertThat(HonuaDb.create(pool).dsl().configuration().executeListenerProviders()).isEmpty();
+        assertThat(HonuaDb.create(fx.pool()).slowQueryListener()).isEmpty();
+        assertThat(HonuaDb.builder(fx.pool()).build().slowQueryListener()).isEmpty();
+        assertThat(HonuaDb.create(fx.pool()).dsl().configuration().executeListenerProviders()).isEmpty();
     }
 
     @Test
     void slowStatementsAreLoggedAndCountedFastOnesOnlyCounted() {
-        HonuaDb honua = HonuaDb.builder(pool).slowQueryThreshold(Duration.ofMillis(150)).build();
+        HonuaDb honua = HonuaDb.builder(fx.pool()).slowQueryThreshold(Duration.ofMillis(150)).build();
         SlowQueryListener listener = honua.slowQueryListener().orElseThrow();
         assertThat(listener.threshold()).isEqualTo(Duration.ofMillis(150));
         logged.clear();
@@ -105,20 +101,20 @@ class SlowQueryListenerTest {
 
     @Test
     void failedStatementsAreCountedAndOtherInstancesAreUnaffected() {
-        HonuaDb a = HonuaDb.builder(pool).slowQueryThreshold(Duration.ZERO).build();
-        HonuaDb b = HonuaDb.builder(pool).slowQueryThreshold(Duration.ofSeconds(10)).build();
+        HonuaDb a = HonuaDb.builder(fx.pool()).slowQueryThreshold(Duration.ZERO).build();
+        HonuaDb b = HonuaDb.builder(fx.pool()).slowQueryThreshold(Duration.ofSeconds(10)).build();
         assertThatThrownBy(() -> a.dsl().select(DSL.field("1/0", Integer.class)).fetch())
                 .isInstanceOf(org.jooq.exception.DataAccessException.class);
         assertThat(a.slowQueryListener().orElseThrow().stats().statements()).isEqualTo(1);
         assertThat(a.slowQueryListener().orElseThrow().stats().slowStatements()).isEqualTo(1);
         assertThat(b.slowQueryListener().orElseThrow().stats().statements()).isZero();
-        assertThatThrownBy(() -> HonuaDb.builder(pool).slowQueryThreshold(Duration.ofMillis(-1)))
+        assertThatThrownBy(() -> HonuaDb.builder(fx.pool()).slowQueryThreshold(Duration.ofMillis(-1)))
                 .isInstanceOf(io.honua.db.core.InvalidRequestException.class);
     }
 
     @Test
     void countersAreExactUnderManyThreads() throws Exception {
-        HonuaDb honua = HonuaDb.builder(pool).slowQueryThreshold(Duration.ofSeconds(10)).build();
+        HonuaDb honua = HonuaDb.builder(fx.pool()).slowQueryThreshold(Duration.ofSeconds(10)).build();
         SlowQueryListener listener = honua.slowQueryListener().orElseThrow();
         int threads = 8;
         int each = 200;

@@ -7,7 +7,7 @@ import com.zaxxer.hikari.HikariDataSource;
 import io.honua.db.HonuaDb;
 import io.honua.db.core.InvalidRequestException;
 import io.honua.db.testing.Fixtures;
-import io.honua.db.testkit.HonuaDatabase;
+import io.honua.db.testing.HonuaFixture;
 import java.net.ServerSocket;
 import java.sql.Connection;
 import java.sql.Statement;
@@ -17,7 +17,6 @@ import java.util.List;
 import org.jooq.DSLContext;
 import org.jooq.SQLDialect;
 import org.jooq.impl.DSL;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -27,27 +26,15 @@ import org.postgresql.ds.PGSimpleDataSource;
 class OperationsTest {
 
     @RegisterExtension
-    static final HonuaDatabase db = HonuaDatabase.migrated();
+    static final HonuaFixture fx = HonuaFixture.unpooled().withWorkerPool(3).withAppPool(2);
 
-    static HikariDataSource workerPool;
-    static HikariDataSource appPool;
     static HonuaDb owner;
-    static HonuaDb worker;
     static DSLContext admin;
 
     @BeforeAll
     static void setUp() {
-        workerPool = Fixtures.workerPool(db, 3);
-        appPool = Fixtures.appPool(db, 2);
-        owner = HonuaDb.builder(db.dataSource()).slowQueryThreshold(Duration.ofHours(1)).build();
-        worker = HonuaDb.create(workerPool);
-        admin = DSL.using(db.dataSource(), SQLDialect.POSTGRES);
-    }
-
-    @AfterAll
-    static void tearDown() {
-        workerPool.close();
-        appPool.close();
+        owner = HonuaDb.builder(fx.db().dataSource()).slowQueryThreshold(Duration.ofHours(1)).build();
+        admin = DSL.using(fx.db().dataSource(), SQLDialect.POSTGRES);
     }
 
     // ---- health ------------------------------------------------------------------------------------------------
@@ -73,19 +60,19 @@ class OperationsTest {
 
     @Test
     void healthReadsTheHikariPoolAndWorksForBothRoles() {
-        Health w = worker.operations().health();
+        Health w = fx.worker().operations().health();
         assertThat(w.isUp()).as(w.reasons().toString()).isTrue();
         assertThat(w.pool()).hasValueSatisfying(p -> {
             assertThat(p.maximum()).isEqualTo(3);
             assertThat(p.exhausted()).isFalse();
         });
-        Health a = HonuaDb.create(appPool).operations().health();
+        Health a = HonuaDb.create(fx.appPool()).operations().health();
         assertThat(a.isUp()).as(a.reasons().toString()).isTrue();
     }
 
     @Test
     void exhaustedPoolIsDownWithoutWaitingForAConnection() throws Exception {
-        try (HikariDataSource small = Fixtures.workerPool(db, 2)) {
+        try (HikariDataSource small = Fixtures.workerPool(fx.db(), 2)) {
             HonuaDb honua = HonuaDb.create(small);
             List<Connection> held = new ArrayList<>();
             try {
@@ -140,7 +127,7 @@ class OperationsTest {
         }
         admin.execute("UPDATE flyway_schema_history SET success = false WHERE installed_rank = ?", row);
         try {
-            Health h = worker.operations().health();
+            Health h = fx.worker().operations().health();
             assertThat(h.status()).isEqualTo(Health.Status.DOWN);
             assertThat(h.failedMigrations()).isEqualTo(1);
             assertThat(String.join(" | ", h.reasons())).contains("1 failed migration");
@@ -181,13 +168,13 @@ class OperationsTest {
 
     @Test
     void sizesMatchTheCatalogAndPartitionsRollUp() {
-        long dbSize = worker.operations().databaseSize();
+        long dbSize = fx.worker().operations().databaseSize();
         assertThat(dbSize).isEqualTo(admin.resultQuery("SELECT pg_database_size(current_database())").fetchOne(0, Long.class));
 
         admin.execute("INSERT INTO customers (customer_id, name) VALUES ('ops-size', 'x') ON CONFLICT DO NOTHING");
         admin.execute("INSERT INTO build_queue (customer_id) SELECT 'ops-size' FROM generate_series(1, 2000)");
         admin.execute("INSERT INTO build_events (build_id, event_type) SELECT id, 'queued' FROM build_queue WHERE customer_id = 'ops-size'");
-        List<RelationSize> sizes = worker.operations().relationSizes();
+        List<RelationSize> sizes = fx.worker().operations().relationSizes();
         RelationSize queue = sizes.stream().filter(r -> r.name().equals("build_queue")).findFirst().orElseThrow();
         assertThat(queue.kind()).isEqualTo("table");
         assertThat(queue.totalBytes()).isEqualTo(admin.resultQuery("SELECT pg_total_relation_size('build_queue')").fetchOne(0, Long.class));
@@ -200,7 +187,7 @@ class OperationsTest {
         assertThat(events.partitions()).isEqualTo(parts.size());
         assertThat(events.totalBytes()).isEqualTo(parts.stream().mapToLong(RelationSize::totalBytes).sum()).isPositive();
 
-        List<IndexSize> indexes = worker.operations().indexSizes();
+        List<IndexSize> indexes = fx.worker().operations().indexSizes();
         IndexSize pk = indexes.stream().filter(i -> i.index().equals("build_queue_pkey")).findFirst().orElseThrow();
         assertThat(pk.primary()).isTrue();
         assertThat(pk.bytes()).isEqualTo(admin.resultQuery("SELECT pg_relation_size('build_queue_pkey')").fetchOne(0, Long.class));
@@ -230,7 +217,7 @@ class OperationsTest {
     private static TableMaintenance awaitTable(String name, java.util.function.Predicate<TableMaintenance> ready) {
         TableMaintenance last = null;
         for (int i = 0; i < 100; i++) {
-            last = worker.operations().tableMaintenance().stream().filter(x -> x.table().equals(name)).findFirst().orElse(null);
+            last = fx.worker().operations().tableMaintenance().stream().filter(x -> x.table().equals(name)).findFirst().orElse(null);
             if (last != null && ready.test(last)) {
                 return last;
             }
@@ -250,7 +237,7 @@ class OperationsTest {
         admin.execute("CREATE INDEX ops_idx_used ON ops_idx (a, b)");
         admin.execute("INSERT INTO ops_idx SELECT g, g, g FROM generate_series(1, 1000) g");
         admin.execute("ANALYZE ops_idx");
-        try (Connection c = db.dataSource().getConnection(); Statement s = c.createStatement()) {
+        try (Connection c = fx.db().dataSource().getConnection(); Statement s = c.createStatement()) {
             s.execute("SET enable_seqscan = off");
             s.executeQuery("SELECT b FROM ops_idx WHERE a = 5 AND b = 5").close();
         } catch (java.sql.SQLException e) {
@@ -258,14 +245,14 @@ class OperationsTest {
         }
         List<String> unused = null;
         for (int i = 0; i < 50; i++) {
-            unused = worker.operations().unusedIndexes().stream().filter(u -> u.table().equals("ops_idx")).map(UnusedIndex::index).toList();
+            unused = fx.worker().operations().unusedIndexes().stream().filter(u -> u.table().equals("ops_idx")).map(UnusedIndex::index).toList();
             if (!unused.contains("ops_idx_used")) {
                 break;
             }
             sleep(100);
         }
         assertThat(unused).containsExactly("ops_idx_a");
-        assertThat(worker.operations().unusedIndexes()).filteredOn(u -> u.index().equals("ops_idx_a")).singleElement()
+        assertThat(fx.worker().operations().unusedIndexes()).filteredOn(u -> u.index().equals("ops_idx_a")).singleElement()
                 .satisfies(u -> assertThat(u.definition()).contains("CREATE INDEX ops_idx_a"));
         admin.execute("DROP TABLE ops_idx");
     }
@@ -274,7 +261,7 @@ class OperationsTest {
 
     @Test
     void idleInTransactionSessionIsSeenByTheOwnerNotByTheWorker() throws Exception {
-        try (Connection idle = db.dataSource().getConnection(); Statement s = idle.createStatement()) {
+        try (Connection idle = fx.db().dataSource().getConnection(); Statement s = idle.createStatement()) {
             idle.setAutoCommit(false);
             s.execute("SET application_name = 'ops-idle-tx'");
             s.executeQuery("SELECT txid_current(), count(*) FROM customers").close();
@@ -295,15 +282,15 @@ class OperationsTest {
             });
             assertThat(owner.operations().longRunningQueries(Duration.ofSeconds(1))).noneMatch(x -> x.pid() == pid);
             // the worker role is no member of the owner's role nor of pg_read_all_stats: the session's details are hidden
-            assertThat(worker.operations().sessions(Duration.ZERO)).noneMatch(x -> x.pid() == pid);
+            assertThat(fx.worker().operations().sessions(Duration.ZERO)).noneMatch(x -> x.pid() == pid);
             // ... but its snapshot holds the xmin horizon, which every role sees
-            XminHorizon xmin = worker.operations().xminHorizon();
+            XminHorizon xmin = fx.worker().operations().xminHorizon();
             assertThat(xmin.oldestSessionXminAge()).hasValueSatisfying(a -> assertThat(a).isPositive());
             assertThat(xmin.databaseFrozenXidAge()).isPositive();
             assertThat(xmin.oldest()).isPresent();
 
             ConnectionUsage byOwner = owner.operations().connectionUsage();
-            ConnectionUsage byWorker = worker.operations().connectionUsage();
+            ConnectionUsage byWorker = fx.worker().operations().connectionUsage();
             assertThat(byOwner.byState()).containsKey("idle in transaction").doesNotContainKey("unknown");
             assertThat(byOwner.maximum()).isEqualTo(admin.resultQuery("SHOW max_connections").fetchOne(0, Integer.class));
             assertThat(byOwner.used()).isGreaterThanOrEqualTo(2).isLessThanOrEqualTo(byOwner.maximum());
@@ -316,7 +303,7 @@ class OperationsTest {
     @Test
     void longRunningStatementIsListedWithItsQuery() throws Exception {
         Thread sleeper = Thread.ofVirtual().start(() -> {
-            try (Connection c = workerPool.getConnection(); Statement s = c.createStatement()) {
+            try (Connection c = fx.workerPool().getConnection(); Statement s = c.createStatement()) {
                 s.execute("SELECT pg_sleep(3) /* ops-long */");
             } catch (java.sql.SQLException e) {
                 throw new IllegalStateException(e);
@@ -324,7 +311,7 @@ class OperationsTest {
         });
         sleep(1500);
         // the worker sees its own role's sessions
-        List<Session> longOnes = worker.operations().longRunningQueries(Duration.ofSeconds(1));
+        List<Session> longOnes = fx.worker().operations().longRunningQueries(Duration.ofSeconds(1));
         assertThat(longOnes).anySatisfy(x -> {
             assertThat(x.query()).contains("ops-long");
             assertThat(x.role()).contains(Fixtures.WORKER_LOGIN);
@@ -335,7 +322,7 @@ class OperationsTest {
 
     @Test
     void theAppRoleMayNotCallTheOperationsFunctions() {
-        HonuaDb app = HonuaDb.create(appPool);
+        HonuaDb app = HonuaDb.create(fx.appPool());
         assertThatThrownBy(() -> app.operations().databaseSize()).isInstanceOf(io.honua.db.core.HonuaException.class)
                 .hasMessageContaining("permission denied");
         assertThatThrownBy(() -> app.operations().sessions(Duration.ZERO)).isInstanceOf(io.honua.db.core.HonuaException.class);

@@ -3,12 +3,10 @@ package io.honua.db.queue;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import com.zaxxer.hikari.HikariDataSource;
 import io.honua.db.HonuaDb;
 import io.honua.db.core.InvalidRequestException;
 import io.honua.db.queue.DependencyGraph.Direction;
-import io.honua.db.testing.Fixtures;
-import io.honua.db.testkit.HonuaDatabase;
+import io.honua.db.testing.HonuaFixture;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -17,7 +15,6 @@ import java.util.UUID;
 import org.jooq.DSLContext;
 import org.jooq.SQLDialect;
 import org.jooq.impl.DSL;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -25,25 +22,16 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 class BuildDependenciesTest {
 
     @RegisterExtension
-    static final HonuaDatabase db = HonuaDatabase.migrated();
+    static final HonuaFixture fx = HonuaFixture.unpooled().withAppPool(2);
 
-    static HonuaDb honua;
     static DSLContext admin;
-    static HikariDataSource appPool;
 
     @BeforeAll
     static void setUp() {
-        honua = HonuaDb.create(db.dataSource());
-        admin = DSL.using(db.dataSource(), SQLDialect.POSTGRES);
-        appPool = Fixtures.appPool(db, 2);
+        admin = DSL.using(fx.db().dataSource(), SQLDialect.POSTGRES);
         for (String c : List.of("dep-a", "dep-b")) {
             admin.execute("INSERT INTO customers (customer_id, name) VALUES (?, ?) ON CONFLICT DO NOTHING", c, c);
         }
-    }
-
-    @AfterAll
-    static void tearDown() {
-        appPool.close();
     }
 
     static UUID enqueue(String customer, UUID... deps) {
@@ -51,7 +39,7 @@ class BuildDependenciesTest {
         for (UUID d : deps) {
             b.dependsOn(d);
         }
-        return honua.buildQueue().enqueue(b.build()).id();
+        return fx.honua().buildQueue().enqueue(b.build()).id();
     }
 
     /** Asserts that every node comes after every node it needs (edges among the listed nodes and the root). */
@@ -87,7 +75,7 @@ class BuildDependenciesTest {
         UUID top = enqueue("dep-a", left, right);
         UUID extra = enqueue("dep-a", base, top);   // a shortcut: base is both 1 and 3 levels below extra
 
-        DependencyGraph up = honua.buildDependencies().dependencies(extra);
+        DependencyGraph up = fx.honua().buildDependencies().dependencies(extra);
         assertThat(up.root()).isEqualTo(extra);
         assertThat(up.rootStatus()).isEqualTo(BuildStatus.QUEUED);
         assertThat(up.truncated()).isFalse();
@@ -96,14 +84,14 @@ class BuildDependenciesTest {
         assertThat(up.nodes().get(3).buildId()).isEqualTo(top);
         assertTopological(up);
 
-        DependencyGraph down = honua.buildDependencies().dependents(base);
+        DependencyGraph down = fx.honua().buildDependencies().dependents(base);
         assertThat(down.nodes()).extracting(DependencyNode::buildId).containsExactlyInAnyOrder(left, right, top, extra);
         assertThat(down.nodes()).extracting(DependencyNode::depth).containsExactly(1, 1, 2, 3);
         assertThat(down.nodes().get(3).buildId()).isEqualTo(extra);
         assertTopological(down);
 
-        assertThat(honua.buildDependencies().dependencies(base).nodes()).isEmpty();
-        assertThat(honua.buildDependencies().dependents(extra).nodes()).isEmpty();
+        assertThat(fx.honua().buildDependencies().dependencies(base).nodes()).isEmpty();
+        assertThat(fx.honua().buildDependencies().dependents(extra).nodes()).isEmpty();
     }
 
     @Test
@@ -114,23 +102,23 @@ class BuildDependenciesTest {
         for (int i = 1; i < n; i++) {
             chain.add(enqueue("dep-b", chain.get(i - 1)));
         }
-        DependencyGraph all = honua.buildDependencies().dependencies(chain.get(n - 1));
+        DependencyGraph all = fx.honua().buildDependencies().dependencies(chain.get(n - 1));
         assertThat(all.truncated()).isFalse();
         assertThat(all.nodes()).hasSize(n - 1);
         assertThat(all.ids()).isEqualTo(chain.subList(0, n - 1));               // build order: the first link first
         assertThat(all.nodes().get(0).depth()).isEqualTo(n - 1);
         assertTopological(all);
 
-        DependencyGraph down = honua.buildDependencies().dependents(chain.get(0));
+        DependencyGraph down = fx.honua().buildDependencies().dependents(chain.get(0));
         assertThat(down.ids()).isEqualTo(chain.subList(1, n));
 
-        DependencyGraph shallow = honua.buildDependencies().graph(chain.get(n - 1), Direction.DEPENDENCIES, 10, 1000);
+        DependencyGraph shallow = fx.honua().buildDependencies().graph(chain.get(n - 1), Direction.DEPENDENCIES, 10, 1000);
         assertThat(shallow.truncated()).isTrue();
         assertThat(shallow.nodes()).extracting(DependencyNode::depth).containsExactly(10, 9, 8, 7, 6, 5, 4, 3, 2, 1);
-        DependencyGraph limited = honua.buildDependencies().graph(chain.get(0), Direction.DEPENDENTS, 1000, 5);
+        DependencyGraph limited = fx.honua().buildDependencies().graph(chain.get(0), Direction.DEPENDENTS, 1000, 5);
         assertThat(limited.truncated()).isTrue();
         assertThat(limited.ids()).isEqualTo(chain.subList(1, 6));
-        DependencyGraph exact = honua.buildDependencies().graph(chain.get(0), Direction.DEPENDENTS, n - 1, n - 1);
+        DependencyGraph exact = fx.honua().buildDependencies().graph(chain.get(0), Direction.DEPENDENTS, n - 1, n - 1);
         assertThat(exact.truncated()).isFalse();
         assertThat(exact.nodes()).hasSize(n - 1);
     }
@@ -143,7 +131,7 @@ class BuildDependenciesTest {
         // the insert trigger refuses cycles; bypass it (the replica role skips triggers) to prove the walk ends anyway
         insertEdgeBypassingTriggers(x, z);   // z -> y -> x -> z: back to the root
         try {
-            DependencyGraph g = honua.buildDependencies().graph(z, Direction.DEPENDENCIES, 50, 100);
+            DependencyGraph g = fx.honua().buildDependencies().graph(z, Direction.DEPENDENCIES, 50, 100);
             assertThat(g.ids()).containsExactly(x, y);
             assertThat(g.truncated()).isFalse();
         } finally {
@@ -151,7 +139,7 @@ class BuildDependenciesTest {
         }
         insertEdgeBypassingTriggers(x, y);   // x <-> y below the root: the longest path has no end
         try {
-            DependencyGraph g = honua.buildDependencies().graph(z, Direction.DEPENDENCIES, 50, 100);
+            DependencyGraph g = fx.honua().buildDependencies().graph(z, Direction.DEPENDENCIES, 50, 100);
             assertThat(g.truncated()).isTrue();
             assertThat(g.ids()).isSubsetOf(x, y);
             assertThat(g.nodes()).allSatisfy(n -> assertThat(n.depth()).isLessThanOrEqualTo(50));
@@ -174,15 +162,15 @@ class BuildDependenciesTest {
 
     @Test
     void unknownBuildsBadArgumentsAndTenancy() {
-        assertThatThrownBy(() -> honua.buildDependencies().dependencies(UUID.randomUUID())).isInstanceOf(UnknownBuildException.class);
-        assertThatThrownBy(() -> honua.buildDependencies().dependencies(null)).isInstanceOf(InvalidRequestException.class);
+        assertThatThrownBy(() -> fx.honua().buildDependencies().dependencies(UUID.randomUUID())).isInstanceOf(UnknownBuildException.class);
+        assertThatThrownBy(() -> fx.honua().buildDependencies().dependencies(null)).isInstanceOf(InvalidRequestException.class);
         UUID a = enqueue("dep-a");
-        assertThatThrownBy(() -> honua.buildDependencies().graph(a, Direction.DEPENDENTS, 0, 10)).isInstanceOf(InvalidRequestException.class);
-        assertThatThrownBy(() -> honua.buildDependencies().graph(a, null, 10, 10)).isInstanceOf(InvalidRequestException.class);
-        assertThatThrownBy(() -> honua.buildDependencies().graph(a, Direction.DEPENDENTS, 10, 0)).isInstanceOf(InvalidRequestException.class);
+        assertThatThrownBy(() -> fx.honua().buildDependencies().graph(a, Direction.DEPENDENTS, 0, 10)).isInstanceOf(InvalidRequestException.class);
+        assertThatThrownBy(() -> fx.honua().buildDependencies().graph(a, null, 10, 10)).isInstanceOf(InvalidRequestException.class);
+        assertThatThrownBy(() -> fx.honua().buildDependencies().graph(a, Direction.DEPENDENTS, 10, 0)).isInstanceOf(InvalidRequestException.class);
 
         UUID child = enqueue("dep-a", a);
-        HonuaDb app = HonuaDb.create(appPool);
+        HonuaDb app = HonuaDb.create(fx.appPool());
         assertThat(app.forTenant("dep-a").buildDependencies().dependents(a).ids()).containsExactly(child);
         assertThatThrownBy(() -> app.forTenant("dep-b").buildDependencies().dependents(a)).isInstanceOf(UnknownBuildException.class);
     }

@@ -3,11 +3,9 @@ package io.honua.db.queue;
 import static io.honua.db.schema.generated.Tables.BUILD_QUEUE;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.zaxxer.hikari.HikariDataSource;
 import io.honua.db.HonuaDb;
 import io.honua.db.tenancy.NewCustomer;
-import io.honua.db.testing.Fixtures;
-import io.honua.db.testkit.HonuaDatabase;
+import io.honua.db.testing.HonuaFixture;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -23,7 +21,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.IntStream;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -37,24 +34,17 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 class BuildOutcomesConcurrencyTest {
 
     @RegisterExtension
-    static final HonuaDatabase db = HonuaDatabase.migrated();
+    static final HonuaFixture fx = HonuaFixture.unpooled().withWorkerPool(10);
 
-    static HikariDataSource pool;
     static HonuaDb honua;
     static BuildQueue queue;
 
     @BeforeAll
     static void setUp() {
-        pool = Fixtures.workerPool(db, 10);
-        honua = HonuaDb.builder(pool).queueOptions(QueueOptions.DEFAULTS.withLease(Duration.ofSeconds(1))
+        honua = HonuaDb.builder(fx.workerPool()).queueOptions(QueueOptions.DEFAULTS.withLease(Duration.ofSeconds(1))
                 .withBackoff(Duration.ofSeconds(1), Duration.ofSeconds(1))).build();
         queue = honua.buildQueue();
-        HonuaDb.create(db.dataSource()).customers().create(NewCustomer.builder("occ", "C").build());
-    }
-
-    @AfterAll
-    static void tearDown() {
-        pool.close();
+        fx.honua().customers().create(NewCustomer.builder("occ", "C").build());
     }
 
     @Test

@@ -5,12 +5,10 @@ import static io.honua.db.schema.generated.Tables.BUILD_QUEUE_RUNNABLE;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import com.zaxxer.hikari.HikariDataSource;
-import io.honua.db.HonuaDb;
 import io.honua.db.core.InvalidRequestException;
 import io.honua.db.tenancy.NewCustomer;
 import io.honua.db.testing.Fixtures;
-import io.honua.db.testkit.HonuaDatabase;
+import io.honua.db.testing.HonuaFixture;
 import java.math.BigDecimal;
 import java.time.Duration;
 import java.time.Instant;
@@ -22,7 +20,6 @@ import org.jooq.DSLContext;
 import org.jooq.Record;
 import org.jooq.SQLDialect;
 import org.jooq.impl.DSL;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -36,12 +33,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 class BuildOutcomesTest {
 
     @RegisterExtension
-    static final HonuaDatabase db = HonuaDatabase.migrated();
+    static final HonuaFixture fx = HonuaFixture.unpooled().withWorkerPool(4).withAppPool(2);
 
-    static HikariDataSource workerPool;
-    static HikariDataSource appPool;
-    static HonuaDb worker;
-    static HonuaDb app;
     static BuildQueue queue;
     static DSLContext owner;
     static final String A = "oc-a";
@@ -49,20 +42,10 @@ class BuildOutcomesTest {
 
     @BeforeAll
     static void setUp() {
-        workerPool = Fixtures.workerPool(db, 4);
-        appPool = Fixtures.appPool(db, 2);
-        worker = HonuaDb.create(workerPool);
-        app = HonuaDb.create(appPool);
-        queue = worker.buildQueue();
-        owner = DSL.using(db.dataSource(), SQLDialect.POSTGRES);
-        HonuaDb.create(db.dataSource()).customers().create(NewCustomer.builder(A, "A").build());
-        HonuaDb.create(db.dataSource()).customers().create(NewCustomer.builder(B, "B").build());
-    }
-
-    @AfterAll
-    static void tearDown() {
-        workerPool.close();
-        appPool.close();
+        queue = fx.worker().buildQueue();
+        owner = DSL.using(fx.db().dataSource(), SQLDialect.POSTGRES);
+        fx.honua().customers().create(NewCustomer.builder(A, "A").build());
+        fx.honua().customers().create(NewCustomer.builder(B, "B").build());
     }
 
     @BeforeEach
@@ -82,7 +65,7 @@ class BuildOutcomesTest {
 
     @Test
     void aBuildFailedUntilItsAttemptsAreUsedIsRetriedClaimedAndCompletedKeepingItsHistory() {
-        Build b = app.forTenant(A).buildQueue().enqueue(NewBuild.builder(A).maxAttempts(2).build());
+        Build b = fx.app().forTenant(A).buildQueue().enqueue(NewBuild.builder(A).maxAttempts(2).build());
 
         assertThat(queue.claim("w1", 1)).singleElement().extracting(Build::attempts).isEqualTo(1);
         FailureOutcome first = queue.fail(b.id(), "w1", failure("tests failed", 1));
@@ -145,10 +128,10 @@ class BuildOutcomesTest {
                 .containsExactly("queued", "claimed", "retried", "claimed", "failed", "retried", "claimed", "completed");
 
         // the tenant sees its build's history, the other tenant nothing
-        assertThat(app.forTenant(A).buildQueue().attempts(b.id(), 0, 10)).hasSize(3);
-        assertThat(app.forTenant(B).buildQueue().attempts(b.id(), 0, 10)).isEmpty();
-        assertThat(app.forTenant(B).buildQueue().artifacts(b.id(), 0, 10)).isEmpty();
-        assertThat(app.forTenant(B).buildQueue().result(b.id())).isEmpty();
+        assertThat(fx.app().forTenant(A).buildQueue().attempts(b.id(), 0, 10)).hasSize(3);
+        assertThat(fx.app().forTenant(B).buildQueue().attempts(b.id(), 0, 10)).isEmpty();
+        assertThat(fx.app().forTenant(B).buildQueue().artifacts(b.id(), 0, 10)).isEmpty();
+        assertThat(fx.app().forTenant(B).buildQueue().result(b.id())).isEmpty();
     }
 
     @Test
@@ -234,7 +217,7 @@ class BuildOutcomesTest {
         }
 
         // the application role cancels its tenant's running build: the attempt is recorded under its rights
-        BuildQueue tenantQueue = app.forTenant(A).buildQueue();
+        BuildQueue tenantQueue = fx.app().forTenant(A).buildQueue();
         Build running = tenantQueue.enqueue(NewBuild.builder(A).build());
         queue.claim("w", 1);
         tenantQueue.cancel(running.id(), "user stopped it");
@@ -285,7 +268,7 @@ class BuildOutcomesTest {
      */
     @Test
     void aSeedStyleWorkerUsingOnlySeedFunctionsSurvivesALongBuild() {
-        DSLContext w = DSL.using(workerPool, SQLDialect.POSTGRES);
+        DSLContext w = DSL.using(fx.workerPool(), SQLDialect.POSTGRES);
         Build b = queue.enqueue(NewBuild.builder(A).build());
         Record claimed = w.fetchOne("SELECT * FROM get_next_build_for_worker(?)", "seed-w");
         assertThat(claimed.get("id", UUID.class)).isEqualTo(b.id());

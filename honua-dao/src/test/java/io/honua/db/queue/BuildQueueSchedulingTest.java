@@ -12,7 +12,7 @@ import io.honua.db.core.InvalidRequestException;
 import io.honua.db.core.UnknownCustomerException;
 import io.honua.db.internal.QueueWakeUp;
 import io.honua.db.testing.Fixtures;
-import io.honua.db.testkit.HonuaDatabase;
+import io.honua.db.testing.HonuaFixture;
 import java.sql.Connection;
 import java.sql.Statement;
 import java.time.Duration;
@@ -32,7 +32,6 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Collectors;
 import org.jooq.DSLContext;
 import org.jooq.impl.DSL;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -44,24 +43,15 @@ import org.postgresql.PGNotification;
 class BuildQueueSchedulingTest {
 
     @RegisterExtension
-    static final HonuaDatabase db = HonuaDatabase.migrated();
+    static final HonuaFixture fx = HonuaFixture.withPool(20);
 
-    static HikariDataSource pool;
-    static HonuaDb honua;
     static BuildQueue queue;
     static DSLContext dsl;
 
     @BeforeAll
     static void setUp() {
-        pool = Fixtures.pool(db, 20);
-        honua = HonuaDb.create(pool);
-        queue = honua.buildQueue();
-        dsl = honua.dsl();
-    }
-
-    @AfterAll
-    static void tearDown() {
-        pool.close();
+        queue = fx.honua().buildQueue();
+        dsl = fx.dsl();
     }
 
     @BeforeEach
@@ -83,9 +73,9 @@ class BuildQueueSchedulingTest {
 
     @Test
     void backloggedCustomersGetClaimsInProportionToTheirWeights() {
-        String w1 = Fixtures.newCustomer(honua);
-        String w2 = Fixtures.newCustomer(honua);
-        String w4 = Fixtures.newCustomer(honua);
+        String w1 = Fixtures.newCustomer(fx.honua());
+        String w2 = Fixtures.newCustomer(fx.honua());
+        String w4 = Fixtures.newCustomer(fx.honua());
         queue.setFairShareWeight(w1, 1);
         queue.setFairShareWeight(w2, 2);
         queue.setFairShareWeight(w4, 4);
@@ -111,9 +101,9 @@ class BuildQueueSchedulingTest {
 
     @Test
     void equalWeightsAreRoundRobinAndTheDefaultWeightFollowsTheLicenseTier() {
-        String a = Fixtures.newCustomer(honua);
-        String b = Fixtures.newCustomer(honua);
-        String c = Fixtures.newCustomer(honua);
+        String a = Fixtures.newCustomer(fx.honua());
+        String b = Fixtures.newCustomer(fx.honua());
+        String c = Fixtures.newCustomer(fx.honua());
         Fixtures.license(dsl, c, 1000);   // professional
         assertThat(queue.fairShareWeight(a)).isEqualTo(1);
         assertThat(queue.fairShareWeight(c)).isEqualTo(4);
@@ -134,7 +124,7 @@ class BuildQueueSchedulingTest {
     @Test
     void agingLetsAnOldLowPriorityBuildOvertakeFreshHighPriorityBuildsOfAThousandCustomers() throws Exception {
         BuildQueue aging = new BuildQueue(dsl, QueueOptions.DEFAULTS.withAgingStep(Duration.ofMillis(100)));
-        String patient = Fixtures.newCustomer(honua);
+        String patient = Fixtures.newCustomer(fx.honua());
         Build old = aging.enqueue(NewBuild.builder(patient).priority(1).build());
         dsl.execute("INSERT INTO customers (customer_id, name) SELECT 'aging-' || g, 'aging' FROM generate_series(1, 1000) g"
                 + " ON CONFLICT DO NOTHING");
@@ -158,7 +148,7 @@ class BuildQueueSchedulingTest {
     @Test
     void anEndedTrialLicenseGivesNeitherCapNorWeight() {
         // the queue's license rule is license_is_valid()'s: a trial license ends at trial_ends_at
-        String c = Fixtures.newCustomer(honua);
+        String c = Fixtures.newCustomer(fx.honua());
         Fixtures.license(dsl, c, 1);
         UUID trial = Fixtures.license(dsl, c, 5);
         dsl.update(io.honua.db.schema.generated.Tables.LICENSES)
@@ -180,7 +170,7 @@ class BuildQueueSchedulingTest {
     void capsHoldWithManyClaimersAndManyCustomers() throws Exception {
         List<String> customers = new ArrayList<>();
         for (int i = 0; i < 100; i++) {
-            String c = Fixtures.newCustomer(honua);
+            String c = Fixtures.newCustomer(fx.honua());
             Fixtures.license(dsl, c, 2);
             customers.add(c);
         }
@@ -252,11 +242,11 @@ class BuildQueueSchedulingTest {
 
     @Test
     void aClaimerHoldingItsTransactionOpenDoesNotBlockAnother() throws Exception {
-        String a = Fixtures.newCustomer(honua);
-        String b = Fixtures.newCustomer(honua);
+        String a = Fixtures.newCustomer(fx.honua());
+        String b = Fixtures.newCustomer(fx.honua());
         enqueueMany(queue, a, 5, 5);
         enqueueMany(queue, b, 5, 5);
-        try (Connection holder = pool.getConnection(); Connection other = pool.getConnection()) {
+        try (Connection holder = fx.pool().getConnection(); Connection other = fx.pool().getConnection()) {
             holder.setAutoCommit(false);
             List<String> held = new ArrayList<>();
             List<String> got = new ArrayList<>();
@@ -288,7 +278,7 @@ class BuildQueueSchedulingTest {
 
     @Test
     void batchedCompleteFailAndHeartbeatReportWhatIsNotHeld() {
-        String c = Fixtures.newCustomer(honua);
+        String c = Fixtures.newCustomer(fx.honua());
         enqueueMany(queue, c, 6, 5);
         List<Build> mine = queue.claim("w1", 6);
         assertThat(mine).hasSize(6);
@@ -350,8 +340,8 @@ class BuildQueueSchedulingTest {
 
     @Test
     void notifyIsCoalescedToOnePerTransactionSentOnlyWhenACustomerBecomesClaimableAndCanBeSwitchedOff() throws Exception {
-        String c = Fixtures.newCustomer(honua);
-        try (Connection listener = db.dataSource().getConnection()) {
+        String c = Fixtures.newCustomer(fx.honua());
+        try (Connection listener = fx.db().dataSource().getConnection()) {
             try (Statement s = listener.createStatement()) {
                 s.execute("LISTEN " + QueueWakeUp.CHANNEL);
             }
@@ -369,17 +359,17 @@ class BuildQueueSchedulingTest {
             queue.enqueue(NewBuild.builder(c).build());
             assertThat(drain(listener, 500)).as("customer already claimable").isEmpty();
             // two transactions that each make a customer claimable: two notifications
-            queue.enqueue(NewBuild.builder(Fixtures.newCustomer(honua)).build());
-            queue.enqueue(NewBuild.builder(Fixtures.newCustomer(honua)).build());
+            queue.enqueue(NewBuild.builder(Fixtures.newCustomer(fx.honua())).build());
+            queue.enqueue(NewBuild.builder(Fixtures.newCustomer(fx.honua())).build());
             assertThat(drain(listener, 500)).hasSize(2);
             // switched off for the enqueues of this queue instance
             BuildQueue quiet = new BuildQueue(dsl, QueueOptions.DEFAULTS.withNotifyWorkers(false));
-            String q = Fixtures.newCustomer(honua);
+            String q = Fixtures.newCustomer(fx.honua());
             quiet.enqueueAll(List.of(NewBuild.builder(q).build(), NewBuild.builder(q).build()));
             assertThat(drain(listener, 500)).isEmpty();
             // and for a whole session by the database setting
-            String off = Fixtures.newCustomer(honua);
-            try (Connection conn = pool.getConnection(); Statement s = conn.createStatement()) {
+            String off = Fixtures.newCustomer(fx.honua());
+            try (Connection conn = fx.pool().getConnection(); Statement s = conn.createStatement()) {
                 s.execute("SET honua.queue_notify = 'off'");
                 s.execute("SELECT * FROM enqueue_builds(ARRAY['" + off + "'], ARRAY[5], ARRAY[NULL::uuid], ARRAY[NULL::text], "
                         + "ARRAY[NULL::text], ARRAY[NULL::bigint], ARRAY[NULL::integer], ARRAY[NULL::integer], ARRAY['{}'], "
@@ -395,7 +385,7 @@ class BuildQueueSchedulingTest {
             assertThat(drain(listener, 500)).as("uncapped customers' completions").isEmpty();
             dsl.deleteFrom(BUILD_QUEUE).execute();
             // a customer at its cap waits for a slot: the completion that frees it notifies, once for the batch
-            String capped = Fixtures.newCustomer(honua);
+            String capped = Fixtures.newCustomer(fx.honua());
             Fixtures.license(dsl, capped, 1);
             queue.enqueueAll(List.of(NewBuild.builder(capped).build(), NewBuild.builder(capped).build()));
             assertThat(drain(listener, 500)).hasSize(1);
@@ -411,21 +401,21 @@ class BuildQueueSchedulingTest {
     @Test
     void poolExhaustedIsATypedExceptionAndTheWorkerBacksOffThenRecovers() throws Exception {
         com.zaxxer.hikari.HikariConfig config = new com.zaxxer.hikari.HikariConfig();
-        config.setJdbcUrl(db.jdbcUrl());
-        config.setUsername(db.user());
-        config.setPassword(db.password());
+        config.setJdbcUrl(fx.db().jdbcUrl());
+        config.setUsername(fx.db().user());
+        config.setPassword(fx.db().password());
         config.setMaximumPoolSize(1);
         config.setConnectionTimeout(250);
         try (HikariDataSource tiny = new HikariDataSource(config)) {
             BuildQueue q = HonuaDb.create(tiny).buildQueue();
-            String c = Fixtures.newCustomer(honua);
+            String c = Fixtures.newCustomer(fx.honua());
             queue.enqueue(NewBuild.builder(c).build());
             List<Long> errorTimes = java.util.Collections.synchronizedList(new ArrayList<>());
             List<Throwable> errors = java.util.Collections.synchronizedList(new ArrayList<>());
             Connection taken = tiny.getConnection();
             assertThatThrownBy(() -> q.claim("tiny", 1)).isInstanceOf(PoolExhaustedException.class)
                     .isInstanceOf(DatabaseUnavailableException.class);
-            BuildWorker worker = BuildWorker.builder(q, db.dataSource(), "tiny-worker",
+            BuildWorker worker = BuildWorker.builder(q, fx.db().dataSource(), "tiny-worker",
                             (b, ctx) -> Completion.builder(Duration.ofMillis(1)).build())
                     .pollInterval(Duration.ofMillis(20)).errorBackoffMax(Duration.ofSeconds(2))
                     .errorListener(e -> {

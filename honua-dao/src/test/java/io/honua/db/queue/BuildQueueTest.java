@@ -7,14 +7,13 @@ import static io.honua.db.schema.generated.Tables.BUILD_RESULTS;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import com.zaxxer.hikari.HikariDataSource;
 import io.honua.db.HonuaDb;
 import io.honua.db.core.ConflictException;
 import io.honua.db.core.InvalidRequestException;
 import io.honua.db.core.UnknownCustomerException;
 import io.honua.db.internal.QueueWakeUp;
 import io.honua.db.testing.Fixtures;
-import io.honua.db.testkit.HonuaDatabase;
+import io.honua.db.testing.HonuaFixture;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -23,7 +22,6 @@ import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.jooq.impl.DSL;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -32,32 +30,24 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 class BuildQueueTest {
 
     @RegisterExtension
-    static final HonuaDatabase db = HonuaDatabase.migrated();
+    static final HonuaFixture fx = HonuaFixture.withPool(8,
+            ds -> HonuaDb.builder(ds).queueOptions(QueueOptions.DEFAULTS.withLease(Duration.ofSeconds(30))).build());
 
-    static HikariDataSource pool;
-    static HonuaDb honua;
     static BuildQueue queue;
 
     @BeforeAll
     static void setUp() {
-        pool = Fixtures.pool(db, 8);
-        honua = HonuaDb.builder(pool).queueOptions(QueueOptions.DEFAULTS.withLease(Duration.ofSeconds(30))).build();
-        queue = honua.buildQueue();
-    }
-
-    @AfterAll
-    static void tearDown() {
-        pool.close();
+        queue = fx.honua().buildQueue();
     }
 
     @BeforeEach
     void emptyQueue() {
         // every test starts from an empty queue so that claims only see its own builds
-        honua.dsl().deleteFrom(BUILD_QUEUE).execute();
+        fx.dsl().deleteFrom(BUILD_QUEUE).execute();
     }
 
     private String customer() {
-        return Fixtures.newCustomer(honua);
+        return Fixtures.newCustomer(fx.honua());
     }
 
     /** Enqueue and claim read their rows straight from the driver; what they return is exactly the stored row. */
@@ -118,8 +108,8 @@ class BuildQueueTest {
                 .build());
         assertThat(done.status()).isEqualTo(BuildStatus.COMPLETED);
         assertThat(done.progressPercent()).isEqualTo(100);
-        assertThat(honua.dsl().fetchOne(BUILD_RESULTS, BUILD_RESULTS.BUILD_ID.eq(queued.id())).getDurationMs()).isEqualTo(12_000L);
-        assertThat(honua.dsl().fetchCount(BUILD_ARTIFACTS, BUILD_ARTIFACTS.BUILD_ID.eq(queued.id()))).isEqualTo(2);
+        assertThat(fx.dsl().fetchOne(BUILD_RESULTS, BUILD_RESULTS.BUILD_ID.eq(queued.id())).getDurationMs()).isEqualTo(12_000L);
+        assertThat(fx.dsl().fetchCount(BUILD_ARTIFACTS, BUILD_ARTIFACTS.BUILD_ID.eq(queued.id()))).isEqualTo(2);
 
         assertThat(queue.events(queued.id()))
                 .extracting(BuildEvent::seq, BuildEvent::type)
@@ -140,7 +130,7 @@ class BuildQueueTest {
 
     @Test
     void agingLetsALowPriorityBuildOvertakeFreshHighPriorityOnes() throws Exception {
-        BuildQueue aging = new BuildQueue(honua.dsl(), QueueOptions.DEFAULTS.withAgingStep(Duration.ofMillis(100)));
+        BuildQueue aging = new BuildQueue(fx.dsl(), QueueOptions.DEFAULTS.withAgingStep(Duration.ofMillis(100)));
         String c = customer();
         Build old = aging.enqueue(NewBuild.builder(c).priority(1).build());
         Thread.sleep(1_200); // more than 9 aging steps of 100 ms
@@ -179,13 +169,13 @@ class BuildQueueTest {
         List<Build> round2 = queue.claim("w", 10);
         assertThat(round1).filteredOn(b -> b.customerId().equals(small)).hasSize(5);
         assertThat(round2).filteredOn(b -> b.customerId().equals(small)).hasSize(5);
-        assertThat(honua.dsl().fetchCount(BUILD_QUEUE, BUILD_QUEUE.CUSTOMER_ID.eq(small).and(BUILD_QUEUE.STATUS.eq("queued")))).isZero();
+        assertThat(fx.dsl().fetchCount(BUILD_QUEUE, BUILD_QUEUE.CUSTOMER_ID.eq(small).and(BUILD_QUEUE.STATUS.eq("queued")))).isZero();
     }
 
     @Test
     void licenseCapLimitsRunningBuildsPerCustomer() {
         String capped = customer();
-        Fixtures.license(honua.dsl(), capped, 2);
+        Fixtures.license(fx.dsl(), capped, 2);
         String other = customer();
         for (int i = 0; i < 5; i++) {
             queue.enqueue(NewBuild.builder(capped).priority(10).build());
@@ -233,18 +223,18 @@ class BuildQueueTest {
         Build a = queue.enqueue(NewBuild.builder(c).build());
         Build b = queue.enqueue(NewBuild.builder(c).dependsOn(a.id()).build());
         Build d = queue.enqueue(NewBuild.builder(c).dependsOn(b.id()).build());
-        int edges = honua.dsl().fetchCount(BUILD_DEPENDENCIES);
+        int edges = fx.dsl().fetchCount(BUILD_DEPENDENCIES);
 
         assertThatThrownBy(() -> queue.addDependency(a.id(), d.id())).isInstanceOf(DependencyCycleException.class)
                 .hasMessageContaining("cycle");
         assertThatThrownBy(() -> queue.addDependency(a.id(), a.id())).isInstanceOf(DependencyCycleException.class);
-        assertThat(honua.dsl().fetchCount(BUILD_DEPENDENCIES)).isEqualTo(edges);
+        assertThat(fx.dsl().fetchCount(BUILD_DEPENDENCIES)).isEqualTo(edges);
         assertThat(queue.find(a.id()).orElseThrow().pendingDependencies()).isZero();
     }
 
     @Test
     void failRetriesWithExponentialBackoffThenFailsForGood() {
-        BuildQueue q = new BuildQueue(honua.dsl(), QueueOptions.DEFAULTS.withBackoff(Duration.ofSeconds(10), Duration.ofMinutes(1)));
+        BuildQueue q = new BuildQueue(fx.dsl(), QueueOptions.DEFAULTS.withBackoff(Duration.ofSeconds(10), Duration.ofMinutes(1)));
         String c = customer();
         Build b = q.enqueue(NewBuild.builder(c).maxAttempts(2).build());
         q.claim("w", 1);
@@ -256,7 +246,7 @@ class BuildQueueTest {
         assertThat(q.claim("w", 1)).as("backoff not yet elapsed").isEmpty();
 
         // let the backoff elapse (moved in the database, as time passing would)
-        honua.dsl().update(BUILD_QUEUE).set(BUILD_QUEUE.NOT_BEFORE, DSL.currentInstant()).where(BUILD_QUEUE.ID.eq(b.id())).execute();
+        fx.dsl().update(BUILD_QUEUE).set(BUILD_QUEUE.NOT_BEFORE, DSL.currentInstant()).where(BUILD_QUEUE.ID.eq(b.id())).execute();
         assertThat(q.claim("w", 1)).singleElement().extracting(Build::attempts).isEqualTo(2);
         FailureOutcome second = q.fail(b.id(), "w", "again");
         assertThat(second.willRetry()).isFalse();
@@ -271,7 +261,7 @@ class BuildQueueTest {
         String c = customer();
         Build b = queue.enqueue(NewBuild.builder(c).maxAttempts(3).build());
         queue.claim("w", 1);
-        honua.dsl().update(BUILD_QUEUE).set(BUILD_QUEUE.STATUS, "failed").where(BUILD_QUEUE.ID.eq(b.id())).execute();
+        fx.dsl().update(BUILD_QUEUE).set(BUILD_QUEUE.STATUS, "failed").where(BUILD_QUEUE.ID.eq(b.id())).execute();
         assertThat(queue.retry(b.id())).isTrue();
         assertThat(queue.find(b.id()).orElseThrow().status()).isEqualTo(BuildStatus.QUEUED);
     }
@@ -286,7 +276,7 @@ class BuildQueueTest {
         assertThatThrownBy(() -> queue.complete(b.id(), "w", Completion.builder(Duration.ZERO).build()))
                 .isInstanceOf(BuildCancelledException.class);
         assertThatThrownBy(() -> queue.cancel(b.id(), "twice")).isInstanceOf(ConflictException.class);
-        assertThat(honua.dsl().fetchCount(BUILD_RESULTS, BUILD_RESULTS.BUILD_ID.eq(b.id()))).isZero();
+        assertThat(fx.dsl().fetchCount(BUILD_RESULTS, BUILD_RESULTS.BUILD_ID.eq(b.id()))).isZero();
     }
 
     @Test
@@ -310,19 +300,19 @@ class BuildQueueTest {
         Build still = queue.find(b.id()).orElseThrow();
         assertThat(still.status()).isEqualTo(BuildStatus.BUILDING);
         assertThat(still.workerId()).contains("owner");
-        assertThat(honua.dsl().fetchCount(BUILD_RESULTS)).isZero();
+        assertThat(fx.dsl().fetchCount(BUILD_RESULTS)).isZero();
     }
 
     @Test
     void enqueueJoinsTheCallersTransaction() {
         String c = customer();
-        assertThatThrownBy(() -> honua.dsl().transaction(cfg -> {
+        assertThatThrownBy(() -> fx.dsl().transaction(cfg -> {
             queue.enqueue(cfg.dsl(), NewBuild.builder(c).idempotencyKey("tx-rollback").build());
             throw new IllegalStateException("caller fails after enqueueing");
         })).isInstanceOf(IllegalStateException.class);
-        assertThat(honua.dsl().fetchCount(BUILD_QUEUE, BUILD_QUEUE.CUSTOMER_ID.eq(c))).isZero();
+        assertThat(fx.dsl().fetchCount(BUILD_QUEUE, BUILD_QUEUE.CUSTOMER_ID.eq(c))).isZero();
 
-        Build committed = honua.dsl().transactionResult(cfg -> queue.enqueue(cfg.dsl(), NewBuild.builder(c).build()));
+        Build committed = fx.dsl().transactionResult(cfg -> queue.enqueue(cfg.dsl(), NewBuild.builder(c).build()));
         assertThat(queue.find(committed.id())).isPresent();
     }
 
@@ -339,7 +329,7 @@ class BuildQueueTest {
         assertThat(out.get(0).priority()).isEqualTo(1);
         assertThat(out.get(1).id()).isEqualTo(existing.id());
         assertThat(out.get(2).id()).isEqualTo(out.get(3).id());
-        assertThat(honua.dsl().fetchCount(BUILD_QUEUE, BUILD_QUEUE.CUSTOMER_ID.eq(c))).isEqualTo(3);
+        assertThat(fx.dsl().fetchCount(BUILD_QUEUE, BUILD_QUEUE.CUSTOMER_ID.eq(c))).isEqualTo(3);
     }
 
     @Test
@@ -347,8 +337,8 @@ class BuildQueueTest {
         String c = customer();
         Build held = queue.enqueue(NewBuild.builder(c).build());
         queue.claim("w", 1);
-        int builds = honua.dsl().fetchCount(BUILD_QUEUE);
-        int events = honua.dsl().fetchCount(io.honua.db.schema.generated.Tables.BUILD_EVENTS);
+        int builds = fx.dsl().fetchCount(BUILD_QUEUE);
+        int events = fx.dsl().fetchCount(io.honua.db.schema.generated.Tables.BUILD_EVENTS);
 
         assertThatThrownBy(() -> NewBuild.builder(c).priority(0).build()).isInstanceOf(InvalidRequestException.class)
                 .hasMessageContaining("priority must be 1..10");
@@ -375,8 +365,8 @@ class BuildQueueTest {
         assertThatThrownBy(() -> queue.addDependency(held.id(), null)).isInstanceOf(InvalidRequestException.class);
         assertThatThrownBy(() -> NewBuild.builder(c).manifestHash("not-a-hash").build()).isInstanceOf(InvalidRequestException.class);
 
-        assertThat(honua.dsl().fetchCount(BUILD_QUEUE)).isEqualTo(builds);
-        assertThat(honua.dsl().fetchCount(io.honua.db.schema.generated.Tables.BUILD_EVENTS)).isEqualTo(events);
+        assertThat(fx.dsl().fetchCount(BUILD_QUEUE)).isEqualTo(builds);
+        assertThat(fx.dsl().fetchCount(io.honua.db.schema.generated.Tables.BUILD_EVENTS)).isEqualTo(events);
         assertThat(queue.find(held.id()).orElseThrow().progressPercent()).isZero();
     }
 
@@ -387,7 +377,7 @@ class BuildQueueTest {
         queue.enqueueAll(List.of(NewBuild.builder(a).priority(3).build(), NewBuild.builder(a).priority(3).build(),
                 NewBuild.builder(b).priority(8).build()));
         Build running = queue.claim("w", 1).getFirst();
-        honua.dsl().update(BUILD_QUEUE).set(BUILD_QUEUE.STARTED_AT, Instant.now().minus(Duration.ofDays(2)))
+        fx.dsl().update(BUILD_QUEUE).set(BUILD_QUEUE.STARTED_AT, Instant.now().minus(Duration.ofDays(2)))
                 .where(BUILD_QUEUE.ID.eq(running.id())).execute(); // started two days ago
 
         assertThat(queue.queuedCount()).isEqualTo(2);
@@ -404,7 +394,7 @@ class BuildQueueTest {
     @Test
     void idleWorkersAreWokenByNotify() throws Exception {
         String c = customer();
-        try (QueueWakeUp wakeUp = new QueueWakeUp(pool)) {
+        try (QueueWakeUp wakeUp = new QueueWakeUp(fx.pool())) {
             assertThat(wakeUp.await(Duration.ofMillis(200))).as("nothing happened yet").isFalse();
             CompletableFuture<Boolean> woken = CompletableFuture.supplyAsync(() -> wakeUp.await(Duration.ofSeconds(20)));
             Thread.sleep(300);

@@ -10,13 +10,12 @@ import io.honua.db.HonuaDb;
 import io.honua.db.core.InvalidRequestException;
 import io.honua.db.internal.Transactions;
 import io.honua.db.testing.Fixtures;
-import io.honua.db.testkit.HonuaDatabase;
+import io.honua.db.testing.HonuaFixture;
 import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
 import org.jooq.exception.DataAccessException;
 import org.jooq.impl.DSL;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -34,41 +33,33 @@ class BuildTraceContextTest {
     static final String STATE = "rojo=00f067aa0ba902b7,congo=t61rcWkgMzE";
 
     @RegisterExtension
-    static final HonuaDatabase db = HonuaDatabase.migrated();
+    static final HonuaFixture fx = HonuaFixture.withPool(4,
+            ds -> HonuaDb.builder(ds).queueOptions(QueueOptions.DEFAULTS.withLease(Duration.ofSeconds(30))).build());
 
-    static HikariDataSource pool;
-    static HonuaDb honua;
     static BuildQueue queue;
 
     @BeforeAll
     static void setUp() {
-        pool = Fixtures.pool(db, 4);
-        honua = HonuaDb.builder(pool).queueOptions(QueueOptions.DEFAULTS.withLease(Duration.ofSeconds(30))).build();
-        queue = honua.buildQueue();
-    }
-
-    @AfterAll
-    static void tearDown() {
-        pool.close();
+        queue = fx.honua().buildQueue();
     }
 
     @BeforeEach
     void emptyQueue() {
-        honua.dsl().deleteFrom(BUILD_QUEUE).execute();
+        fx.dsl().deleteFrom(BUILD_QUEUE).execute();
     }
 
     private static int builds() {
-        return honua.dsl().fetchCount(BUILD_QUEUE);
+        return fx.dsl().fetchCount(BUILD_QUEUE);
     }
 
     @Test
     void theTraceContextIsStoredAndComesBackFromEnqueueAndClaim() {
-        String c = Fixtures.newCustomer(honua);
+        String c = Fixtures.newCustomer(fx.honua());
         Build queued = queue.enqueue(NewBuild.builder(c).traceParent(PARENT).traceState(STATE).build());
         assertThat(queued.traceParent()).contains(PARENT);
         assertThat(queued.traceState()).contains(STATE);
 
-        var row = honua.dsl().selectFrom(BUILD_QUEUE).where(BUILD_QUEUE.ID.eq(queued.id())).fetchSingle();
+        var row = fx.dsl().selectFrom(BUILD_QUEUE).where(BUILD_QUEUE.ID.eq(queued.id())).fetchSingle();
         assertThat(row.getTraceParent()).isEqualTo(PARENT);
         assertThat(row.getTraceState()).isEqualTo(STATE);
 
@@ -81,7 +72,7 @@ class BuildTraceContextTest {
 
     @Test
     void aBatchKeepsEachBuildsOwnContextAndBuildsWithoutOneHaveNone() {
-        String c = Fixtures.newCustomer(honua);
+        String c = Fixtures.newCustomer(fx.honua());
         String other = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-00";
         List<Build> queued = queue.enqueueAll(List.of(
                 NewBuild.builder(c).traceParent(PARENT).build(),
@@ -93,19 +84,19 @@ class BuildTraceContextTest {
         assertThat(queued.get(1).traceState()).isEmpty();
         assertThat(queued.get(2).traceParent()).contains(other);
         assertThat(queued.get(2).traceState()).contains("k=v");
-        assertThat(honua.dsl().fetchCount(BUILD_QUEUE, BUILD_QUEUE.TRACE_PARENT.isNull())).isEqualTo(1);
+        assertThat(fx.dsl().fetchCount(BUILD_QUEUE, BUILD_QUEUE.TRACE_PARENT.isNull())).isEqualTo(1);
     }
 
     @Test
     void theApplicationRoleMayStoreATraceContext() {
-        String c = Fixtures.newCustomer(honua);
-        try (HikariDataSource app = Fixtures.appPool(db, 2)) {
+        String c = Fixtures.newCustomer(fx.honua());
+        try (HikariDataSource app = Fixtures.appPool(fx.db(), 2)) {
             HonuaDb asApp = HonuaDb.create(app);
             Build b = Transactions.inTenant(asApp.dsl(), c,
                     tx -> asApp.buildQueue().enqueue(tx, NewBuild.builder(c).traceParent(PARENT).traceState(STATE).build()));
             assertThat(b.traceParent()).contains(PARENT);
         }
-        assertThat(honua.dsl().fetchValue(BUILD_QUEUE.TRACE_PARENT)).isEqualTo(PARENT);
+        assertThat(fx.dsl().fetchValue(BUILD_QUEUE.TRACE_PARENT)).isEqualTo(PARENT);
     }
 
     @ParameterizedTest
@@ -121,7 +112,7 @@ class BuildTraceContextTest {
             "00-4bf92f3577b34da6a3ce929d0e0e473-00f067aa0ba902b7-01",                // short trace id
             " 00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"})             // whitespace
     void anInvalidTraceParentIsATypedErrorAndNothingIsStored(String traceparent) {
-        String c = Fixtures.newCustomer(honua);
+        String c = Fixtures.newCustomer(fx.honua());
         assertThatThrownBy(() -> queue.enqueue(NewBuild.builder(c).traceParent(traceparent).build()))
                 .isInstanceOf(InvalidRequestException.class)
                 .hasMessageContaining("traceParent");
@@ -130,7 +121,7 @@ class BuildTraceContextTest {
 
     @Test
     void anInvalidTraceStateIsATypedErrorAndNothingIsStored() {
-        String c = Fixtures.newCustomer(honua);
+        String c = Fixtures.newCustomer(fx.honua());
         assertThatThrownBy(() -> NewBuild.builder(c).traceState(STATE).build())
                 .isInstanceOf(InvalidRequestException.class).hasMessageContaining("needs a traceParent");
         assertThatThrownBy(() -> NewBuild.builder(c).traceParent(PARENT).traceState("k=" + "v".repeat(511)).build())
@@ -150,7 +141,7 @@ class BuildTraceContextTest {
 
     @Test
     void theColumnRejectsWhatTheJavaCheckRejectsEvenWhenTheFunctionIsCalledDirectly() {
-        String c = Fixtures.newCustomer(honua);
+        String c = Fixtures.newCustomer(fx.honua());
         for (String[] bad : new String[][] {
                 {"00-00000000000000000000000000000000-00f067aa0ba902b7-01", null},
                 {"00-4bf92f3577b34da6a3ce929d0e0e4736-0000000000000000-01", null},
@@ -159,7 +150,7 @@ class BuildTraceContextTest {
                 {null, "k=v"},                         // a tracestate without a traceparent
                 {PARENT, "k=" + "v".repeat(600)},      // too long
                 {PARENT, "k=v\n"}}) {                   // not printable
-            assertThatThrownBy(() -> honua.dsl().selectFrom(ENQUEUE_BUILDS.call(new String[] {c}, new Integer[] {5},
+            assertThatThrownBy(() -> fx.dsl().selectFrom(ENQUEUE_BUILDS.call(new String[] {c}, new Integer[] {5},
                     new UUID[] {null}, new String[] {null}, new String[] {null}, new Long[] {null}, new Integer[] {null},
                     new Integer[] {null}, new String[] {null}, new String[] {null}, new String[] {null}, 1000L, false,
                     new String[] {bad[0]}, new String[] {bad[1]})).fetch())
@@ -169,10 +160,10 @@ class BuildTraceContextTest {
         }
         assertThat(builds()).isZero();
         // the old 13-argument call (without trace arrays) still works: the new parameters default to NULL
-        assertThat(honua.dsl().fetchValue(DSL.field("(SELECT count(*) FROM public.enqueue_builds(ARRAY[?], ARRAY[5], "
+        assertThat(fx.dsl().fetchValue(DSL.field("(SELECT count(*) FROM public.enqueue_builds(ARRAY[?], ARRAY[5], "
                 + "ARRAY[NULL::uuid], ARRAY[NULL::text], ARRAY[NULL::text], ARRAY[NULL::bigint], ARRAY[NULL::integer], "
                 + "ARRAY[NULL::integer], ARRAY[NULL::text], ARRAY[NULL::text], ARRAY[NULL::text], 1000, false))",
                 Long.class, c))).isEqualTo(1L);
-        assertThat(honua.dsl().fetchValue(BUILD_QUEUE.TRACE_PARENT)).isNull();
+        assertThat(fx.dsl().fetchValue(BUILD_QUEUE.TRACE_PARENT)).isNull();
     }
 }

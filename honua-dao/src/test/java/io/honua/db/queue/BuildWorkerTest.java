@@ -3,17 +3,15 @@ package io.honua.db.queue;
 import static io.honua.db.schema.generated.Tables.BUILD_QUEUE;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.zaxxer.hikari.HikariDataSource;
 import io.honua.db.HonuaDb;
 import io.honua.db.testing.Fixtures;
-import io.honua.db.testkit.HonuaDatabase;
+import io.honua.db.testing.HonuaFixture;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -21,22 +19,14 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 class BuildWorkerTest {
 
     @RegisterExtension
-    static final HonuaDatabase db = HonuaDatabase.migrated();
+    static final HonuaFixture fx = HonuaFixture.withPool(12,
+            ds -> HonuaDb.builder(ds).queueOptions(QueueOptions.DEFAULTS.withLease(Duration.ofSeconds(3))).build());
 
-    static HikariDataSource pool;
-    static HonuaDb honua;
     static BuildQueue queue;
 
     @BeforeAll
     static void setUp() {
-        pool = Fixtures.pool(db, 12);
-        honua = HonuaDb.builder(pool).queueOptions(QueueOptions.DEFAULTS.withLease(Duration.ofSeconds(3))).build();
-        queue = honua.buildQueue();
-    }
-
-    @AfterAll
-    static void tearDown() {
-        pool.close();
+        queue = fx.honua().buildQueue();
     }
 
     private static long w1Completed(BuildWorker[] ref) {
@@ -44,13 +34,13 @@ class BuildWorkerTest {
     }
 
     private static long count(String status) {
-        return honua.dsl().fetchCount(BUILD_QUEUE, BUILD_QUEUE.STATUS.eq(status));
+        return fx.dsl().fetchCount(BUILD_QUEUE, BUILD_QUEUE.STATUS.eq(status));
     }
 
     @Test
     void twoWorkersDrainTheQueueAndFailuresAreRetried() throws Exception {
-        honua.dsl().deleteFrom(BUILD_QUEUE).execute();
-        String c = Fixtures.newCustomer(honua);
+        fx.dsl().deleteFrom(BUILD_QUEUE).execute();
+        String c = Fixtures.newCustomer(fx.honua());
         AtomicInteger runs = new AtomicInteger();
         BuildHandler handler = (build, ctx) -> {
             ctx.progress(50, "half way");
@@ -60,11 +50,11 @@ class BuildWorkerTest {
             return Completion.builder(Duration.ofMillis(5)).build();
         };
         QueueOptions fastRetry = QueueOptions.DEFAULTS.withLease(Duration.ofSeconds(3)).withBackoff(Duration.ofSeconds(1), Duration.ofSeconds(1));
-        BuildQueue q = new BuildQueue(honua.dsl(), fastRetry);
+        BuildQueue q = new BuildQueue(fx.dsl(), fastRetry);
         BuildWorker[] w1Ref = new BuildWorker[1];
         BuildWorker[] w2Ref = new BuildWorker[1];
-        try (BuildWorker w1 = BuildWorker.builder(q, pool, "w1", handler).maxConcurrent(4).pollInterval(Duration.ofMillis(200)).start();
-             BuildWorker w2 = BuildWorker.builder(q, pool, "w2", handler).maxConcurrent(4).pollInterval(Duration.ofMillis(200)).start()) {
+        try (BuildWorker w1 = BuildWorker.builder(q, fx.pool(), "w1", handler).maxConcurrent(4).pollInterval(Duration.ofMillis(200)).start();
+             BuildWorker w2 = BuildWorker.builder(q, fx.pool(), "w2", handler).maxConcurrent(4).pollInterval(Duration.ofMillis(200)).start()) {
             w1Ref[0] = w1;
             w2Ref[0] = w2;
             List<NewBuild> builds = new ArrayList<>();
@@ -131,8 +121,8 @@ class BuildWorkerTest {
 
     @Test
     void closeReleasesBuildsThatDoNotFinishWithinTheGracePeriod() throws Exception {
-        honua.dsl().deleteFrom(BUILD_QUEUE).execute();
-        String c = Fixtures.newCustomer(honua);
+        fx.dsl().deleteFrom(BUILD_QUEUE).execute();
+        String c = Fixtures.newCustomer(fx.honua());
         CountDownLatch started = new CountDownLatch(2);
         BuildHandler slow = (build, ctx) -> {
             started.countDown();
@@ -140,20 +130,20 @@ class BuildWorkerTest {
             return Completion.builder(Duration.ofMinutes(1)).build();
         };
         queue.enqueueAll(List.of(NewBuild.builder(c).build(), NewBuild.builder(c).build()));
-        BuildWorker worker = BuildWorker.builder(queue, pool, "slow", slow).maxConcurrent(2)
+        BuildWorker worker = BuildWorker.builder(queue, fx.pool(), "slow", slow).maxConcurrent(2)
                 .pollInterval(Duration.ofMillis(100)).shutdownGrace(Duration.ofMillis(200)).start();
         assertThat(started.await(10, TimeUnit.SECONDS)).isTrue();
         assertThat(count("building")).isEqualTo(2);
         worker.close();
         assertThat(count("building")).isZero();
         assertThat(count("queued")).isEqualTo(2);
-        assertThat(honua.dsl().fetchCount(BUILD_QUEUE, BUILD_QUEUE.ATTEMPTS.ne(0))).as("released attempts are not counted").isZero();
+        assertThat(fx.dsl().fetchCount(BUILD_QUEUE, BUILD_QUEUE.ATTEMPTS.ne(0))).as("released attempts are not counted").isZero();
     }
 
     @Test
     void aCancelledBuildInterruptsItsHandler() throws Exception {
-        honua.dsl().deleteFrom(BUILD_QUEUE).execute();
-        String c = Fixtures.newCustomer(honua);
+        fx.dsl().deleteFrom(BUILD_QUEUE).execute();
+        String c = Fixtures.newCustomer(fx.honua());
         CountDownLatch started = new CountDownLatch(1);
         CountDownLatch interrupted = new CountDownLatch(1);
         BuildHandler handler = (build, ctx) -> {
@@ -167,7 +157,7 @@ class BuildWorkerTest {
             return Completion.builder(Duration.ZERO).build();
         };
         Build b = queue.enqueue(NewBuild.builder(c).build());
-        try (BuildWorker worker = BuildWorker.builder(queue, pool, "w", handler).heartbeatInterval(Duration.ofMillis(100))
+        try (BuildWorker worker = BuildWorker.builder(queue, fx.pool(), "w", handler).heartbeatInterval(Duration.ofMillis(100))
                 .pollInterval(Duration.ofMillis(100)).start()) {
             assertThat(started.await(10, TimeUnit.SECONDS)).isTrue();
             queue.cancel(b.id(), "stop it");

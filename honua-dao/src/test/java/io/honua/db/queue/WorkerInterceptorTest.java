@@ -3,10 +3,8 @@ package io.honua.db.queue;
 import static io.honua.db.schema.generated.Tables.BUILD_QUEUE;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.zaxxer.hikari.HikariDataSource;
-import io.honua.db.HonuaDb;
 import io.honua.db.testing.Fixtures;
-import io.honua.db.testkit.HonuaDatabase;
+import io.honua.db.testing.HonuaFixture;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -17,8 +15,6 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -29,21 +25,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 class WorkerInterceptorTest {
 
     @RegisterExtension
-    static final HonuaDatabase db = HonuaDatabase.migrated();
-
-    static HikariDataSource pool;
-    static HonuaDb honua;
-
-    @BeforeAll
-    static void setUp() {
-        pool = Fixtures.pool(db, 8);
-        honua = HonuaDb.create(pool);
-    }
-
-    @AfterAll
-    static void tearDown() {
-        pool.close();
-    }
+    static final HonuaFixture fx = HonuaFixture.withPool(8);
 
     /** Records what it saw; marks the thread while a handler runs inside it. */
     static final class Recording implements WorkerInterceptor {
@@ -94,9 +76,9 @@ class WorkerInterceptorTest {
 
     @Test
     void everyStepRunsInsideTheInterceptorWithTheBuildsItConcerns() throws Exception {
-        String c = Fixtures.newCustomer(honua);
+        String c = Fixtures.newCustomer(fx.honua());
         String parent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
-        BuildQueue queue = new BuildQueue(honua.dsl(), QueueOptions.DEFAULTS.withLease(Duration.ofSeconds(10)));
+        BuildQueue queue = new BuildQueue(fx.dsl(), QueueOptions.DEFAULTS.withLease(Duration.ofSeconds(10)));
         List<Build> queued = queue.enqueueAll(List.of(
                 NewBuild.builder(c).traceParent(parent).build(),
                 NewBuild.builder(c).build(),
@@ -115,7 +97,7 @@ class WorkerInterceptorTest {
             return Completion.builder(Duration.ofMillis(3)).build();
         };
         Recording rec = new Recording();
-        try (BuildWorker worker = BuildWorker.builder(queue, pool, "intercepted", handler).interceptor(rec)
+        try (BuildWorker worker = BuildWorker.builder(queue, fx.pool(), "intercepted", handler).interceptor(rec)
                 .pollInterval(Duration.ofMillis(100)).start()) {
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
             while (worker.completedCount() + worker.failedCount() < 4 && System.nanoTime() < deadline) {
@@ -129,8 +111,8 @@ class WorkerInterceptorTest {
         assertThat(rec.completed).containsExactlyInAnyOrderElementsOf(ids.stream().filter(id -> !id.equals(failing)).toList());
         assertThat(rec.failed).containsExactly(failing);
         assertThat(rec.notHeld).isEmpty();
-        assertThat(honua.dsl().fetchValue(BUILD_QUEUE.STATUS, BUILD_QUEUE.ID.eq(failing))).isEqualTo("failed");
-        assertThat(honua.dsl().fetchCount(BUILD_QUEUE, BUILD_QUEUE.ID.in(ids).and(BUILD_QUEUE.STATUS.eq("completed"))))
+        assertThat(fx.dsl().fetchValue(BUILD_QUEUE.STATUS, BUILD_QUEUE.ID.eq(failing))).isEqualTo("failed");
+        assertThat(fx.dsl().fetchCount(BUILD_QUEUE, BUILD_QUEUE.ID.in(ids).and(BUILD_QUEUE.STATUS.eq("completed"))))
                 .isEqualTo(3);
     }
 }

@@ -19,7 +19,7 @@ import io.honua.db.tenancy.CustomerUpdate;
 import io.honua.db.tenancy.NewCustomer;
 import io.honua.db.tenancy.TenantAccessDeniedException;
 import io.honua.db.testing.Fixtures;
-import io.honua.db.testkit.HonuaDatabase;
+import io.honua.db.testing.HonuaFixture;
 import io.honua.db.types.Tier;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -32,7 +32,6 @@ import java.util.UUID;
 import org.jooq.DSLContext;
 import org.jooq.SQLDialect;
 import org.jooq.impl.DSL;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -45,28 +44,14 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 class RolesForDaoOperationsTest {
 
     @RegisterExtension
-    static final HonuaDatabase db = HonuaDatabase.migrated();
+    static final HonuaFixture fx = HonuaFixture.unpooled().withAdminPool(2).withAppPool(2);
 
-    static HikariDataSource adminPool;
-    static HikariDataSource appPool;
-    static HonuaDb admin;
-    static HonuaDb app;
     static DSLContext owner;
     static final LocalKeyProvider keys = LocalKeyProvider.generate("roles-key-1");
 
     @BeforeAll
     static void setUp() {
-        adminPool = Fixtures.adminPool(db, 2);
-        appPool = Fixtures.appPool(db, 2);
-        admin = HonuaDb.create(adminPool);
-        app = HonuaDb.create(appPool);
-        owner = DSL.using(db.dataSource(), SQLDialect.POSTGRES);
-    }
-
-    @AfterAll
-    static void tearDown() {
-        adminPool.close();
-        appPool.close();
+        owner = DSL.using(fx.db().dataSource(), SQLDialect.POSTGRES);
     }
 
     static String tenant() {
@@ -80,28 +65,28 @@ class RolesForDaoOperationsTest {
     @Test
     void theAdminRoleRunsTheCommercialLifecycleAudited() {
         String t = tenant();
-        admin.customers().create(NewCustomer.builder(t, "Roles").tier(Tier.STANDARD).build());
-        IssuedLicense issued = admin.licenses(keys).issue(NewLicense.builder(t, Tier.PROFESSIONAL).maxRegistries(3)
+        fx.admin().customers().create(NewCustomer.builder(t, "Roles").tier(Tier.STANDARD).build());
+        IssuedLicense issued = fx.admin().licenses(keys).issue(NewLicense.builder(t, Tier.PROFESSIONAL).maxRegistries(3)
                 .flag("gpu", true).build());
         UUID id = issued.license().id();
-        assertThat(admin.licenses(keys).suspend(t, id).status()).isEqualTo(LicenseStatus.SUSPENDED);
-        assertThat(admin.licenses(keys).reinstate(t, id).status()).isEqualTo(LicenseStatus.ACTIVE);
-        admin.licenses(keys).setFeatureFlags(t, id, Map.of("gpu", false));
-        admin.customers().update(t, CustomerUpdate.builder().tier(Tier.ENTERPRISE).build());
-        CreatedApiKey key = admin.apiKeys().create(new NewApiKey(t, "ci", Set.of("builds:claim")));
-        admin.buildQueue().setFairShareWeight(t, 3);
-        assertThat(admin.buildQueue().fairShareWeight(t)).isEqualTo(3);
+        assertThat(fx.admin().licenses(keys).suspend(t, id).status()).isEqualTo(LicenseStatus.SUSPENDED);
+        assertThat(fx.admin().licenses(keys).reinstate(t, id).status()).isEqualTo(LicenseStatus.ACTIVE);
+        fx.admin().licenses(keys).setFeatureFlags(t, id, Map.of("gpu", false));
+        fx.admin().customers().update(t, CustomerUpdate.builder().tier(Tier.ENTERPRISE).build());
+        CreatedApiKey key = fx.admin().apiKeys().create(new NewApiKey(t, "ci", Set.of("builds:claim")));
+        fx.admin().buildQueue().setFairShareWeight(t, 3);
+        assertThat(fx.admin().buildQueue().fairShareWeight(t)).isEqualTo(3);
         // key rotation: the administrative role re-encrypts the stored license keys (admin_rekey_license)
         LocalKeyProvider rotated = keys.withGeneratedKey("roles-key-2");
-        assertThat(admin.licenses(rotated).rotate("roles-key-2").failed()).isEmpty();
-        assertThat(admin.licenses(rotated).revealKey(t, id)).isEqualTo(issued.key());
+        assertThat(fx.admin().licenses(rotated).rotate("roles-key-2").failed()).isEmpty();
+        assertThat(fx.admin().licenses(rotated).revealKey(t, id)).isEqualTo(issued.key());
 
         // the tenant itself verifies keys, reads its license and quota, revokes its own API key
-        assertThat(app.licenses(keys).verify(issued.key()).verdict()).isEqualTo(LicenseCheck.Verdict.VALID);
-        assertThat(app.licenses(keys).quotaUsage(t)).isPresent();
-        assertThat(app.apiKeys().verify(key.key()).verdict()).isEqualTo(ApiKeyCheck.Verdict.VALID);
-        app.apiKeys().revoke(t, key.apiKey().id());
-        assertThat(app.apiKeys().verify(key.key()).verdict()).isEqualTo(ApiKeyCheck.Verdict.REVOKED);
+        assertThat(fx.app().licenses(keys).verify(issued.key()).verdict()).isEqualTo(LicenseCheck.Verdict.VALID);
+        assertThat(fx.app().licenses(keys).quotaUsage(t)).isPresent();
+        assertThat(fx.app().apiKeys().verify(key.key()).verdict()).isEqualTo(ApiKeyCheck.Verdict.VALID);
+        fx.app().apiKeys().revoke(t, key.apiKey().id());
+        assertThat(fx.app().apiKeys().verify(key.key()).verdict()).isEqualTo(ApiKeyCheck.Verdict.REVOKED);
 
         assertThat(actions(t)).containsExactly("customers.insert", "licenses.insert", "licenses.update", "licenses.update",
                 "licenses.update", "customers.update", "api_keys.insert", "build_queue_weights.insert", "licenses.update",
@@ -111,32 +96,32 @@ class RolesForDaoOperationsTest {
                 .containsExactly(Fixtures.ADMIN_LOGIN, Fixtures.ADMIN_LOGIN, Fixtures.ADMIN_LOGIN, Fixtures.ADMIN_LOGIN,
                         Fixtures.ADMIN_LOGIN, Fixtures.ADMIN_LOGIN, Fixtures.ADMIN_LOGIN, Fixtures.ADMIN_LOGIN,
                         Fixtures.ADMIN_LOGIN, Fixtures.APP_LOGIN);
-        assertThat(admin.audit().verifyChain(t).isValid()).isTrue();
+        assertThat(fx.admin().audit().verifyChain(t).isValid()).isTrue();
     }
 
     @Test
     void theApplicationRoleIsRefusedEveryAdministrativeOperationAndNothingChanges() {
         String t = tenant();
-        admin.customers().create(NewCustomer.builder(t, "Roles").tier(Tier.FREE).build());
-        UUID id = admin.licenses(keys).issue(NewLicense.builder(t, Tier.FREE).build()).license().id();
+        fx.admin().customers().create(NewCustomer.builder(t, "Roles").tier(Tier.FREE).build());
+        UUID id = fx.admin().licenses(keys).issue(NewLicense.builder(t, Tier.FREE).build()).license().id();
         String before = owner.fetchValue("SELECT md5(string_agg(x::text, '|' ORDER BY x::text)) FROM (SELECT l::text AS x FROM licenses l "
                 + "UNION ALL SELECT c::text FROM customers c UNION ALL SELECT k::text FROM api_keys k) s").toString();
         List<Runnable> refused = List.of(
-                () -> app.customers().create(NewCustomer.builder(tenant(), "New").tier(Tier.ENTERPRISE).build()),
-                () -> app.customers().update(t, CustomerUpdate.builder().tier(Tier.ENTERPRISE).build()),
-                () -> app.licenses(keys).issue(NewLicense.builder(t, Tier.ENTERPRISE).build()),
-                () -> app.licenses(keys).reinstate(t, id),
-                () -> app.licenses(keys).suspend(t, id),
-                () -> app.licenses(keys).revoke(t, id),
-                () -> app.licenses(keys).setFeatureFlags(t, id, Map.of("gpu", true)),
-                () -> app.licenses(keys).setFeatureFlagsJson(t, id, "{\"gpu\": true}"),
-                () -> app.apiKeys().create(new NewApiKey(t, "root", Set.of("admin:*"))),
-                () -> app.buildQueue().setFairShareWeight(t, 1000));
+                () -> fx.app().customers().create(NewCustomer.builder(tenant(), "New").tier(Tier.ENTERPRISE).build()),
+                () -> fx.app().customers().update(t, CustomerUpdate.builder().tier(Tier.ENTERPRISE).build()),
+                () -> fx.app().licenses(keys).issue(NewLicense.builder(t, Tier.ENTERPRISE).build()),
+                () -> fx.app().licenses(keys).reinstate(t, id),
+                () -> fx.app().licenses(keys).suspend(t, id),
+                () -> fx.app().licenses(keys).revoke(t, id),
+                () -> fx.app().licenses(keys).setFeatureFlags(t, id, Map.of("gpu", true)),
+                () -> fx.app().licenses(keys).setFeatureFlagsJson(t, id, "{\"gpu\": true}"),
+                () -> fx.app().apiKeys().create(new NewApiKey(t, "root", Set.of("admin:*"))),
+                () -> fx.app().buildQueue().setFairShareWeight(t, 1000));
         for (Runnable r : refused) {
             assertThatThrownBy(r::run).isInstanceOf(HonuaException.class)
                     .satisfies(e -> assertThat(e.getMessage()).contains("permission denied"));
         }
-        assertThatThrownBy(() -> app.customers().update(t, CustomerUpdate.builder().tier(Tier.ENTERPRISE).build()))
+        assertThatThrownBy(() -> fx.app().customers().update(t, CustomerUpdate.builder().tier(Tier.ENTERPRISE).build()))
                 .isInstanceOf(TenantAccessDeniedException.class);
         String after = owner.fetchValue("SELECT md5(string_agg(x::text, '|' ORDER BY x::text)) FROM (SELECT l::text AS x FROM licenses l "
                 + "UNION ALL SELECT c::text FROM customers c UNION ALL SELECT k::text FROM api_keys k) s").toString();
@@ -146,7 +131,7 @@ class RolesForDaoOperationsTest {
 
     @Test
     void theLibrarysSessionsRunWithTheSessionLimits() throws Exception {
-        HonuaDb limited = HonuaDb.builder(appPool).sessionLimits(SessionLimits.DEFAULTS.withLockTimeout(Duration.ofMillis(1234))
+        HonuaDb limited = HonuaDb.builder(fx.appPool()).sessionLimits(SessionLimits.DEFAULTS.withLockTimeout(Duration.ofMillis(1234))
                 .withStatementTimeout(Duration.ofSeconds(77)).withIdleInTransactionTimeout(Duration.ofSeconds(33))).build();
         assertThat(limited.dsl().fetchOne("SELECT current_setting('lock_timeout'), current_setting('statement_timeout'), "
                 + "current_setting('idle_in_transaction_session_timeout')").intoList())
@@ -157,11 +142,11 @@ class RolesForDaoOperationsTest {
             assertThat(lockTimeout).isEqualTo("1234ms");
         }
         // the defaults through create(ds)
-        assertThat(String.valueOf(HonuaDb.create(adminPool).dsl().fetchValue("SELECT current_setting('statement_timeout')"))).isEqualTo("5min");
+        assertThat(String.valueOf(HonuaDb.create(fx.adminPool()).dsl().fetchValue("SELECT current_setting('statement_timeout')"))).isEqualTo("5min");
         // a statement of the library waiting behind someone else's lock gives up after lock_timeout (55P03)
         String t = tenant();
-        admin.customers().create(NewCustomer.builder(t, "Locked").build());
-        try (Connection blocker = db.dataSource().getConnection()) {
+        fx.admin().customers().create(NewCustomer.builder(t, "Locked").build());
+        try (Connection blocker = fx.db().dataSource().getConnection()) {
             blocker.setAutoCommit(false);
             try (Statement s = blocker.createStatement()) {
                 s.execute("SELECT 1 FROM customers WHERE customer_id = '" + t + "' FOR UPDATE");
@@ -173,7 +158,7 @@ class RolesForDaoOperationsTest {
             blocker.rollback();
         }
         // NONE leaves the server's setting alone
-        HonuaDb untouched = HonuaDb.builder(Fixtures.appPool(db, 1)).sessionLimits(SessionLimits.NONE).build();
+        HonuaDb untouched = HonuaDb.builder(Fixtures.appPool(fx.db(), 1)).sessionLimits(SessionLimits.NONE).build();
         try {
             assertThat(String.valueOf(untouched.dsl().fetchValue("SELECT current_setting('lock_timeout')"))).isEqualTo("0");
         } finally {

@@ -2,8 +2,6 @@ package io.honua.db.security;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.zaxxer.hikari.HikariDataSource;
-import io.honua.db.HonuaDb;
 import io.honua.db.apikeys.CreatedApiKey;
 import io.honua.db.apikeys.NewApiKey;
 import io.honua.db.credentials.NewCredential;
@@ -13,7 +11,7 @@ import io.honua.db.internal.Secrets;
 import io.honua.db.licensing.IssuedLicense;
 import io.honua.db.licensing.NewLicense;
 import io.honua.db.testing.Fixtures;
-import io.honua.db.testkit.HonuaDatabase;
+import io.honua.db.testing.HonuaFixture;
 import io.honua.db.types.Tier;
 import java.io.File;
 import java.net.URI;
@@ -27,8 +25,6 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -36,21 +32,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 class SecretsAtRestTest {
 
     @RegisterExtension
-    static final HonuaDatabase db = HonuaDatabase.migrated();
-
-    static HikariDataSource pool;
-    static HonuaDb honua;
-
-    @BeforeAll
-    static void setUp() {
-        pool = Fixtures.pool(db, 4);
-        honua = HonuaDb.create(pool);
-    }
-
-    @AfterAll
-    static void tearDown() {
-        pool.close();
-    }
+    static final HonuaFixture fx = HonuaFixture.withPool(4);
 
     /** pg_dump binaries: /usr/lib/postgresql/N/bin newest first, then PATH. */
     static List<String> pgDumps() {
@@ -76,7 +58,7 @@ class SecretsAtRestTest {
     }
 
     static String dump() throws Exception {
-        URI uri = URI.create(db.jdbcUrl().substring("jdbc:".length()));
+        URI uri = URI.create(fx.db().jdbcUrl().substring("jdbc:".length()));
         String dbName = uri.getPath().substring(1);
         List<String> errors = new ArrayList<>();
         for (String pgDump : pgDumps()) {
@@ -84,9 +66,9 @@ class SecretsAtRestTest {
             try {
                 ProcessBuilder pb = new ProcessBuilder(pgDump, "--no-owner", "--format=plain", "--file=" + out,
                         "--host=" + uri.getHost(), "--port=" + (uri.getPort() < 0 ? 5432 : uri.getPort()),
-                        "--username=" + db.user(), dbName);
-                if (db.password() != null) {
-                    pb.environment().put("PGPASSWORD", db.password());
+                        "--username=" + fx.db().user(), dbName);
+                if (fx.db().password() != null) {
+                    pb.environment().put("PGPASSWORD", fx.db().password());
                 }
                 pb.redirectErrorStream(true);
                 Process p = pb.start();
@@ -107,7 +89,7 @@ class SecretsAtRestTest {
 
     static String copyAllTables() throws Exception {
         StringBuilder out = new StringBuilder();
-        try (var c = java.sql.DriverManager.getConnection(db.jdbcUrl(), db.user(), db.password())) {
+        try (var c = java.sql.DriverManager.getConnection(fx.db().jdbcUrl(), fx.db().user(), fx.db().password())) {
             var copy = c.unwrap(org.postgresql.PGConnection.class).getCopyAPI();
             List<String> tables = org.jooq.impl.DSL.using(c).fetchValues(org.jooq.impl.DSL.select(org.jooq.impl.DSL.field("tablename", String.class))
                     .from(org.jooq.impl.DSL.table("pg_catalog.pg_tables")).where(org.jooq.impl.DSL.field("schemaname").eq("public")));
@@ -129,12 +111,12 @@ class SecretsAtRestTest {
         List<String> secrets = new ArrayList<>();
         List<String> mustAppear = new ArrayList<>();
         for (int i = 0; i < 3; i++) {
-            String c = Fixtures.newCustomer(honua);
-            IssuedLicense license = honua.licenses(keys).issue(NewLicense.builder(c, Tier.ENTERPRISE).maxRegistries(5).build());
+            String c = Fixtures.newCustomer(fx.honua());
+            IssuedLicense license = fx.honua().licenses(keys).issue(NewLicense.builder(c, Tier.ENTERPRISE).maxRegistries(5).build());
             String registrySecret = "registry-password-" + UUID.randomUUID();
-            honua.registryCredentials(keys).store(new NewCredential(c, RegistryType.ACR, "acr", "https://x.azurecr.io", "sp-user",
+            fx.honua().registryCredentials(keys).store(new NewCredential(c, RegistryType.ACR, "acr", "https://x.azurecr.io", "sp-user",
                     registrySecret));
-            CreatedApiKey apiKey = honua.apiKeys().create(new NewApiKey(c, "worker", Set.of("builds:claim")));
+            CreatedApiKey apiKey = fx.honua().apiKeys().create(new NewApiKey(c, "worker", Set.of("builds:claim")));
             secrets.add(license.key());
             secrets.add(registrySecret);
             secrets.add(apiKey.key());

@@ -3,13 +3,11 @@ package io.honua.db.tenancy;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import com.zaxxer.hikari.HikariDataSource;
-import io.honua.db.HonuaDb;
 import io.honua.db.core.ConflictException;
 import io.honua.db.core.InvalidRequestException;
 import io.honua.db.core.UnknownCustomerException;
 import io.honua.db.testing.Fixtures;
-import io.honua.db.testkit.HonuaDatabase;
+import io.honua.db.testing.HonuaFixture;
 import io.honua.db.types.Tier;
 import java.time.Duration;
 import java.util.List;
@@ -17,7 +15,6 @@ import java.util.UUID;
 import org.jooq.DSLContext;
 import org.jooq.SQLDialect;
 import org.jooq.impl.DSL;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -29,32 +26,13 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 class CustomersTest {
 
     @RegisterExtension
-    static final HonuaDatabase db = HonuaDatabase.migrated();
+    static final HonuaFixture fx = HonuaFixture.unpooled().withAppPool(4).withWorkerPool(2).withAdminPool(2);
 
-    static HikariDataSource appPool;
-    static HikariDataSource workerPool;
-    static HonuaDb app;
-    static HikariDataSource adminPool;
-    static HonuaDb adm;
-    static HonuaDb worker;
     static DSLContext admin;
 
     @BeforeAll
     static void setUp() {
-        appPool = Fixtures.appPool(db, 4);
-        workerPool = Fixtures.workerPool(db, 2);
-        app = HonuaDb.create(appPool);
-        adminPool = Fixtures.adminPool(db, 2);
-        adm = HonuaDb.create(adminPool);
-        worker = HonuaDb.create(workerPool);
-        admin = DSL.using(db.dataSource(), SQLDialect.POSTGRES);
-    }
-
-    @AfterAll
-    static void tearDown() {
-        appPool.close();
-        adminPool.close();
-        workerPool.close();
+        admin = DSL.using(fx.db().dataSource(), SQLDialect.POSTGRES);
     }
 
     static String newId() {
@@ -74,7 +52,7 @@ class CustomersTest {
     @Test
     void createFindUpdateSoftDeleteRestoreRoundTripIsAudited() {
         String id = newId();
-        Customer created = adm.customers().create(NewCustomer.builder(id, "Acme").email("ops@acme.io").tier(Tier.STANDARD)
+        Customer created = fx.admin().customers().create(NewCustomer.builder(id, "Acme").email("ops@acme.io").tier(Tier.STANDARD)
                 .subscriptionStatus(SubscriptionStatus.ACTIVE).metadataJson("{\"region\": \"eu\"}").build());
         assertThat(created.customerId()).isEqualTo(id);
         assertThat(created.tier()).isEqualTo(Tier.STANDARD);
@@ -82,36 +60,36 @@ class CustomersTest {
         assertThat(created.email()).contains("ops@acme.io");
         assertThat(created.metadataJson()).contains("\"region\"");
         assertThat(created.isDeleted()).isFalse();
-        assertThat(app.customers().find(id)).contains(created);
+        assertThat(fx.app().customers().find(id)).contains(created);
 
         // the tenant itself may not change its tier (issue 12); the administrative role may
-        assertThatThrownBy(() -> app.customers().update(id, CustomerUpdate.builder().tier(Tier.ENTERPRISE).build()))
+        assertThatThrownBy(() -> fx.app().customers().update(id, CustomerUpdate.builder().tier(Tier.ENTERPRISE).build()))
                 .isInstanceOf(TenantAccessDeniedException.class);
-        Customer updated = adm.customers().update(id, CustomerUpdate.builder().tier(Tier.ENTERPRISE).email("").build());
+        Customer updated = fx.admin().customers().update(id, CustomerUpdate.builder().tier(Tier.ENTERPRISE).email("").build());
         assertThat(updated.tier()).isEqualTo(Tier.ENTERPRISE);
         assertThat(updated.email()).isEmpty();
         assertThat(updated.name()).isEqualTo("Acme");
 
-        Customer deleted = app.customers().softDelete(id);
+        Customer deleted = fx.app().customers().softDelete(id);
         assertThat(deleted.deletedAt()).isPresent();
-        assertThat(app.customers().softDelete(id).deletedAt()).isEqualTo(deleted.deletedAt());
-        assertThatThrownBy(() -> app.customers().update(id, CustomerUpdate.builder().name("x").build()))
+        assertThat(fx.app().customers().softDelete(id).deletedAt()).isEqualTo(deleted.deletedAt());
+        assertThatThrownBy(() -> fx.app().customers().update(id, CustomerUpdate.builder().name("x").build()))
                 .isInstanceOf(ConflictException.class).hasMessageContaining("soft-deleted");
-        Customer restored = app.customers().restore(id);
+        Customer restored = fx.app().customers().restore(id);
         assertThat(restored.isDeleted()).isFalse();
-        assertThat(app.customers().restore(id)).isEqualTo(restored);
+        assertThat(fx.app().customers().restore(id)).isEqualTo(restored);
 
         List<String> actions = admin.resultQuery("SELECT action FROM audit_events WHERE tenant_id = ? ORDER BY seq", id)
                 .fetch().getValues(0, String.class);
         assertThat(actions).containsExactly("customers.insert", "customers.update", "customers.update", "customers.update");
-        assertThat(worker.audit().verifyChain(id).isValid()).isTrue();
+        assertThat(fx.worker().audit().verifyChain(id).isValid()).isTrue();
     }
 
     @Test
     void scopedActorIsRecordedInTheAudit() {
         String id = newId();
-        adm.customers().create(NewCustomer.builder(id, "Scoped").build());
-        app.forTenant(id).as("alice@ops").customers().update(id, CustomerUpdate.builder().subscriptionStatus(SubscriptionStatus.PAST_DUE).build());
+        fx.admin().customers().create(NewCustomer.builder(id, "Scoped").build());
+        fx.app().forTenant(id).as("alice@ops").customers().update(id, CustomerUpdate.builder().subscriptionStatus(SubscriptionStatus.PAST_DUE).build());
         assertThat(admin.resultQuery("SELECT actor FROM audit_events WHERE tenant_id = ? ORDER BY seq", id).fetch().getValues(0, String.class))
                 .containsExactly(Fixtures.ADMIN_LOGIN, "alice@ops");
     }
@@ -119,42 +97,42 @@ class CustomersTest {
     @Test
     void unknownCustomerIsTypedAndChangesNothing() {
         String before = snapshot();
-        assertThat(app.customers().find("nobody-here")).isEmpty();
-        assertThatThrownBy(() -> app.customers().update("nobody-here", CustomerUpdate.builder().name("x").build()))
+        assertThat(fx.app().customers().find("nobody-here")).isEmpty();
+        assertThatThrownBy(() -> fx.app().customers().update("nobody-here", CustomerUpdate.builder().name("x").build()))
                 .isInstanceOf(UnknownCustomerException.class);
-        assertThatThrownBy(() -> app.customers().softDelete("nobody-here")).isInstanceOf(UnknownCustomerException.class);
-        assertThatThrownBy(() -> app.customers().restore("nobody-here")).isInstanceOf(UnknownCustomerException.class);
+        assertThatThrownBy(() -> fx.app().customers().softDelete("nobody-here")).isInstanceOf(UnknownCustomerException.class);
+        assertThatThrownBy(() -> fx.app().customers().restore("nobody-here")).isInstanceOf(UnknownCustomerException.class);
         assertThat(snapshot()).isEqualTo(before);
     }
 
     @Test
     void badInputIsTypedAndChangesNothing() {
         String existing = newId();
-        adm.customers().create(NewCustomer.builder(existing, "Existing").build());
+        fx.admin().customers().create(NewCustomer.builder(existing, "Existing").build());
         String before = snapshot();
         String id = newId();
         List<Runnable> attempts = List.of(
-                () -> adm.customers().create(NewCustomer.builder(id, "x".repeat(201)).build()),
-                () -> adm.customers().create(NewCustomer.builder(id, "").build()),
-                () -> adm.customers().create(NewCustomer.builder("x".repeat(101), "Long id").build()),
-                () -> adm.customers().create(NewCustomer.builder("bad id!", "Bad id").build()),
-                () -> adm.customers().create(NewCustomer.builder(id, "Mail").email("no-at-sign").build()),
-                () -> adm.customers().create(NewCustomer.builder(id, "Mail").email("a@" + "b".repeat(320)).build()),
-                () -> adm.customers().create(NewCustomer.builder(id, "Meta").metadataJson("{not json").build()),
-                () -> adm.customers().create(NewCustomer.builder(id, "Meta").metadataJson("[1, 2]").build()),
-                () -> adm.customers().create(NewCustomer.builder(id, "Tier").tier(Tier.parse("platinum")).build()),
-                () -> app.customers().update(existing, CustomerUpdate.builder().subscriptionStatus(SubscriptionStatus.parse("gold")).build()),
-                () -> app.customers().update(existing, CustomerUpdate.builder().name("n".repeat(201)).build()),
-                () -> app.customers().update(existing, CustomerUpdate.builder().metadataJson("\"a string\"").build()),
-                () -> app.customers().update(existing, CustomerUpdate.builder().build()),
-                () -> app.customers().purge(Duration.ofDays(-1)));
+                () -> fx.admin().customers().create(NewCustomer.builder(id, "x".repeat(201)).build()),
+                () -> fx.admin().customers().create(NewCustomer.builder(id, "").build()),
+                () -> fx.admin().customers().create(NewCustomer.builder("x".repeat(101), "Long id").build()),
+                () -> fx.admin().customers().create(NewCustomer.builder("bad id!", "Bad id").build()),
+                () -> fx.admin().customers().create(NewCustomer.builder(id, "Mail").email("no-at-sign").build()),
+                () -> fx.admin().customers().create(NewCustomer.builder(id, "Mail").email("a@" + "b".repeat(320)).build()),
+                () -> fx.admin().customers().create(NewCustomer.builder(id, "Meta").metadataJson("{not json").build()),
+                () -> fx.admin().customers().create(NewCustomer.builder(id, "Meta").metadataJson("[1, 2]").build()),
+                () -> fx.admin().customers().create(NewCustomer.builder(id, "Tier").tier(Tier.parse("platinum")).build()),
+                () -> fx.app().customers().update(existing, CustomerUpdate.builder().subscriptionStatus(SubscriptionStatus.parse("gold")).build()),
+                () -> fx.app().customers().update(existing, CustomerUpdate.builder().name("n".repeat(201)).build()),
+                () -> fx.app().customers().update(existing, CustomerUpdate.builder().metadataJson("\"a string\"").build()),
+                () -> fx.app().customers().update(existing, CustomerUpdate.builder().build()),
+                () -> fx.app().customers().purge(Duration.ofDays(-1)));
         for (Runnable attempt : attempts) {
             assertThatThrownBy(attempt::run).isInstanceOf(InvalidRequestException.class);
         }
-        assertThatThrownBy(() -> adm.customers().create(NewCustomer.builder(existing, "Again").build()))
+        assertThatThrownBy(() -> fx.admin().customers().create(NewCustomer.builder(existing, "Again").build()))
                 .isInstanceOf(CustomerExistsException.class);
         // a scoped DAO cannot create another tenant: refused by the database's policy
-        assertThatThrownBy(() -> app.forTenant(existing).customers().create(NewCustomer.builder(id, "Other").build()))
+        assertThatThrownBy(() -> fx.app().forTenant(existing).customers().create(NewCustomer.builder(id, "Other").build()))
                 .isInstanceOf(TenantAccessDeniedException.class);
         assertThat(snapshot()).isEqualTo(before);
         assertThat(Tier.parse(" Professional ")).isEqualTo(Tier.PROFESSIONAL);
@@ -163,21 +141,21 @@ class CustomersTest {
     @Test
     void badTierWrittenBehindTheDaosBackIsRefusedByTheDatabase() {
         String id = newId();
-        adm.customers().create(NewCustomer.builder(id, "Raw").build());
+        fx.admin().customers().create(NewCustomer.builder(id, "Raw").build());
         String before = snapshot();
         assertThatThrownBy(() -> admin.execute("UPDATE customers SET tier = 'platinum' WHERE customer_id = ?", id))
                 .isInstanceOf(org.jooq.exception.DataAccessException.class)
                 .satisfies(e -> assertThat(((org.jooq.exception.DataAccessException) e).sqlState()).isEqualTo("23514"));
         // the administrative role writes the tier only through admin_update_customer (issue 12, V18), which checks it
-        assertThatThrownBy(() -> adm.forTenant(id).inTransaction(tx -> tx.execute("UPDATE customers SET tier = 'enterprise'")))
+        assertThatThrownBy(() -> fx.admin().forTenant(id).inTransaction(tx -> tx.execute("UPDATE customers SET tier = 'enterprise'")))
                 .isInstanceOf(org.jooq.exception.DataAccessException.class)
                 .satisfies(e -> assertThat(((org.jooq.exception.DataAccessException) e).sqlState()).isEqualTo("42501"));
-        assertThatThrownBy(() -> adm.forTenant(id).inTransaction(tx -> tx.execute(
+        assertThatThrownBy(() -> fx.admin().forTenant(id).inTransaction(tx -> tx.execute(
                 "SELECT admin_update_customer(?, 'platinum', NULL, NULL, NULL, NULL)", id)))
                 .isInstanceOf(org.jooq.exception.DataAccessException.class)
                 .satisfies(e -> assertThat(((org.jooq.exception.DataAccessException) e).sqlState()).isEqualTo("22023"));
         // and the application role may not write the tier at all
-        assertThatThrownBy(() -> app.forTenant(id).inTransaction(tx -> tx.execute("UPDATE customers SET tier = 'enterprise'")))
+        assertThatThrownBy(() -> fx.app().forTenant(id).inTransaction(tx -> tx.execute("UPDATE customers SET tier = 'enterprise'")))
                 .isInstanceOf(org.jooq.exception.DataAccessException.class)
                 .satisfies(e -> assertThat(((org.jooq.exception.DataAccessException) e).sqlState()).isEqualTo("42501"));
         assertThat(snapshot()).isEqualTo(before);
@@ -188,16 +166,16 @@ class CustomersTest {
         String old = newId();
         String recent = newId();
         for (String id : List.of(old, recent)) {
-            adm.customers().create(NewCustomer.builder(id, "Purge " + id).build());
-            app.forTenant(id).buildQueue().enqueue(io.honua.db.queue.NewBuild.builder(id).build());
-            app.customers().softDelete(id);
+            fx.admin().customers().create(NewCustomer.builder(id, "Purge " + id).build());
+            fx.app().forTenant(id).buildQueue().enqueue(io.honua.db.queue.NewBuild.builder(id).build());
+            fx.app().customers().softDelete(id);
         }
         admin.execute("UPDATE customers SET deleted_at = now() - interval '40 days' WHERE customer_id = ?", old);
         // the application role may not purge at all (V13, issue 12: cross-tenant maintenance is the service role's)
-        assertThatThrownBy(() -> app.customers().purge(Duration.ofDays(30))).isInstanceOf(TenantAccessDeniedException.class);
+        assertThatThrownBy(() -> fx.app().customers().purge(Duration.ofDays(30))).isInstanceOf(TenantAccessDeniedException.class);
         assertThat(count("SELECT count(*) FROM customers WHERE customer_id = ?", old)).isEqualTo(1);
 
-        assertThat(worker.customers().purge(Duration.ofDays(30))).isEqualTo(1);
+        assertThat(fx.worker().customers().purge(Duration.ofDays(30))).isEqualTo(1);
         assertThat(count("SELECT count(*) FROM customers WHERE customer_id = ?", old)).isZero();
         assertThat(count("SELECT count(*) FROM build_queue WHERE customer_id = ?", old)).isZero();
         assertThat(count("SELECT count(*) FROM customers WHERE customer_id = ?", recent)).isEqualTo(1);
@@ -205,6 +183,6 @@ class CustomersTest {
         // the trail outlives the customer and records the purge
         assertThat(admin.resultQuery("SELECT action FROM audit_events WHERE tenant_id = ? ORDER BY seq DESC LIMIT 1", old).fetchOne(0, String.class))
                 .isEqualTo("customers.delete");
-        assertThat(worker.audit().verifyChain(old).isValid()).isTrue();
+        assertThat(fx.worker().audit().verifyChain(old).isValid()).isTrue();
     }
 }

@@ -3,8 +3,6 @@ package io.honua.db.tenancy;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import com.zaxxer.hikari.HikariDataSource;
-import io.honua.db.HonuaDb;
 import io.honua.db.queue.ArtifactType;
 import io.honua.db.queue.Build;
 import io.honua.db.queue.BuildQueue;
@@ -15,13 +13,12 @@ import io.honua.db.queue.NewArtifact;
 import io.honua.db.queue.NewBuild;
 import io.honua.db.queue.UnknownBuildException;
 import io.honua.db.testing.Fixtures;
-import io.honua.db.testkit.HonuaDatabase;
+import io.honua.db.testing.HonuaFixture;
 import java.time.Duration;
 import java.util.List;
 import org.jooq.DSLContext;
 import org.jooq.SQLDialect;
 import org.jooq.impl.DSL;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -34,31 +31,17 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 class RoleQueueTest {
 
     @RegisterExtension
-    static final HonuaDatabase db = HonuaDatabase.migrated();
+    static final HonuaFixture fx = HonuaFixture.unpooled().withAppPool(4).withWorkerPool(4);
 
-    static HikariDataSource appPool;
-    static HikariDataSource workerPool;
-    static HonuaDb app;
-    static HonuaDb worker;
     static DSLContext admin;
     static final String A = "rq-a";
     static final String B = "rq-b";
 
     @BeforeAll
     static void setUp() {
-        appPool = Fixtures.appPool(db, 4);
-        workerPool = Fixtures.workerPool(db, 4);
-        app = HonuaDb.create(appPool);
-        worker = HonuaDb.create(workerPool);
-        admin = DSL.using(db.dataSource(), SQLDialect.POSTGRES);
-        HonuaDb.create(db.dataSource()).customers().create(NewCustomer.builder(A, "A").build());
-        HonuaDb.create(db.dataSource()).customers().create(NewCustomer.builder(B, "B").build());
-    }
-
-    @AfterAll
-    static void tearDown() {
-        appPool.close();
-        workerPool.close();
+        admin = DSL.using(fx.db().dataSource(), SQLDialect.POSTGRES);
+        fx.honua().customers().create(NewCustomer.builder(A, "A").build());
+        fx.honua().customers().create(NewCustomer.builder(B, "B").build());
     }
 
     @BeforeEach
@@ -68,8 +51,8 @@ class RoleQueueTest {
 
     @Test
     void tenantsEnqueueAndWorkersRunEveryTenantsBuilds() {
-        BuildQueue queueA = app.forTenant(A).buildQueue();
-        BuildQueue queueB = app.forTenant(B).buildQueue();
+        BuildQueue queueA = fx.app().forTenant(A).buildQueue();
+        BuildQueue queueB = fx.app().forTenant(B).buildQueue();
         Build first = queueA.enqueue(NewBuild.builder(A).priority(8).build());
         // multi-statement enqueue (dependencies) inside the tenant's transaction
         Build second = queueA.enqueue(NewBuild.builder(A).dependsOn(first.id()).build());
@@ -78,7 +61,7 @@ class RoleQueueTest {
         assertThat(queueA.dependenciesOf(second.id())).containsExactly(first.id());
         assertThat(queueB.find(first.id())).isEmpty();
 
-        BuildQueue workers = worker.buildQueue();
+        BuildQueue workers = fx.worker().buildQueue();
         List<Build> claimed = workers.claim("w1", 10);
         assertThat(claimed).extracting(Build::id).containsExactlyInAnyOrder(first.id(), other.id());
         workers.heartbeat(first.id(), "w1");
@@ -99,20 +82,20 @@ class RoleQueueTest {
 
     @Test
     void tenantScopedWorkerRunsOnlyItsTenantsBuilds() {
-        BuildQueue queueA = app.forTenant(A).buildQueue();
+        BuildQueue queueA = fx.app().forTenant(A).buildQueue();
         Build a = queueA.enqueue(NewBuild.builder(A).build());
-        Build b = app.forTenant(B).buildQueue().enqueue(NewBuild.builder(B).priority(10).build());
+        Build b = fx.app().forTenant(B).buildQueue().enqueue(NewBuild.builder(B).priority(10).build());
         assertThat(queueA.claim("wa", 10)).extracting(Build::id).containsExactly(a.id());
         Build done = queueA.complete(a.id(), "wa", Completion.builder(Duration.ofSeconds(1))
                 .artifact(NewArtifact.of(ArtifactType.LOG, "log", "s3://b/log", Fixtures.sha256("log"), 1)).build());
         assertThat(done.status()).isEqualTo(BuildStatus.COMPLETED);
         assertThatThrownBy(() -> queueA.heartbeat(b.id(), "wa")).isInstanceOf(UnknownBuildException.class);
-        assertThat(worker.buildQueue().find(b.id())).hasValueSatisfying(x -> assertThat(x.status()).isEqualTo(BuildStatus.QUEUED));
+        assertThat(fx.worker().buildQueue().find(b.id())).hasValueSatisfying(x -> assertThat(x.status()).isEqualTo(BuildStatus.QUEUED));
     }
 
     @Test
     void aFailedMultiStatementTenantOperationLeavesNothingBehind() {
-        BuildQueue queueA = app.forTenant(A).buildQueue();
+        BuildQueue queueA = fx.app().forTenant(A).buildQueue();
         Build x = queueA.enqueue(NewBuild.builder(A).build());
         Build y = queueA.enqueue(NewBuild.builder(A).dependsOn(x.id()).build());
         long before = admin.resultQuery("SELECT count(*) FROM build_queue").fetchOne(0, Long.class);
@@ -123,7 +106,7 @@ class RoleQueueTest {
         assertThatThrownBy(() -> queueA.addDependency(x.id(), y.id())).isInstanceOf(DependencyCycleException.class);
         assertThat(admin.resultQuery("SELECT count(*) FROM build_queue").fetchOne(0, Long.class)).isEqualTo(before);
         // the pooled connections carry no tenant afterwards
-        assertThat(DSL.using(appPool, SQLDialect.POSTGRES).resultQuery("SELECT count(*) FROM build_queue").fetchOne(0, Long.class)).isZero();
+        assertThat(DSL.using(fx.appPool(), SQLDialect.POSTGRES).resultQuery("SELECT count(*) FROM build_queue").fetchOne(0, Long.class)).isZero();
     }
 
     @Test
@@ -132,7 +115,7 @@ class RoleQueueTest {
         List<Build> enqueued = new java.util.ArrayList<>();
         for (String t : tenants) {
             for (int i = 0; i < 100; i++) {
-                enqueued.add(app.forTenant(t).buildQueue().enqueue(NewBuild.builder(t).priority(1 + i % 10).build()));
+                enqueued.add(fx.app().forTenant(t).buildQueue().enqueue(NewBuild.builder(t).priority(1 + i % 10).build()));
             }
         }
         var pool = java.util.concurrent.Executors.newFixedThreadPool(8);
@@ -144,7 +127,7 @@ class RoleQueueTest {
                 barrier.await(30, java.util.concurrent.TimeUnit.SECONDS);
                 List<java.util.UUID> mine = new java.util.ArrayList<>();
                 List<Build> got;
-                while (!(got = worker.buildQueue().claim(id, 3)).isEmpty()) {
+                while (!(got = fx.worker().buildQueue().claim(id, 3)).isEmpty()) {
                     got.forEach(b -> mine.add(b.id()));
                 }
                 return mine;

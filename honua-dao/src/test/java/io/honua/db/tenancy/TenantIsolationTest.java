@@ -5,15 +5,13 @@ import static io.honua.db.schema.generated.Tables.CUSTOMERS;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import com.zaxxer.hikari.HikariDataSource;
-import io.honua.db.HonuaDb;
 import io.honua.db.core.UnknownCustomerException;
 import io.honua.db.internal.Transactions;
 import io.honua.db.queue.Build;
 import io.honua.db.queue.NewBuild;
 import io.honua.db.queue.UnknownBuildException;
 import io.honua.db.testing.Fixtures;
-import io.honua.db.testkit.HonuaDatabase;
+import io.honua.db.testing.HonuaFixture;
 import java.io.StringWriter;
 import java.util.List;
 import java.util.UUID;
@@ -22,7 +20,6 @@ import org.jooq.DSLContext;
 import org.jooq.SQLDialect;
 import org.jooq.exception.DataAccessException;
 import org.jooq.impl.DSL;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -45,17 +42,15 @@ import org.postgresql.PGConnection;
 class TenantIsolationTest {
 
     @RegisterExtension
-    static final HonuaDatabase db = HonuaDatabase.migrated();
+    static final HonuaFixture fx = HonuaFixture.unpooled().withAppPool(4);
 
     static final List<String> TENANT_TABLES = List.of("customers", "licenses", "registry_credentials", "build_access_log",
             "build_queue", "build_queue_slots", "build_results", "build_artifacts", "build_events", "build_metrics",
             "build_dependencies", "conversations", "conversation_messages", "build_manifests", "requirement_extractions",
             "audit_events", "cache_access_daily", "api_keys", "license_build_usage");
 
-    static HikariDataSource appPool;
     static DSLContext admin;
     static DSLContext app;
-    static HonuaDb honua;
     static final String A = "iso-a";
     static final String B = "iso-b";
     static UUID buildA;
@@ -63,10 +58,8 @@ class TenantIsolationTest {
 
     @BeforeAll
     static void setUp() {
-        admin = DSL.using(db.dataSource(), SQLDialect.POSTGRES);
-        appPool = Fixtures.appPool(db, 4);
-        app = DSL.using(appPool, SQLDialect.POSTGRES);
-        honua = HonuaDb.create(appPool);
+        admin = DSL.using(fx.db().dataSource(), SQLDialect.POSTGRES);
+        app = DSL.using(fx.appPool(), SQLDialect.POSTGRES);
         for (String t : List.of(A, B)) {
             Fixtures.customer(admin, t);
             Fixtures.license(admin, t, 5);
@@ -96,11 +89,6 @@ class TenantIsolationTest {
         admin.execute("INSERT INTO build_dependencies (build_id, depends_on_build_id) VALUES (?, ?)", buildB, depOn);
         admin.execute("INSERT INTO build_cache_registry (manifest_hash, tier, image_reference, image_digest, created_by_customer_id) "
                 + "VALUES (?, 'free', 'registry/b:1', 'sha256:b', ?)", Fixtures.sha256("cache-b"), B);
-    }
-
-    @AfterAll
-    static void tearDown() {
-        appPool.close();
     }
 
     static <T> T fv(DSLContext ctx, String sql, Class<T> type, Object... binds) {
@@ -490,7 +478,7 @@ class TenantIsolationTest {
 
     @Test
     void scopedDaosNeitherSeeNorChangeAnotherTenant() {
-        TenantScope scopeA = honua.forTenant(A);
+        TenantScope scopeA = fx.app().forTenant(A);
         assertThat(scopeA.customers().find(A)).isPresent();
         assertThat(scopeA.customers().find(B)).isEmpty();
         assertThatThrownBy(() -> scopeA.customers().update(B, CustomerUpdate.builder().name("pwned").build()))

@@ -9,7 +9,6 @@ import static io.honua.db.schema.generated.Tables.REGISTRY_CREDENTIALS;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import com.zaxxer.hikari.HikariDataSource;
 import io.honua.db.HonuaDb;
 import io.honua.db.apikeys.NewApiKey;
 import io.honua.db.audit.NewAuditEvent;
@@ -27,13 +26,12 @@ import io.honua.db.intake.MessageRole;
 import io.honua.db.intake.NewConversation;
 import io.honua.db.intake.NewMessage;
 import io.honua.db.testing.Fixtures;
-import io.honua.db.testkit.HonuaDatabase;
+import io.honua.db.testing.HonuaFixture;
 import io.honua.db.types.Tier;
 import java.util.Set;
 import org.jooq.DSLContext;
 import org.jooq.SQLDialect;
 import org.jooq.impl.DSL;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -42,40 +40,31 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 class TenantScopeAppRoleTest {
 
     @RegisterExtension
-    static final HonuaDatabase db = HonuaDatabase.migrated();
+    static final HonuaFixture fx = HonuaFixture.unpooled().withAppPool(4);
 
-    static HikariDataSource appPool;
     static DSLContext admin;
-    static HonuaDb app;
     static final String A = "scope-a";
     static final String B = "scope-b";
 
     @BeforeAll
     static void setUp() {
-        admin = DSL.using(db.dataSource(), SQLDialect.POSTGRES);
-        appPool = Fixtures.appPool(db, 4);
-        app = HonuaDb.create(appPool);
+        admin = DSL.using(fx.db().dataSource(), SQLDialect.POSTGRES);
         for (String t : new String[] {A, B}) {
             Fixtures.customer(admin, t);
             Fixtures.license(admin, t, 5);   // professional tier
         }
     }
 
-    @AfterAll
-    static void tearDown() {
-        appPool.close();
-    }
-
     @Test
     void cacheWorksForTheScopedTenantAndOnlyForIt() {
-        BuildCache cacheA = app.forTenant(A).buildCache();
-        BuildCache cacheB = app.forTenant(B).buildCache();
+        BuildCache cacheA = fx.app().forTenant(A).buildCache();
+        BuildCache cacheB = fx.app().forTenant(B).buildCache();
         String hash = Fixtures.sha256("scoped-manifest");
         // shared entries are registered by the service role only (issue 12); the application role's register is refused
         assertThatThrownBy(() -> cacheA.register(NewCacheEntry.of(A, hash, Tier.STANDARD, "registry/evil:1", "sha256:e")))
                 .isInstanceOf(HonuaException.class).hasMessageContaining("permission denied");
         CacheEntry registered;
-        try (var workerPool = Fixtures.workerPool(db, 1)) {
+        try (var workerPool = Fixtures.workerPool(fx.db(), 1)) {
             registered = HonuaDb.create(workerPool).buildCache().register(NewCacheEntry.of(A, hash, Tier.STANDARD, "registry/a:1", "sha256:a"));
         }
 
@@ -91,14 +80,14 @@ class TenantScopeAppRoleTest {
         assertThatThrownBy(() -> cacheA.record(B, hash, Tier.STANDARD, true)).isInstanceOf(HonuaException.class);
         assertThat(admin.fetchCount(BUILD_ACCESS_LOG)).isEqualTo(before);
         // without a tenant the application role sees no customer at all
-        assertThatThrownBy(() -> app.buildCache().licenseTier(A)).isInstanceOf(io.honua.db.core.NotFoundException.class);
+        assertThatThrownBy(() -> fx.app().buildCache().licenseTier(A)).isInstanceOf(io.honua.db.core.NotFoundException.class);
         assertThat(cacheA.licenseTier(A)).isPresent();
     }
 
     @Test
     void intakeWorksForTheScopedTenantAndOnlyForIt() {
-        Intake intakeA = app.forTenant(A).intake();
-        Intake intakeB = app.forTenant(B).intake();
+        Intake intakeA = fx.app().forTenant(A).intake();
+        Intake intakeB = fx.app().forTenant(B).intake();
         Conversation chat = intakeA.conversations().start(NewConversation.builder(A, "gpt-4.1").build());
         intakeA.conversations().append(chat.id(), NewMessage.builder(MessageRole.USER, "Containerize my app").tokens(12, 0).build());
         assertThat(intakeA.conversations().find(chat.id())).hasValueSatisfying(c -> assertThat(c.messageCount()).isEqualTo(1));
