@@ -77,10 +77,10 @@ class BuildWorkerTest {
     /** Worker options given once to the HonuaDb apply to every worker it makes (here: at most 3 handlers at once). */
     @Test
     void workersFromHonuaDbUseItsWorkerOptions() throws Exception {
-        honua.dsl().deleteFrom(BUILD_QUEUE).execute();
-        String c = Fixtures.newCustomer(honua);
+        fx.dsl().deleteFrom(BUILD_QUEUE).execute();
+        String c = Fixtures.newCustomer(fx.honua());
         WorkerOptions three = WorkerOptions.DEFAULTS.withMaxConcurrent(3).withPollInterval(Duration.ofMillis(100));
-        HonuaDb tuned = HonuaDb.builder(pool).queueOptions(QueueOptions.DEFAULTS.withLease(Duration.ofSeconds(3)))
+        HonuaDb tuned = HonuaDb.builder(fx.pool()).queueOptions(QueueOptions.DEFAULTS.withLease(Duration.ofSeconds(3)))
                 .workerOptions(three).build();
         assertThat(tuned.workerOptions()).isEqualTo(three);
         AtomicInteger running = new AtomicInteger();

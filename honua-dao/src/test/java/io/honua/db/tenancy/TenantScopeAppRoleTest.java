@@ -110,8 +110,8 @@ class TenantScopeAppRoleTest {
     @Test
     void customerIdTakingDaosOfAScopeActForItsTenantOnly() {
         LocalKeyProvider keys = LocalKeyProvider.generate("scope-keys");
-        HonuaDb owner = HonuaDb.builder(db.dataSource()).keyProvider(keys).build();
-        TenantScope a = HonuaDb.builder(appPool).keyProvider(keys).build().forTenant(A).as("alice");
+        HonuaDb owner = HonuaDb.builder(fx.db().dataSource()).keyProvider(keys).build();
+        TenantScope a = HonuaDb.builder(fx.appPool()).keyProvider(keys).build().forTenant(A).as("alice");
         owner.audit().record(B, NewAuditEvent.of("b.did", "thing", "b-1", "{}"));
         owner.apiKeys().create(new NewApiKey(B, "b-key", Set.of("read")));
         int audit = admin.fetchCount(AUDIT_EVENTS);
@@ -140,7 +140,7 @@ class TenantScopeAppRoleTest {
         assertThat(a.apiKeys().list(A)).isEmpty();
         assertThat(a.licenses().list(A)).isNotEmpty().allSatisfy(l -> assertThat(l.customerId()).isEqualTo(A));
         // without a key provider the encrypting DAOs are a typed error
-        assertThatThrownBy(() -> app.forTenant(A).licenses()).isInstanceOf(InvalidRequestException.class);
-        assertThatThrownBy(() -> app.forTenant(A).registryCredentials()).isInstanceOf(InvalidRequestException.class);
+        assertThatThrownBy(() -> fx.app().forTenant(A).licenses()).isInstanceOf(InvalidRequestException.class);
+        assertThatThrownBy(() -> fx.app().forTenant(A).registryCredentials()).isInstanceOf(InvalidRequestException.class);
     }
 }
