@@ -129,8 +129,12 @@ public final class BenchMain {
                     QueueScaleRun.xmin(o, server, Integer.getInteger("honua.bench.xminBuilds", 50_000), Duration.ofSeconds(10),
                             Duration.ofSeconds(Integer.getInteger("honua.bench.xminPinSeconds", 30)), Duration.ofSeconds(10));
                 }
-                case "enqueue" -> results.addAll(run(base(jvm, 5, 6, 1)
-                        .include(EnqueueBenchmark.class.getSimpleName() + ".enqueue_(lib|jdbc)$").param("batch", "100")));
+                case "enqueue" -> {
+                    // the queue's single-build paths and the CI batch: enqueue batch 1 and 100, lifecycle 1 thread
+                    results.addAll(run(base(jvm, 5, 6, 1)
+                            .include(EnqueueBenchmark.class.getSimpleName() + ".enqueue_(lib|jdbc)$").param("batch", "1", "100")));
+                    results.addAll(run(base(jvm, 5, 6, 1).include(LifecycleBenchmark.class.getSimpleName()).threads(1)));
+                }
                 case "cache" -> results.addAll(cacheRun(jvm));
                 case "analytics" -> results.addAll(run(base(jvm, 3, 5, 2).include(AnalyticsBenchmark.class.getSimpleName())));
                 case "scale" -> results.addAll(ScaleRun.run(o, ds, jvm, out));

@@ -88,14 +88,19 @@ public record Build(
      */
     static List<Build> fetch(ResultQuery<?> query) {
         try (ResultSet rs = query.fetchResultSet()) {
-            List<Build> builds = new ArrayList<>();
-            while (rs.next()) {
-                builds.add(read(rs));
-            }
-            return builds;
+            return readAll(rs);
         } catch (SQLException e) {
             throw new DataAccessException("reading build_queue rows: " + e.getMessage(), e);
         }
+    }
+
+    /** Every remaining row of {@code rs}, a result of {@code build_queue} rows. */
+    static List<Build> readAll(ResultSet rs) throws SQLException {
+        List<Build> builds = new ArrayList<>();
+        while (rs.next()) {
+            builds.add(read(rs));
+        }
+        return builds;
     }
 
     /** The current row of {@code rs}, a {@code build_queue} row, as a {@link Build} (the same mapping as {@link #of}). */

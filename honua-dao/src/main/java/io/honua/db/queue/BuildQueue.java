@@ -23,6 +23,7 @@ import static io.honua.db.schema.generated.Tables.STUCK_BUILDS;
 
 import io.honua.db.core.UnknownCustomerException;
 import io.honua.db.internal.Checks;
+import io.honua.db.internal.Direct;
 import io.honua.db.core.ConflictException;
 import io.honua.db.core.InvalidRequestException;
 import io.honua.db.internal.Capability;
@@ -32,6 +33,8 @@ import io.honua.db.internal.Transactions;
 import io.honua.db.schema.generated.Routines;
 import io.honua.db.schema.generated.tables.records.BuildQueueRecord;
 import io.honua.db.types.CustomerId;
+import java.sql.Connection;
+import java.sql.Types;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -177,9 +180,30 @@ public final class BuildQueue {
             traceParents[i] = b.traceParent().orElse(null);
             traceStates[i] = b.traceState().orElse(null);
         }
-        List<Build> inserted = Build.fetch(tx.resultQuery(enqueueSql, customers, priorities, manifests, hashes, keys,
-                notBefore, timeouts, attempts, configs, traces, correlations, options.agingStep().toMillis(), options.notifyWorkers(),
-                traceParents, traceStates));
+        long agingMs = options.agingStep().toMillis();
+        boolean notify = options.notifyWorkers();
+        List<Build> inserted = Direct.applies(tx)
+                // the parameters are cast to their array types in the statement text; arrays bound as JDBC arrays
+                ? Direct.query(tx, enqueueSql, ps -> {
+                    Connection c = ps.getConnection();
+                    ps.setArray(1, c.createArrayOf("text", customers));
+                    ps.setArray(2, c.createArrayOf("int4", priorities));
+                    ps.setArray(3, c.createArrayOf("uuid", manifests));
+                    ps.setArray(4, c.createArrayOf("text", hashes));
+                    ps.setArray(5, c.createArrayOf("text", keys));
+                    ps.setArray(6, c.createArrayOf("int8", notBefore));
+                    ps.setArray(7, c.createArrayOf("int4", timeouts));
+                    ps.setArray(8, c.createArrayOf("int4", attempts));
+                    ps.setArray(9, c.createArrayOf("text", configs));
+                    ps.setArray(10, c.createArrayOf("text", traces));
+                    ps.setArray(11, c.createArrayOf("text", correlations));
+                    ps.setLong(12, agingMs);
+                    ps.setBoolean(13, notify);
+                    ps.setArray(14, c.createArrayOf("text", traceParents));
+                    ps.setArray(15, c.createArrayOf("text", traceStates));
+                }, Build::readAll)
+                : Build.fetch(tx.resultQuery(enqueueSql, customers, priorities, manifests, hashes, keys, notBefore, timeouts,
+                        attempts, configs, traces, correlations, agingMs, notify, traceParents, traceStates));
 
         // Match results to input: keyed rows by key (an existing build when the insert was skipped), others in order.
         Map<List<String>, Build> byKey = new HashMap<>();
@@ -252,7 +276,14 @@ public final class BuildQueue {
         if (n == 0) {
             return List.of();
         }
-        return call(() -> Build.fetch(dsl.resultQuery(claimSql, workerId, n, options.leaseSeconds())));
+        int lease = options.leaseSeconds();
+        return call(() -> Direct.applies(dsl)
+                ? Direct.query(dsl, claimSql, ps -> {
+                    ps.setString(1, workerId);
+                    ps.setInt(2, n);
+                    ps.setInt(3, lease);
+                }, Build::readAll)
+                : Build.fetch(dsl.resultQuery(claimSql, workerId, n, lease)));
     }
 
     // ---- lease holder operations ----------------------------------------------------------------------------------
@@ -315,10 +346,25 @@ public final class BuildQueue {
     }
 
     private Build completeWithResult(DSLContext ctx, UUID buildId, String workerId, Completion c) {
-        List<Build> done = Build.fetch(ctx.resultQuery(completeSql, buildId, workerId, c.exitCode().orElse(null),
-                c.duration().toMillis(), c.cpuSeconds().orElse(null), c.peakMemoryBytes().orElse(null),
-                c.imageReference().orElse(null), c.imageDigest().orElse(null), c.imageSizeBytes().orElse(null),
-                c.layerCount().orElse(null), c.stdoutLog().orElse(null), c.stderrLog().orElse(null)));
+        List<Build> done = Direct.applies(ctx)
+                ? Direct.query(ctx, completeSql, ps -> {
+                    ps.setObject(1, buildId);
+                    ps.setString(2, workerId);
+                    ps.setObject(3, c.exitCode().orElse(null), Types.INTEGER);
+                    ps.setLong(4, c.duration().toMillis());
+                    ps.setObject(5, c.cpuSeconds().orElse(null), Types.NUMERIC);
+                    ps.setObject(6, c.peakMemoryBytes().orElse(null), Types.BIGINT);
+                    ps.setObject(7, c.imageReference().orElse(null), Types.VARCHAR);
+                    ps.setObject(8, c.imageDigest().orElse(null), Types.VARCHAR);
+                    ps.setObject(9, c.imageSizeBytes().orElse(null), Types.BIGINT);
+                    ps.setObject(10, c.layerCount().orElse(null), Types.INTEGER);
+                    ps.setObject(11, c.stdoutLog().orElse(null), Types.VARCHAR);
+                    ps.setObject(12, c.stderrLog().orElse(null), Types.VARCHAR);
+                }, Build::readAll)
+                : Build.fetch(ctx.resultQuery(completeSql, buildId, workerId, c.exitCode().orElse(null),
+                        c.duration().toMillis(), c.cpuSeconds().orElse(null), c.peakMemoryBytes().orElse(null),
+                        c.imageReference().orElse(null), c.imageDigest().orElse(null), c.imageSizeBytes().orElse(null),
+                        c.layerCount().orElse(null), c.stdoutLog().orElse(null), c.stderrLog().orElse(null)));
         if (done.isEmpty()) {
             throw notHeld(ctx, buildId, workerId);
         }

@@ -18,6 +18,11 @@ import io.honua.db.intake.UnknownConversationException;
 import io.honua.db.metrics.MetricBucket;
 import io.honua.db.metrics.MetricSample;
 import io.honua.db.metrics.SeriesQuery;
+import io.honua.db.core.UnknownCustomerException;
+import io.honua.db.queue.Build;
+import io.honua.db.queue.BuildStatus;
+import io.honua.db.queue.Completion;
+import io.honua.db.queue.LeaseLostException;
 import io.honua.db.queue.NewBuild;
 import io.honua.db.queue.UnknownBuildException;
 import io.honua.db.testing.Fixtures;
@@ -96,6 +101,40 @@ class ListenedHotPathsTest {
         assertThat(direct.analytics().cacheHitRates(1)).isEqualTo(oneStatement(() -> listened.analytics().cacheHitRates(1)))
                 .contains(rate.get());
         assertThat(direct.analytics().cacheHitRate(Fixtures.newCustomer(direct), 1)).isEmpty();
+    }
+
+    /** Enqueue, claim and complete: the same rows and errors on the plain-JDBC path and through jOOQ with a listener. */
+    @Test
+    void enqueueClaimCompleteOnBothPaths() {
+        String c = Fixtures.newCustomer(direct);
+        Fixtures.license(direct.dsl(), c, 5);
+        Build listenedBuild = oneStatement(() -> listened.buildQueue().enqueue(NewBuild.builder(c).priority(4)
+                .traceParent("00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01").buildConfig("{\"a\": 1}").build()));
+        Build directBuild = direct.buildQueue().enqueue(NewBuild.builder(c).priority(4)
+                .traceParent("00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01").buildConfig("{\"a\": 1}").build());
+        assertThat(direct.buildQueue().find(listenedBuild.id())).contains(listenedBuild);
+        assertThat(direct.buildQueue().find(directBuild.id())).contains(directBuild);
+        assertThat(directBuild.traceParent()).isEqualTo(listenedBuild.traceParent());
+
+        List<Build> claimedListened = oneStatement(() -> listened.buildQueue().claim("w-listened", 1));
+        List<Build> claimedDirect = direct.buildQueue().claim("w-direct", 1);
+        assertThat(claimedListened).singleElement().satisfies(b -> assertThat(direct.buildQueue().find(b.id())).contains(b));
+        assertThat(claimedDirect).singleElement().satisfies(b -> assertThat(direct.buildQueue().find(b.id())).contains(b));
+
+        Completion done = Completion.builder(Duration.ofSeconds(1)).exitCode(0).cpuSeconds(new BigDecimal("1.5")).build();
+        Build completedListened = oneStatement(() -> listened.buildQueue().complete(claimedListened.getFirst().id(), "w-listened", done));
+        Build completedDirect = direct.buildQueue().complete(claimedDirect.getFirst().id(), "w-direct", done);
+        assertThat(completedListened.status()).isEqualTo(BuildStatus.COMPLETED);
+        assertThat(completedDirect.status()).isEqualTo(BuildStatus.COMPLETED);
+        assertThat(direct.buildQueue().find(completedDirect.id())).contains(completedDirect);
+
+        // the same typed errors on both paths, nothing written
+        String nobody = "nobody-" + UUID.randomUUID();
+        assertThatThrownBy(() -> direct.buildQueue().enqueue(NewBuild.builder(nobody).build())).isInstanceOf(UnknownCustomerException.class);
+        assertThatThrownBy(() -> listened.buildQueue().enqueue(NewBuild.builder(nobody).build())).isInstanceOf(UnknownCustomerException.class);
+        assertThatThrownBy(() -> direct.buildQueue().complete(completedDirect.id(), "w-direct", done)).isInstanceOf(LeaseLostException.class);
+        assertThatThrownBy(() -> listened.buildQueue().complete(completedListened.id(), "w-listened", done))
+                .isInstanceOf(LeaseLostException.class);
     }
 
     /** A tenant's DAOs run on a configuration derived from HonuaDb's: the same listener sees their statements. */
