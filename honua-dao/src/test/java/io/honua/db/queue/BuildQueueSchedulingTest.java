@@ -400,11 +400,7 @@ class BuildQueueSchedulingTest {
 
     @Test
     void poolExhaustedIsATypedExceptionAndTheWorkerBacksOffThenRecovers() throws Exception {
-        com.zaxxer.hikari.HikariConfig config = new com.zaxxer.hikari.HikariConfig();
-        config.setJdbcUrl(fx.db().jdbcUrl());
-        config.setUsername(fx.db().user());
-        config.setPassword(fx.db().password());
-        config.setMaximumPoolSize(1);
+        com.zaxxer.hikari.HikariConfig config = Fixtures.poolConfig(fx.db(), 1, "tiny");
         config.setConnectionTimeout(250);
         try (HikariDataSource tiny = new HikariDataSource(config)) {
             BuildQueue q = HonuaDb.create(tiny).buildQueue();

@@ -57,14 +57,9 @@ class QueueFaultChaosTest {
 
     @BeforeAll
     static void setUp() {
-        HikariConfig config = new HikariConfig();
-        config.setJdbcUrl(db.jdbcUrl());
-        config.setUsername(db.user());
-        config.setPassword(db.password());
-        config.setMaximumPoolSize(THREADS + 2);
+        HikariConfig config = Fixtures.poolConfig(db, THREADS + 2, "chaos-workers");
         config.setMinimumIdle(2);
         config.setConnectionTimeout(10_000);
-        config.setPoolName("chaos-workers");
         config.addDataSourceProperty("ApplicationName", APP);
         workers = new HikariDataSource(config);
         admin = Fixtures.pool(db, 4);

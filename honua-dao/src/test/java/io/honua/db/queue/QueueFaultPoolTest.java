@@ -48,14 +48,9 @@ class QueueFaultPoolTest {
 
     @BeforeAll
     static void setUp() {
-        HikariConfig config = new HikariConfig();
-        config.setJdbcUrl(db.jdbcUrl());
-        config.setUsername(db.user());
-        config.setPassword(db.password());
-        config.setMaximumPoolSize(POOL);
+        HikariConfig config = Fixtures.poolConfig(db, POOL, "tiny");
         config.setMinimumIdle(POOL);
         config.setConnectionTimeout(CONNECTION_TIMEOUT_MS);
-        config.setPoolName("tiny");
         tiny = new HikariDataSource(config);
         counting = new CountingDataSource(tiny);
         admin = Fixtures.pool(db, 4);

@@ -20,14 +20,19 @@ public final class Fixtures {
     }
 
     public static HikariDataSource pool(HonuaDatabase db, int size) {
+        return new HikariDataSource(poolConfig(db, size, "test-" + size));
+    }
+
+    /** The owner-role pool settings of {@link #pool}, for tests that tune them further (timeouts, application name). */
+    public static HikariConfig poolConfig(HonuaDatabase db, int size, String name) {
         HikariConfig config = new HikariConfig();
         config.setJdbcUrl(db.jdbcUrl());
         config.setUsername(db.user());
         config.setPassword(db.password());
         config.setMaximumPoolSize(size);
         config.setMinimumIdle(1);
-        config.setPoolName("test-" + size);
-        return new HikariDataSource(config);
+        config.setPoolName(name);
+        return config;
     }
 
     /** Login role of the tests that run as the application role {@code honua_app} (member of it, nothing else). */
