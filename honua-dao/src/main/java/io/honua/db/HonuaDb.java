@@ -344,7 +344,7 @@ public final class HonuaDb {
      * @throws InvalidRequestException no key provider was given to the builder
      */
     public Licenses licenses() {
-        return licenses.orElseThrow(HonuaDb::noKeyProvider);
+        return licenses.orElseThrow(Daos::noKeyProvider);
     }
 
     /**
@@ -366,7 +366,7 @@ public final class HonuaDb {
      * @throws InvalidRequestException no key provider was given to the builder
      */
     public RegistryCredentials registryCredentials() {
-        return registryCredentials.orElseThrow(HonuaDb::noKeyProvider);
+        return registryCredentials.orElseThrow(Daos::noKeyProvider);
     }
 
     /**
@@ -381,9 +381,6 @@ public final class HonuaDb {
         return keyProvider.filter(k -> k == keys).isPresent() ? registryCredentials() : Daos.registryCredentials(dsl, keys);
     }
 
-    private static InvalidRequestException noKeyProvider() {
-        return new InvalidRequestException("no key provider: build the HonuaDb with HonuaDb.builder(ds).keyProvider(keys)");
-    }
 
     /** API keys for workers and services (see {@link ApiKeys}); one instance per {@code HonuaDb}. */
     public ApiKeys apiKeys() {

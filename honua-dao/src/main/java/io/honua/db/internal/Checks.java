@@ -1,6 +1,7 @@
 package io.honua.db.internal;
 
 import io.honua.db.core.InvalidRequestException;
+import java.time.Duration;
 import java.util.Collection;
 import java.util.Objects;
 
@@ -28,6 +29,15 @@ public final class Checks {
     public static int range(int value, int min, int max, String name) {
         if (value < min || value > max) {
             throw new InvalidRequestException(name + " must be " + min + ".." + max + ", got " + value);
+        }
+        return value;
+    }
+
+    /** A duration that must be longer than zero (no upper bound). */
+    public static Duration positive(Duration value, String name) {
+        notNull(value, name);
+        if (value.isNegative() || value.isZero()) {
+            throw new InvalidRequestException(name + " must be positive, got " + value);
         }
         return value;
     }

@@ -4,6 +4,7 @@ import io.honua.db.analytics.Analytics;
 import io.honua.db.apikeys.ApiKeys;
 import io.honua.db.audit.AuditLog;
 import io.honua.db.cache.BuildCache;
+import io.honua.db.core.InvalidRequestException;
 import io.honua.db.credentials.RegistryCredentials;
 import io.honua.db.crypto.KeyProvider;
 import io.honua.db.intake.Intake;
@@ -126,6 +127,11 @@ public final class Daos {
     public static TenantScope tenantScope(DataSource dataSource, DSLContext dsl, QueueOptions options,
             Optional<KeyProvider> keys, String customerId) {
         return (TenantScope) create(TENANT_SCOPE, dataSource, dsl, options, keys, customerId);
+    }
+
+    /** The error of an encrypting DAO asked for when the {@code HonuaDb} was built without a key provider. */
+    public static InvalidRequestException noKeyProvider() {
+        return new InvalidRequestException("no key provider: build the HonuaDb with HonuaDb.builder(ds).keyProvider(keys)");
     }
 
     /** Invokes a constructor; what it throws (argument checks) passes through unchanged. */

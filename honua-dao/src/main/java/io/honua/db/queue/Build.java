@@ -1,9 +1,7 @@
 package io.honua.db.queue;
 
 import static io.honua.db.internal.DbEnumConverter.dbEnum;
-import static io.honua.db.schema.generated.Tables.BUILD_QUEUE;
 
-import io.honua.db.schema.generated.tables.records.BuildQueueRecord;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
@@ -52,39 +50,10 @@ public record Build(
         Optional<String> traceParent,
         Optional<String> traceState) {
 
-    static Build of(BuildQueueRecord r) {
-        return new Build(
-                r.getId(),
-                r.getCustomerId(),
-                r.get(BUILD_QUEUE.STATUS, dbEnum(BuildStatus.class)),
-                r.getPriority(),
-                Optional.ofNullable(r.getWorkerId()),
-                r.getQueuedAt(),
-                r.getNotBefore(),
-                Optional.ofNullable(r.getStartedAt()),
-                Optional.ofNullable(r.getCompletedAt()),
-                Optional.ofNullable(r.getLeaseExpiresAt()),
-                r.getProgressPercent(),
-                Optional.ofNullable(r.getCurrentStep()),
-                r.getAttempts(),
-                r.getMaxAttempts(),
-                Duration.ofSeconds(r.getTimeoutSeconds()),
-                Optional.ofNullable(r.getLastError()),
-                Optional.ofNullable(r.getManifestId()),
-                Optional.ofNullable(r.getManifestHash()),
-                Optional.ofNullable(r.getIdempotencyKey()),
-                r.getBuildConfig() == null ? "{}" : r.getBuildConfig().data(),
-                r.getPendingDependencies(),
-                r.getClaimRank(),
-                r.getEventSeq(),
-                Optional.ofNullable(r.getTraceParent()),
-                Optional.ofNullable(r.getTraceState()));
-    }
-
     /**
      * Runs {@code query}, whose rows are {@code build_queue} rows, and reads each into a {@link Build} straight from the
-     * driver's result set: only the columns a {@code Build} holds, without materialising jOOQ records (the hot paths:
-     * enqueue and claim). The statement still runs through jOOQ, so execute listeners see it.
+     * driver's result set: only the columns a {@code Build} holds, without materialising jOOQ records. The one mapping
+     * of a {@code build_queue} row; the statement still runs through jOOQ, so execute listeners see it.
      */
     static List<Build> fetch(ResultQuery<?> query) {
         try (ResultSet rs = query.fetchResultSet()) {
@@ -103,7 +72,7 @@ public record Build(
         return builds;
     }
 
-    /** The current row of {@code rs}, a {@code build_queue} row, as a {@link Build} (the same mapping as {@link #of}). */
+    /** The current row of {@code rs}, a {@code build_queue} row, as a {@link Build}. */
     static Build read(ResultSet rs) throws SQLException {
         String buildConfig = rs.getString("build_config");
         return new Build(

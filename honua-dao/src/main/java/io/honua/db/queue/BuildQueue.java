@@ -55,6 +55,7 @@ import org.jooq.JSONB;
 import org.jooq.Record;
 import org.jooq.Record2;
 import org.jooq.Result;
+import org.jooq.Table;
 import org.jooq.exception.DataAccessException;
 import org.jooq.impl.DSL;
 
@@ -223,8 +224,8 @@ public final class BuildQueue {
             for (List<String> k : missing) {
                 condition = condition.or(BUILD_QUEUE.CUSTOMER_ID.eq(k.get(0)).and(BUILD_QUEUE.IDEMPOTENCY_KEY.eq(k.get(1))));
             }
-            for (BuildQueueRecord r : tx.selectFrom(BUILD_QUEUE).where(condition).fetch()) {
-                byKey.put(List.of(r.getCustomerId(), r.getIdempotencyKey()), Build.of(r));
+            for (Build r : Build.fetch(tx.selectFrom(BUILD_QUEUE).where(condition))) {
+                byKey.put(List.of(r.customerId(), r.idempotencyKey().orElseThrow()), r);
             }
         }
         List<Build> result = new ArrayList<>(builds.size());
@@ -254,9 +255,9 @@ public final class BuildQueue {
             Objects.requireNonNull(depValues).execute();
             // pending_dependencies changed under us: reread
             List<UUID> ids = List.copyOf(dependencies.keySet());
-            Map<UUID, BuildQueueRecord> fresh = new HashMap<>();
-            tx.selectFrom(BUILD_QUEUE).where(BUILD_QUEUE.ID.in(ids)).fetch().forEach(r -> fresh.put(r.getId(), r));
-            result.replaceAll(b -> fresh.containsKey(b.id()) ? Build.of(fresh.get(b.id())) : b);
+            Map<UUID, Build> fresh = new HashMap<>();
+            Build.fetch(tx.selectFrom(BUILD_QUEUE).where(BUILD_QUEUE.ID.in(ids))).forEach(b -> fresh.put(b.id(), b));
+            result.replaceAll(b -> fresh.getOrDefault(b.id(), b));
         }
         return result;
     }
@@ -297,11 +298,8 @@ public final class BuildQueue {
      */
     public Instant heartbeat(UUID buildId, String workerId) {
         checkHolder(buildId, workerId);
-        BuildQueueRecord r = call(() -> first(HEARTBEAT_BUILD(dsl.configuration(), buildId, workerId)));
-        if (r == null) {
-            throw notHeld(dsl, buildId, workerId);
-        }
-        return r.getLeaseExpiresAt();
+        return call(() -> first(HEARTBEAT_BUILD.call(buildId, workerId))).flatMap(Build::leaseExpiresAt)
+                .orElseThrow(() -> notHeld(dsl, buildId, workerId));
     }
 
     /**
@@ -513,12 +511,9 @@ public final class BuildQueue {
     public FailureOutcome fail(UUID buildId, String workerId, String error) {
         checkHolder(buildId, workerId);
         Checks.text(error, "error", 10_000);
-        BuildQueueRecord r = call(() -> first(FAIL_BUILD(dsl.configuration(), buildId, workerId, error,
-                (int) options.backoffBase().toSeconds(), (int) options.backoffMax().toSeconds(), null, null)));
-        if (r == null) {
-            throw notHeld(dsl, buildId, workerId);
-        }
-        Build b = Build.of(r);
+        Build b = call(() -> first(FAIL_BUILD.call(buildId, workerId, error, (int) options.backoffBase().toSeconds(),
+                (int) options.backoffMax().toSeconds(), (String) null, (String) null)))
+                .orElseThrow(() -> notHeld(dsl, buildId, workerId));
         return new FailureOutcome(b, b.status() == BuildStatus.QUEUED);
     }
 
@@ -614,11 +609,7 @@ public final class BuildQueue {
      */
     public Build release(UUID buildId, String workerId) {
         checkHolder(buildId, workerId);
-        BuildQueueRecord r = call(() -> first(RELEASE_BUILD(dsl.configuration(), buildId, workerId)));
-        if (r == null) {
-            throw notHeld(dsl, buildId, workerId);
-        }
-        return Build.of(r);
+        return call(() -> first(RELEASE_BUILD.call(buildId, workerId))).orElseThrow(() -> notHeld(dsl, buildId, workerId));
     }
 
     /**
@@ -631,12 +622,10 @@ public final class BuildQueue {
     public Build cancel(UUID buildId, String reason) {
         Checks.notNull(buildId, "buildId");
         Checks.text(reason, "reason", 2000);
-        BuildQueueRecord r = call(() -> first(CANCEL_BUILD(dsl.configuration(), buildId, reason)));
-        if (r == null) {
+        return call(() -> first(CANCEL_BUILD.call(buildId, reason))).orElseThrow(() -> {
             Build b = find(buildId).orElseThrow(() -> new UnknownBuildException("no build " + buildId));
-            throw new ConflictException("build " + buildId + " is already " + b.status() + " and cannot be cancelled");
-        }
-        return Build.of(r);
+            return new ConflictException("build " + buildId + " is already " + b.status() + " and cannot be cancelled");
+        });
     }
 
     /**
@@ -659,9 +648,8 @@ public final class BuildQueue {
     public Optional<Build> retry(UUID buildId, RetryOptions retry) {
         Checks.notNull(buildId, "buildId");
         Checks.notNull(retry, "retry");
-        BuildQueueRecord r = call(() -> first(RETRY_BUILD(dsl.configuration(), buildId, retry.extraAttempts(),
-                retry.priority().orElse(null), retry.delay().toMillis(), options.agingStep().toMillis())));
-        return Optional.ofNullable(r).map(Build::of);
+        return call(() -> first(RETRY_BUILD.call(buildId, retry.extraAttempts(), retry.priority().orElse(null),
+                retry.delay().toMillis(), options.agingStep().toMillis())));
     }
 
     /**
@@ -735,7 +723,7 @@ public final class BuildQueue {
 
     public Optional<Build> find(UUID buildId) {
         Checks.notNull(buildId, "buildId");
-        return call(() -> dsl.selectFrom(BUILD_QUEUE).where(BUILD_QUEUE.ID.eq(buildId)).fetchOptional().map(Build::of));
+        return call(() -> Build.fetch(dsl.selectFrom(BUILD_QUEUE).where(BUILD_QUEUE.ID.eq(buildId))).stream().findFirst());
     }
 
     /** The result of a completed build ({@code build_results}); empty when it has none (not completed, or unknown). */
@@ -854,13 +842,14 @@ public final class BuildQueue {
         if (olderThan.isNegative()) {
             throw new InvalidRequestException("olderThan must not be negative");
         }
-        return call(() -> STUCK_BUILDS(dsl.configuration(), (int) Math.min(Integer.MAX_VALUE, olderThan.toSeconds())).map(Build::of));
+        return call(() -> Build.fetch(dsl.selectFrom(STUCK_BUILDS.call((int) Math.min(Integer.MAX_VALUE, olderThan.toSeconds())))));
     }
 
     // ---- internals ------------------------------------------------------------------------------------------------
 
-    private static BuildQueueRecord first(Result<BuildQueueRecord> rows) {
-        return rows.isEmpty() ? null : rows.getFirst();
+    /** The build row a single-build function returned, if it returned one (none: the build was not in that state). */
+    private Optional<Build> first(Table<BuildQueueRecord> call) {
+        return Build.fetch(dsl.selectFrom(call)).stream().findFirst();
     }
 
     private static void checkHolder(UUID buildId, String workerId) {

@@ -29,21 +29,14 @@ public record WorkerOptions(int batchSize, int maxConcurrent, Duration pollInter
     public WorkerOptions {
         Checks.range(batchSize, 1, 1000, "batchSize");
         Checks.range(maxConcurrent, 1, 10_000, "maxConcurrent");
-        positive(pollInterval, "pollInterval");
-        Checks.notNull(heartbeatInterval, "heartbeatInterval").ifPresent(d -> positive(d, "heartbeatInterval"));
+        Checks.positive(pollInterval, "pollInterval");
+        Checks.notNull(heartbeatInterval, "heartbeatInterval").ifPresent(d -> Checks.positive(d, "heartbeatInterval"));
         Checks.notNull(shutdownGrace, "shutdownGrace");
         if (shutdownGrace.isNegative()) {
             throw new InvalidRequestException("shutdownGrace must not be negative, got " + shutdownGrace);
         }
-        positive(errorBackoffMax, "errorBackoffMax");
+        Checks.positive(errorBackoffMax, "errorBackoffMax");
         Checks.range(completionBatch, 1, 1000, "completionBatch");
-    }
-
-    private static void positive(Duration d, String name) {
-        Checks.notNull(d, name);
-        if (d.isNegative() || d.isZero()) {
-            throw new InvalidRequestException(name + " must be positive, got " + d);
-        }
     }
 
     public WorkerOptions withBatchSize(int n) {

@@ -130,7 +130,7 @@ public final class TenantScope {
      * @throws InvalidRequestException the {@code HonuaDb} was built without a key provider
      */
     public Licenses licenses() {
-        return Daos.licenses(tenantDsl(), keys.orElseThrow(TenantScope::noKeyProvider));
+        return Daos.licenses(tenantDsl(), keys.orElseThrow(Daos::noKeyProvider));
     }
 
     /**
@@ -140,11 +140,7 @@ public final class TenantScope {
      * @throws InvalidRequestException the {@code HonuaDb} was built without a key provider
      */
     public RegistryCredentials registryCredentials() {
-        return Daos.registryCredentials(tenantDsl(), keys.orElseThrow(TenantScope::noKeyProvider));
-    }
-
-    private static InvalidRequestException noKeyProvider() {
-        return new InvalidRequestException("no key provider: build the HonuaDb with HonuaDb.builder(ds).keyProvider(keys)");
+        return Daos.registryCredentials(tenantDsl(), keys.orElseThrow(Daos::noKeyProvider));
     }
 
     /**
