@@ -21,8 +21,8 @@ import org.junit.jupiter.api.Test;
 /**
  * The JPMS descriptors of the built library modules (their {@code target/classes} or jar, whichever the test class path
  * holds): each exports exactly its API packages, nothing named {@code internal}, and the generated jOOQ packages only
- * to this project's own modules. honua-testkit has no descriptor (Testcontainers 2 splits a package over two jars,
- * which the module system rejects), only its Automatic-Module-Name.
+ * to this project's own modules. honua-opentelemetry and honua-testkit check their own descriptor (their
+ * {@code ModuleDescriptorTest}).
  */
 class ModuleDescriptorsTest {
 

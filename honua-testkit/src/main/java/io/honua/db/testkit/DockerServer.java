@@ -2,18 +2,30 @@ package io.honua.db.testkit;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Map;
 import org.testcontainers.DockerClientFactory;
-import org.testcontainers.postgresql.PostgreSQLContainer;
+import org.testcontainers.containers.GenericContainer;
+import org.testcontainers.containers.wait.strategy.Wait;
+import org.testcontainers.utility.DockerImageName;
 
-/** PostgreSQL in a Testcontainers container ({@code HONUA_PG_IMAGE}, default {@code postgres:18-alpine}). */
+/**
+ * PostgreSQL in a Testcontainers container ({@code HONUA_PG_IMAGE}, default {@code postgres:18-alpine}). A plain
+ * {@link GenericContainer} from the core Testcontainers jar: testcontainers-postgresql (and testcontainers-jdbc) would
+ * split the package {@code org.testcontainers.containers} over several jars, which the module system rejects.
+ */
 final class DockerServer extends AbstractServer {
 
     static final String DEFAULT_IMAGE = "postgres:18-alpine";
+    static final int PORT = 5432;
+    static final String USER = "postgres";
+    static final String PASSWORD = "postgres";
+    /** Pulling the image is not part of it; initdb and the restart after it are (slow CI runners included). */
+    static final Duration STARTUP_TIMEOUT = Duration.ofSeconds(120);
 
-    private final PostgreSQLContainer container;
+    private final GenericContainer<?> container;
 
-    private DockerServer(PostgreSQLContainer container) {
+    private DockerServer(GenericContainer<?> container) {
         this.container = container;
     }
 
@@ -44,12 +56,22 @@ final class DockerServer extends AbstractServer {
 
     static DockerServer start(Map<String, String> env) {
         String image = env.getOrDefault("HONUA_PG_IMAGE", DEFAULT_IMAGE);
-        PostgreSQLContainer c = new PostgreSQLContainer(image)
-                .withDatabaseName("postgres")
-                .withUsername("postgres")
-                .withPassword("postgres")
-                .withCommand("postgres", "-c", "fsync=off", "-c", "max_connections=300");
-        c.start();
+        GenericContainer<?> c = new GenericContainer<>(DockerImageName.parse(image))
+                .withEnv("POSTGRES_USER", USER)
+                .withEnv("POSTGRES_PASSWORD", PASSWORD)
+                .withEnv("POSTGRES_DB", "postgres")
+                .withCommand("postgres", "-c", "fsync=off", "-c", "max_connections=300")
+                .withExposedPorts(PORT)
+                // the official image starts a temporary server for initdb, stops it and starts the real one: the
+                // second "ready" line is the one that counts
+                .waitingFor(Wait.forLogMessage(".*database system is ready to accept connections.*\\s", 2)
+                        .withStartupTimeout(STARTUP_TIMEOUT));
+        try {
+            c.start();
+        } catch (RuntimeException e) {
+            c.close();
+            throw e;
+        }
         return new DockerServer(c);
     }
 
@@ -60,17 +82,17 @@ final class DockerServer extends AbstractServer {
 
     @Override
     public String jdbcUrl(String database) {
-        return "jdbc:postgresql://" + container.getHost() + ":" + container.getMappedPort(5432) + "/" + database;
+        return "jdbc:postgresql://" + container.getHost() + ":" + container.getMappedPort(PORT) + "/" + database;
     }
 
     @Override
     public String user() {
-        return container.getUsername();
+        return USER;
     }
 
     @Override
     public String password() {
-        return container.getPassword();
+        return PASSWORD;
     }
 
     @Override
