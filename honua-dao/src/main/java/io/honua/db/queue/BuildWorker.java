@@ -66,6 +66,7 @@ public final class BuildWorker implements AutoCloseable {
     private final Semaphore slots;
     private final Map<UUID, Running> running = new ConcurrentHashMap<>();
     private final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
+    private final java.util.concurrent.CountDownLatch closing = new java.util.concurrent.CountDownLatch(1);
     private final AtomicLong completed = new AtomicLong();
     private final AtomicLong failed = new AtomicLong();
     private volatile boolean stopping;
@@ -227,8 +228,23 @@ public final class BuildWorker implements AutoCloseable {
     }
 
     private void heartbeatLoop() {
+        long next = System.nanoTime() + heartbeatInterval.toNanos();
         while (!stopping || !running.isEmpty()) {
-            sleep(heartbeatInterval.toMillis());
+            long wait = next - System.nanoTime();
+            if (wait > 0) {
+                // close() wakes this thread at once: an idle worker closes without waiting out an interval; builds
+                // finishing within the grace period keep their heartbeats on schedule (checked every 20 ms)
+                try {
+                    if (closing.await(wait, TimeUnit.NANOSECONDS)) {
+                        Thread.sleep(Math.min(20, TimeUnit.NANOSECONDS.toMillis(wait) + 1));
+                    }
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+                continue;
+            }
+            next = System.nanoTime() + heartbeatInterval.toNanos();
             Map<UUID, Running> live = new java.util.HashMap<>();
             for (Running r : running.values()) {
                 if (!r.stopped) {
@@ -262,6 +278,7 @@ public final class BuildWorker implements AutoCloseable {
             }
             stopping = true;
         }
+        closing.countDown();
         wakeUp.close();
         join(loop, pollInterval.plusSeconds(5));
         long deadline = System.nanoTime() + shutdownGrace.toNanos();

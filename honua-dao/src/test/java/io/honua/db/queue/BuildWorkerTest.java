@@ -140,6 +140,31 @@ class BuildWorkerTest {
         assertThat(fx.dsl().fetchCount(BUILD_QUEUE, BUILD_QUEUE.ATTEMPTS.ne(0))).as("released attempts are not counted").isZero();
     }
 
+    /**
+     * close() does not wait out the heartbeat interval: with an interval of ten minutes and a build finishing during
+     * the grace period, it returns (the timeout fails the test otherwise) and the build was completed and written.
+     */
+    @Test
+    @org.junit.jupiter.api.Timeout(value = 60, unit = TimeUnit.SECONDS)
+    void closeDoesNotWaitForTheNextHeartbeat() throws Exception {
+        fx.dsl().deleteFrom(BUILD_QUEUE).execute();
+        String c = Fixtures.newCustomer(fx.honua());
+        CountDownLatch started = new CountDownLatch(1);
+        BuildHandler handler = (build, ctx) -> {
+            started.countDown();
+            Thread.sleep(300);   // still running when close() begins; finishes within the grace period
+            return Completion.builder(Duration.ofMillis(300)).exitCode(0).build();
+        };
+        queue.enqueue(NewBuild.builder(c).build());
+        BuildWorker worker = BuildWorker.builder(queue, fx.pool(), "prompt", handler).heartbeatInterval(Duration.ofMinutes(10))
+                .pollInterval(Duration.ofMillis(100)).shutdownGrace(Duration.ofSeconds(30)).start();
+        assertThat(started.await(10, TimeUnit.SECONDS)).isTrue();
+        worker.close();
+        assertThat(worker.completedCount()).isEqualTo(1);
+        assertThat(count("completed")).isEqualTo(1);
+        assertThat(worker.runningCount()).isZero();
+    }
+
     @Test
     void aCancelledBuildInterruptsItsHandler() throws Exception {
         fx.dsl().deleteFrom(BUILD_QUEUE).execute();
