@@ -668,11 +668,16 @@ COMMENT ON FUNCTION public.get_next_build_for_worker(text) IS 'Seed function: at
 
 CREATE OR REPLACE FUNCTION public.enqueue_builds(p_customer_ids text[], p_priorities integer[], p_manifest_ids uuid[], p_manifest_hashes text[], p_idempotency_keys text[], p_not_before_ms bigint[], p_timeout_seconds integer[], p_max_attempts integer[], p_build_configs text[], p_trace_ids text[], p_correlation_ids text[], p_aging_ms bigint, p_notify boolean DEFAULT true, p_trace_parents text[] DEFAULT NULL::text[], p_trace_states text[] DEFAULT NULL::text[])
  RETURNS SETOF public.build_queue
- LANGUAGE sql
+ LANGUAGE plpgsql   -- not sql: PostgreSQL before 18 plans a sql function's statements on every call
  SET search_path = pg_catalog, public, pg_temp
+ SET jit = off
 AS $function$
+BEGIN
     -- p_notify = false: no NOTIFY for the rest of this transaction
-    SELECT set_config('honua.queue_notify', 'off', true) WHERE NOT p_notify;
+    IF NOT p_notify THEN
+        PERFORM set_config('honua.queue_notify', 'off', true);
+    END IF;
+    RETURN QUERY
     INSERT INTO public.build_queue (customer_id, priority, manifest_id, manifest_hash, idempotency_key, not_before, timeout_seconds,
                                     max_attempts, build_config, claim_rank, trace_id, correlation_id, trace_parent, trace_state)
     SELECT u.customer_id, u.priority, u.manifest_id, u.manifest_hash, u.idempotency_key,
@@ -691,6 +696,7 @@ AS $function$
      ORDER BY u.ord
         ON CONFLICT (customer_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
     RETURNING *;
+END
 $function$;
 COMMENT ON FUNCTION public.enqueue_builds(text[],integer[],uuid[],text[],text[],bigint[],integer[],integer[],text[],text[],text[],bigint,boolean,text[],text[]) IS 'Enqueues a batch of builds in one statement; claim_rank = start time in ms minus priority x p_aging_ms. p_notify = false: no NOTIFY for the rest of the transaction. p_trace_parents / p_trace_states (optional): W3C trace context per build.';
 REVOKE EXECUTE ON FUNCTION public.enqueue_builds(text[],integer[],uuid[],text[],text[],bigint[],integer[],integer[],text[],text[],text[],bigint,boolean,text[],text[]) FROM PUBLIC;
@@ -728,9 +734,12 @@ COMMENT ON FUNCTION public.complete_build(uuid,text,text,text) IS 'Marks a build
 
 CREATE OR REPLACE FUNCTION public.complete_build_with_result(p_build_id uuid, p_worker_id text, p_exit_code integer, p_duration_ms bigint, p_cpu_seconds numeric, p_peak_memory_bytes bigint, p_image_reference text, p_image_digest text, p_image_size_bytes bigint, p_layer_count integer, p_stdout_log text, p_stderr_log text)
  RETURNS SETOF public.build_queue
- LANGUAGE sql
+ LANGUAGE plpgsql   -- not sql: PostgreSQL before 18 plans a sql function's statements on every call
  SET search_path = pg_catalog, public, pg_temp
+ SET jit = off
 AS $function$
+BEGIN
+    RETURN QUERY
     WITH done AS (
         UPDATE public.build_queue
            SET status = 'completed', completed_at = now(), progress_percent = 100, lease_expires_at = NULL
@@ -746,6 +755,7 @@ AS $function$
            SET success = TRUE, exit_code = EXCLUDED.exit_code, duration_ms = EXCLUDED.duration_ms
     )
     SELECT * FROM done;
+END
 $function$;
 COMMENT ON FUNCTION public.complete_build_with_result(uuid,text,integer,bigint,numeric,bigint,text,text,bigint,integer,text,text) IS 'Marks a build held by p_worker_id completed and writes its build_results row, atomically. No row: not held.';
 
@@ -808,9 +818,12 @@ COMMENT ON FUNCTION public.fail_build(uuid,text,text,integer,integer,text,text) 
 
 CREATE OR REPLACE FUNCTION public.fail_builds(p_worker_id text, p_build_ids uuid[], p_errors text[], p_backoff_base_seconds integer DEFAULT 5, p_backoff_max_seconds integer DEFAULT 600)
  RETURNS SETOF public.build_queue
- LANGUAGE sql
+ LANGUAGE plpgsql   -- not sql: PostgreSQL before 18 plans a sql function's statements on every call
  SET search_path = pg_catalog, public, pg_temp
+ SET jit = off
 AS $function$
+BEGIN
+    RETURN QUERY
     UPDATE public.build_queue b
        SET status           = CASE WHEN b.attempts < b.max_attempts THEN 'queued' ELSE 'failed' END,
            worker_id        = CASE WHEN b.attempts < b.max_attempts THEN NULL ELSE b.worker_id END,
@@ -826,6 +839,7 @@ AS $function$
      WHERE b.id = i.build_id AND b.id = ANY (p_build_ids)   -- by primary key, whatever the estimate of the input
            AND b.worker_id = p_worker_id AND b.status = 'building'
     RETURNING b.*;
+END
 $function$;
 COMMENT ON FUNCTION public.fail_builds(text,uuid[],text[],integer,integer) IS 'Batched fail_build in one statement: each listed build held by p_worker_id is requeued after exponential backoff while attempts remain, else failed. Returns the builds changed; a build not held is absent.';
 REVOKE EXECUTE ON FUNCTION public.fail_builds(text,uuid[],text[],integer,integer) FROM PUBLIC;
@@ -833,9 +847,12 @@ GRANT EXECUTE ON FUNCTION public.fail_builds(text,uuid[],text[],integer,integer)
 
 CREATE OR REPLACE FUNCTION public.fail_builds_with_results(p_worker_id text, p_build_ids uuid[], p_errors text[], p_exit_codes integer[], p_duration_ms bigint[], p_cpu_seconds numeric[], p_peak_memory_bytes bigint[], p_stdout_logs text[], p_stderr_logs text[], p_backoff_base_seconds integer DEFAULT 5, p_backoff_max_seconds integer DEFAULT 600)
  RETURNS SETOF public.build_queue
- LANGUAGE sql
+ LANGUAGE plpgsql   -- not sql: PostgreSQL before 18 plans a sql function's statements on every call
  SET search_path = pg_catalog, public, pg_temp
+ SET jit = off
 AS $function$
+BEGIN
+    RETURN QUERY
     WITH input AS (
         SELECT DISTINCT ON (u.build_id) u.*
           FROM unnest(p_build_ids, p_errors, p_exit_codes, p_duration_ms, p_cpu_seconds, p_peak_memory_bytes, p_stdout_logs,
@@ -868,6 +885,7 @@ AS $function$
             ON CONFLICT ON CONSTRAINT uq_build_attempts_attempt DO NOTHING
     )
     SELECT * FROM done;
+END
 $function$;
 COMMENT ON FUNCTION public.fail_builds_with_results(text,uuid[],text[],integer[],bigint[],numeric[],bigint[],text[],text[],integer,integer) IS 'fail_builds with a failure record per build: each listed build held by p_worker_id is requeued after exponential backoff while attempts remain, else failed, and its attempt is written to build_attempts with exit code, duration, resources, error and logs, in one statement. Returns the builds changed; a build not held is absent.';
 REVOKE EXECUTE ON FUNCTION public.fail_builds_with_results(text,uuid[],text[],integer[],bigint[],numeric[],bigint[],text[],text[],integer,integer) FROM PUBLIC;
