@@ -160,7 +160,7 @@ final class BenchPlan {
                 new BenchRun.Chart("Claim latency against customers with queued builds", "tenants-claim.svg")),
                 (o, run) -> QueueScaleRun.tenants(o, run.server, run.out, BenchMain.tenantCounts("1,100,1000,10000"), 20,
                         Duration.ofSeconds(10))));
-        steps.add(scenario("peer baseline: 2,000 no-op jobs, Honua vs db-scheduler", 20, List.of(
+        steps.add(scenario("peer baseline: 2,000 no-op jobs, Honua vs db-scheduler", 30, List.of(
                 new BenchRun.Chart("No-op jobs per second: Honua vs db-scheduler", "peer.svg")),
                 (o, run) -> QueueScaleRun.peer(o, run.server, run.out, Integer.getInteger("honua.bench.peerJobs", 2_000), List.of(1))));
         return steps;
@@ -174,7 +174,7 @@ final class BenchPlan {
                 new BenchRun.Chart("Claim latency against customers with queued builds", "tenants-claim.svg")),
                 (o, run) -> QueueScaleRun.tenants(o, run.server, run.out, BenchMain.tenantCounts("1,100,1000,10000"), 100,
                         Duration.ofSeconds(60))));
-        steps.add(scenario("peer baseline: 10,000 no-op jobs at 1 and 100 customers, Honua vs db-scheduler", 90, List.of(
+        steps.add(scenario("peer baseline: 10,000 no-op jobs at 1 and 100 customers, Honua vs db-scheduler", 120, List.of(
                 new BenchRun.Chart("No-op jobs per second: Honua vs db-scheduler", "peer.svg")),
                 (o, run) -> QueueScaleRun.peer(o, run.server, run.out, Integer.getInteger("honua.bench.peerJobs", 10_000), List.of(1, 100))));
         steps.add(scenario("xmin: claim latency while an idle transaction pins xmin", 110, List.of(), (o, run) -> {
