@@ -50,9 +50,9 @@ bench() { # script clients
   if [[ -z "$tps" ]] || grep -q "aborted" <<<"$out"; then echo "$1 failed:" >&2; echo "$out" >&2; exit 1; fi
   echo "$tps"
 }
-for script in claim enqueue lifecycle lookup record recordbatch minimal; do
+for script in claim enqueue lifecycle batch lookup record recordbatch minimal; do
   tps=$(bench "$script" "$C")
-  printf '%-11s %10s tps%s\n' "$script" "$tps" "$([[ $script == recordbatch ]] && echo ' (x1000 accesses each)')"
+  printf '%-11s %10s tps%s\n' "$script" "$tps" "$([[ $script == recordbatch ]] && echo ' (x1000 accesses each)'; [[ $script == batch ]] && echo ' (x10 builds each)')"
   if [[ $script == enqueue ]]; then psql -q -d "$db" -c "DELETE FROM build_queue WHERE customer_id = 'bench-enqueue'"; fi
 done
 
