@@ -30,6 +30,11 @@ import org.jooq.DSLContext;
  * {@link TenantAccessDeniedException} before anything runs. Its jOOQ configuration is derived from the
  * {@code HonuaDb}'s: the same settings and execute listeners apply.
  *
+ * <p>It offers every capability that acts for one tenant: customers, build queue, dependencies, metrics, cache, intake,
+ * audit, API keys, licenses and registry credentials. Analytics, partition maintenance and operations are not tenant
+ * capabilities (cross-tenant aggregates, partitions of shared tables, server health) and are reached through
+ * {@link HonuaDb} by the roles granted them.
+ *
  * <p>Cheap to create (no connection is taken until a call); thread-safe.
  */
 public final class TenantScope {
