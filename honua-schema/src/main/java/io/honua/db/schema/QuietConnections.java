@@ -104,12 +104,7 @@ final class QuietConnections extends DelegatingDataSource {
 
     /** Unwraps to the service's data source, never to this wrapper. */
     @Override
-    public <T> T unwrap(Class<T> iface) throws SQLException {
-        return iface.isInstance(delegate) ? iface.cast(delegate) : delegate.unwrap(iface);
-    }
-
-    @Override
-    public boolean isWrapperFor(Class<?> iface) throws SQLException {
-        return iface.isInstance(delegate) || delegate.isWrapperFor(iface);
+    protected Object unwrapsFirst() {
+        return delegate;
     }
 }
