@@ -1,12 +1,10 @@
 /**
  * The Honua DB schema: Flyway migrations ({@link io.honua.db.schema.HonuaMigrations}) and the jOOQ classes generated
  * from it. The generated packages are exported only to this project's own modules (the DAOs and the meters); a service
- * uses the typed DAOs, not the tables. {@code io.honua.db.schema.internal} (helpers shared with the DAOs) is exported
- * only to them.
+ * uses the typed DAOs, not the tables.
  */
 module io.honua.db.schema {
     exports io.honua.db.schema;
-    exports io.honua.db.schema.internal to io.honua.db.dao;   // helpers shared with the DAOs; not API
     exports io.honua.db.schema.generated to io.honua.db.dao, io.honua.db.micrometer;
     exports io.honua.db.schema.generated.tables to io.honua.db.dao, io.honua.db.micrometer;
     exports io.honua.db.schema.generated.tables.records to io.honua.db.dao, io.honua.db.micrometer;

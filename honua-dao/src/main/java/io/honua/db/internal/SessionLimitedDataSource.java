@@ -1,7 +1,6 @@
 package io.honua.db.internal;
 
 import io.honua.db.core.SessionLimits;
-import io.honua.db.schema.internal.DelegatingDataSource;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;

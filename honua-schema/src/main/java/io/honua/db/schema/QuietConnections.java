@@ -1,13 +1,15 @@
 package io.honua.db.schema;
 
-import io.honua.db.schema.internal.DelegatingDataSource;
+import java.io.PrintWriter;
 import java.lang.reflect.InvocationHandler;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
 import java.lang.reflect.Proxy;
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.sql.SQLFeatureNotSupportedException;
 import java.sql.Statement;
+import java.util.logging.Logger;
 import javax.sql.DataSource;
 
 /**
@@ -16,10 +18,12 @@ import javax.sql.DataSource;
  * {@code DROP ... IF EXISTS} notices ("... does not exist, skipping") are then not sent by the server at all, so Flyway
  * has nothing to log for them. Warnings and errors still arrive.
  */
-final class QuietConnections extends DelegatingDataSource {
+final class QuietConnections implements DataSource {
+
+    private final DataSource target;
 
     private QuietConnections(DataSource target) {
-        super(target);
+        this.target = target;
     }
 
     static DataSource of(DataSource target) {
@@ -27,7 +31,16 @@ final class QuietConnections extends DelegatingDataSource {
     }
 
     @Override
-    protected Connection connected(Connection c) throws SQLException {
+    public Connection getConnection() throws SQLException {
+        return quiet(target.getConnection());
+    }
+
+    @Override
+    public Connection getConnection(String username, String password) throws SQLException {
+        return quiet(target.getConnection(username, password));
+    }
+
+    private static Connection quiet(Connection c) throws SQLException {
         try (Statement s = c.createStatement()) {
             s.execute("SET client_min_messages = warning");
         } catch (SQLException e) {
@@ -102,9 +115,38 @@ final class QuietConnections extends DelegatingDataSource {
         }
     }
 
-    /** Unwraps to the service's data source, never to this wrapper. */
     @Override
-    protected Object unwrapsFirst() {
-        return delegate;
+    public PrintWriter getLogWriter() throws SQLException {
+        return target.getLogWriter();
+    }
+
+    @Override
+    public void setLogWriter(PrintWriter out) throws SQLException {
+        target.setLogWriter(out);
+    }
+
+    @Override
+    public void setLoginTimeout(int seconds) throws SQLException {
+        target.setLoginTimeout(seconds);
+    }
+
+    @Override
+    public int getLoginTimeout() throws SQLException {
+        return target.getLoginTimeout();
+    }
+
+    @Override
+    public Logger getParentLogger() throws SQLFeatureNotSupportedException {
+        return target.getParentLogger();
+    }
+
+    @Override
+    public <T> T unwrap(Class<T> iface) throws SQLException {
+        return iface.isInstance(target) ? iface.cast(target) : target.unwrap(iface);
+    }
+
+    @Override
+    public boolean isWrapperFor(Class<?> iface) throws SQLException {
+        return iface.isInstance(target) || target.isWrapperFor(iface);
     }
 }

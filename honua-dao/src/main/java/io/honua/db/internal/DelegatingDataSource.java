@@ -1,4 +1,4 @@
-package io.honua.db.schema.internal;
+package io.honua.db.internal;
 
 import java.io.PrintWriter;
 import java.sql.Connection;
@@ -10,9 +10,8 @@ import javax.sql.DataSource;
 
 /**
  * A {@link DataSource} that passes every call to another one; a subclass changes the connections it hands out by
- * overriding {@link #connected(Connection)}. {@link #unwrap} and {@link #isWrapperFor} answer for
- * {@link #unwrapsFirst()} (this data source unless overridden), then for the delegate. Shared by this project's modules
- * (exported to them only); not API.
+ * overriding {@link #connected(Connection)}. {@link #unwrap} and {@link #isWrapperFor} answer for this data source
+ * first, then for the delegate. Not exported.
  */
 public abstract class DelegatingDataSource implements DataSource {
 
@@ -66,19 +65,13 @@ public abstract class DelegatingDataSource implements DataSource {
         return delegate.getParentLogger();
     }
 
-    /** What {@link #unwrap} returns, and {@link #isWrapperFor} accepts, before it asks the delegate: this data source. */
-    protected Object unwrapsFirst() {
-        return this;
-    }
-
     @Override
     public <T> T unwrap(Class<T> iface) throws SQLException {
-        Object first = unwrapsFirst();
-        return iface.isInstance(first) ? iface.cast(first) : delegate.unwrap(iface);
+        return iface.isInstance(this) ? iface.cast(this) : delegate.unwrap(iface);
     }
 
     @Override
     public boolean isWrapperFor(Class<?> iface) throws SQLException {
-        return iface.isInstance(unwrapsFirst()) || delegate.isWrapperFor(iface);
+        return iface.isInstance(this) || delegate.isWrapperFor(iface);
     }
 }
