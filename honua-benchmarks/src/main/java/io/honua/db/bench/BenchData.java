@@ -27,17 +27,22 @@ final class BenchData {
         }
     }
 
+    private static long count(Connection c, String status) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT count(*) FROM build_queue WHERE status = ?")) {
+            ps.setString(1, status);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getLong(1);
+            }
+        }
+    }
+
     /** Exactly {@code n} queued builds of the benchmark customer (spread over 10 priorities). */
     static void ensureQueued(HikariDataSource ds, int n) {
         ensureCustomer(ds);
         BenchState.exec(ds, "UPDATE build_queue SET status = 'queued', worker_id = NULL WHERE status = 'building'");
         try (Connection c = ds.getConnection()) {
-            long have;
-            try (PreparedStatement ps = c.prepareStatement("SELECT count(*) FROM build_queue WHERE status = 'queued'");
-                 ResultSet rs = ps.executeQuery()) {
-                rs.next();
-                have = rs.getLong(1);
-            }
+            long have = count(c, "queued");
             if (have > n) {
                 try (PreparedStatement ps = c.prepareStatement(
                         "DELETE FROM build_queue WHERE id IN (SELECT id FROM build_queue WHERE status = 'queued' LIMIT ?)")) {
@@ -65,12 +70,7 @@ final class BenchData {
     static void ensureFinished(HikariDataSource ds, long n) {
         ensureCustomer(ds);
         try (Connection c = ds.getConnection()) {
-            long have;
-            try (PreparedStatement ps = c.prepareStatement("SELECT count(*) FROM build_queue WHERE status = 'completed'");
-                 ResultSet rs = ps.executeQuery()) {
-                rs.next();
-                have = rs.getLong(1);
-            }
+            long have = count(c, "completed");
             if (have >= n) {
                 return;
             }

@@ -18,6 +18,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.function.IntSupplier;
 import java.util.function.Supplier;
 import java.util.regex.Pattern;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -156,13 +157,10 @@ final class BenchPlan {
         List<Step> steps = new ArrayList<>();
         steps.add(setup(servers));
         steps.addAll(jmhSteps(quickBenches(), QUICK, 20));
-        steps.add(scenario("tenant scale: claim latency at 1, 100, 1,000, 10,000 customers", 35, List.of(
-                new BenchRun.Chart("Claim latency against customers with queued builds", "tenants-claim.svg")),
-                (o, run) -> QueueScaleRun.tenants(o, run.server, run.out, BenchMain.tenantCounts("1,100,1000,10000"), 20,
-                        Duration.ofSeconds(10))));
-        steps.add(scenario("peer baseline: 2,000 no-op jobs, Honua vs db-scheduler", 30, List.of(
-                new BenchRun.Chart("No-op jobs per second: Honua vs db-scheduler", "peer.svg")),
-                (o, run) -> QueueScaleRun.peer(o, run.server, run.out, Integer.getInteger("honua.bench.peerJobs", 2_000), List.of(1))));
+        steps.add(tenantScale("tenant scale: claim latency at 1, 100, 1,000, 10,000 customers", 35,
+                () -> BenchMain.tenantCounts("1,100,1000,10000"), 20, Duration.ofSeconds(10)));
+        steps.add(peer("peer baseline: 2,000 no-op jobs, Honua vs db-scheduler", 30,
+                () -> Integer.getInteger("honua.bench.peerJobs", 2_000), List.of(1)));
         return steps;
     }
 
@@ -170,13 +168,10 @@ final class BenchPlan {
         List<Step> steps = new ArrayList<>();
         steps.add(setup(servers));
         steps.addAll(jmhSteps(fullBenches(), FULL, 90));
-        steps.add(scenario("tenant scale: claim latency at 1, 100, 1,000, 10,000 customers", 120, List.of(
-                new BenchRun.Chart("Claim latency against customers with queued builds", "tenants-claim.svg")),
-                (o, run) -> QueueScaleRun.tenants(o, run.server, run.out, BenchMain.tenantCounts("1,100,1000,10000"), 100,
-                        Duration.ofSeconds(60))));
-        steps.add(scenario("peer baseline: 10,000 no-op jobs at 1 and 100 customers, Honua vs db-scheduler", 120, List.of(
-                new BenchRun.Chart("No-op jobs per second: Honua vs db-scheduler", "peer.svg")),
-                (o, run) -> QueueScaleRun.peer(o, run.server, run.out, Integer.getInteger("honua.bench.peerJobs", 10_000), List.of(1, 100))));
+        steps.add(tenantScale("tenant scale: claim latency at 1, 100, 1,000, 10,000 customers", 120,
+                () -> BenchMain.tenantCounts("1,100,1000,10000"), 100, Duration.ofSeconds(60)));
+        steps.add(peer("peer baseline: 10,000 no-op jobs at 1 and 100 customers, Honua vs db-scheduler", 120,
+                () -> Integer.getInteger("honua.bench.peerJobs", 10_000), List.of(1, 100)));
         steps.add(scenario("xmin: claim latency while an idle transaction pins xmin", 110, List.of(), (o, run) -> {
             QueueScaleRun.xmin(o, run.server, Integer.getInteger("honua.bench.xminBuilds", 50_000), Duration.ofSeconds(20),
                     Duration.ofSeconds(Integer.getInteger("honua.bench.xminPinSeconds", 60)), Duration.ofSeconds(20));
@@ -199,13 +194,23 @@ final class BenchPlan {
         steps.add(setup(servers));
         steps.add(jmh(new Bench(CacheBenchmark.class, "lookup_lib", Map.of(), 1), SMOKE, 2));
         steps.add(jmh(new Bench(CacheBenchmark.class, "lookup_jdbc", Map.of(), 1), SMOKE, 2));
-        steps.add(scenario("tenant scale: 1 and 10 customers", 15, List.of(
-                new BenchRun.Chart("Claim latency against customers with queued builds", "tenants-claim.svg")),
-                (o, run) -> QueueScaleRun.tenants(o, run.server, run.out, List.of(1, 10), 5, Duration.ofSeconds(5))));
-        steps.add(scenario("peer baseline: 200 no-op jobs", 15, List.of(
-                new BenchRun.Chart("No-op jobs per second: Honua vs db-scheduler", "peer.svg")),
-                (o, run) -> QueueScaleRun.peer(o, run.server, run.out, 200, List.of(1))));
+        steps.add(tenantScale("tenant scale: 1 and 10 customers", 15, () -> List.of(1, 10), 5, Duration.ofSeconds(5)));
+        steps.add(peer("peer baseline: 200 no-op jobs", 15, () -> 200, List.of(1)));
         return steps;
+    }
+
+    /** {@link QueueScaleRun#tenants}: claim latency against the customer counts (read when the step runs). */
+    static Step tenantScale(String name, double budgetSeconds, Supplier<List<Integer>> customerCounts, int claimsPerThread,
+            Duration budget) {
+        return scenario(name, budgetSeconds, List.of(
+                new BenchRun.Chart("Claim latency against customers with queued builds", "tenants-claim.svg")),
+                (o, run) -> QueueScaleRun.tenants(o, run.server, run.out, customerCounts.get(), claimsPerThread, budget));
+    }
+
+    /** {@link QueueScaleRun#peer}: no-op jobs per second, Honua vs db-scheduler (the job count read when the step runs). */
+    static Step peer(String name, double budgetSeconds, IntSupplier jobs, List<Integer> customerCounts) {
+        return scenario(name, budgetSeconds, List.of(new BenchRun.Chart("No-op jobs per second: Honua vs db-scheduler", "peer.svg")),
+                (o, run) -> QueueScaleRun.peer(o, run.server, run.out, jobs.getAsInt(), customerCounts));
     }
 
     // ---- step kinds --------------------------------------------------------------------------------------------

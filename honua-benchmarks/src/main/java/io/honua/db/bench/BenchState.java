@@ -6,8 +6,11 @@ import io.honua.db.HonuaDb;
 import io.honua.db.queue.BuildQueue;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Instant;
+import java.time.OffsetDateTime;
 
 /**
  * What every benchmark fork shares: one pool on the benchmark database (prepared by {@link BenchMain}, URL passed as
@@ -63,5 +66,11 @@ final class BenchState {
         } catch (SQLException e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    /** A {@code timestamptz} column as an {@link Instant} ({@code null} when SQL NULL), for the baselines' rows. */
+    static Instant instant(ResultSet rs, String column) throws SQLException {
+        OffsetDateTime t = rs.getObject(column, OffsetDateTime.class);
+        return t == null ? null : t.toInstant();
     }
 }

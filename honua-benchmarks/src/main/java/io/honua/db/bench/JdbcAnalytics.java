@@ -38,9 +38,12 @@ final class JdbcAnalytics {
     }
 
     Optional<CacheHitRate> hitRate(String customer, int days) throws SQLException {
-        try (Connection c = ds.getConnection();
-             PreparedStatement ps = c.prepareStatement(
-                     "SELECT customer_id, total_accesses, hits, misses, hit_rate FROM get_cache_hit_rate(?, ?)")) {
+        return hitRate("SELECT customer_id, total_accesses, hits, misses, hit_rate FROM get_cache_hit_rate(?, ?)", customer, days);
+    }
+
+    /** The one row (or none) of {@code sql}, which takes the customer and the number of days. */
+    private Optional<CacheHitRate> hitRate(String sql, String customer, int days) throws SQLException {
+        try (Connection c = ds.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
             ps.setString(1, customer);
             ps.setInt(2, days);
             try (ResultSet rs = ps.executeQuery()) {
@@ -67,20 +70,12 @@ final class JdbcAnalytics {
 
     /** V5's get_cache_hit_rate body: counts the raw log of the period. */
     Optional<CacheHitRate> hitRateRawLog(String customer, int days) throws SQLException {
-        try (Connection c = ds.getConnection();
-             PreparedStatement ps = c.prepareStatement(
-                     "SELECT l.customer_id, count(*), count(*) FILTER (WHERE l.access_type = 'hit'), "
-                             + "count(*) FILTER (WHERE l.access_type = 'miss'), "
-                             + "round(count(*) FILTER (WHERE l.access_type = 'hit')::numeric / count(*), 4) "
-                             + "FROM build_access_log l WHERE l.customer_id = ? "
-                             + "AND l.accessed_at >= (date_trunc('day', now() AT TIME ZONE 'UTC') - make_interval(days => ? - 1)) AT TIME ZONE 'UTC' "
-                             + "GROUP BY l.customer_id")) {
-            ps.setString(1, customer);
-            ps.setInt(2, days);
-            try (ResultSet rs = ps.executeQuery()) {
-                return rs.next() ? Optional.of(hitRate(rs)) : Optional.empty();
-            }
-        }
+        return hitRate("SELECT l.customer_id, count(*), count(*) FILTER (WHERE l.access_type = 'hit'), "
+                + "count(*) FILTER (WHERE l.access_type = 'miss'), "
+                + "round(count(*) FILTER (WHERE l.access_type = 'hit')::numeric / count(*), 4) "
+                + "FROM build_access_log l WHERE l.customer_id = ? "
+                + "AND l.accessed_at >= (date_trunc('day', now() AT TIME ZONE 'UTC') - make_interval(days => ? - 1)) AT TIME ZONE 'UTC' "
+                + "GROUP BY l.customer_id", customer, days);
     }
 
     Optional<QuotaUsage> quota(String customer) throws SQLException {

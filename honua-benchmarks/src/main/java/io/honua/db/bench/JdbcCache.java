@@ -1,5 +1,7 @@
 package io.honua.db.bench;
 
+import static io.honua.db.bench.BenchState.instant;
+
 import com.zaxxer.hikari.HikariDataSource;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -32,11 +34,6 @@ final class JdbcCache {
 
     JdbcCache(HikariDataSource ds) {
         this.ds = ds;
-    }
-
-    private static Instant instant(ResultSet rs, String column) throws SQLException {
-        java.time.OffsetDateTime t = rs.getObject(column, java.time.OffsetDateTime.class);
-        return t == null ? null : t.toInstant();
     }
 
     /** {@code cache_lookup}, as BuildCache.lookup calls it. */

@@ -1,5 +1,7 @@
 package io.honua.db.bench;
 
+import static io.honua.db.bench.BenchState.instant;
+
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -28,11 +30,6 @@ final class JdbcQueue {
 
     JdbcQueue(DataSource ds) {
         this.ds = ds;
-    }
-
-    private static Instant instant(ResultSet rs, String column) throws SQLException {
-        java.time.OffsetDateTime t = rs.getObject(column, java.time.OffsetDateTime.class);
-        return t == null ? null : t.toInstant();
     }
 
     static Row row(ResultSet rs) throws SQLException {

@@ -1,17 +1,14 @@
 package io.honua.db.internal;
 
 import io.honua.db.core.SessionLimits;
-import java.io.PrintWriter;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
-import java.sql.SQLFeatureNotSupportedException;
 import java.time.Duration;
 import java.util.Collections;
 import java.util.Map;
 import java.util.Objects;
 import java.util.WeakHashMap;
-import java.util.logging.Logger;
 import javax.sql.DataSource;
 import org.postgresql.PGConnection;
 
@@ -21,18 +18,17 @@ import org.postgresql.PGConnection;
  * one extra round trip in its life, not one per use. A driver that does not unwrap to {@link PGConnection} gets the
  * limits on every {@link #getConnection()}.
  */
-public final class SessionLimitedDataSource implements DataSource {
+public final class SessionLimitedDataSource extends DelegatingDataSource {
 
     private static final String SQL =
             "SELECT set_config('lock_timeout', ?, false), set_config('statement_timeout', ?, false), "
                     + "set_config('idle_in_transaction_session_timeout', ?, false)";
 
-    private final DataSource delegate;
     private final SessionLimits limits;
     private final Map<Object, Boolean> configured = Collections.synchronizedMap(new WeakHashMap<>());
 
     private SessionLimitedDataSource(DataSource delegate, SessionLimits limits) {
-        this.delegate = delegate;
+        super(delegate);
         this.limits = limits;
     }
 
@@ -52,16 +48,7 @@ public final class SessionLimitedDataSource implements DataSource {
     }
 
     @Override
-    public Connection getConnection() throws SQLException {
-        return configure(delegate.getConnection());
-    }
-
-    @Override
-    public Connection getConnection(String username, String password) throws SQLException {
-        return configure(delegate.getConnection(username, password));
-    }
-
-    private Connection configure(Connection c) throws SQLException {
+    protected Connection connected(Connection c) throws SQLException {
         try {
             Object physical = c.isWrapperFor(PGConnection.class) ? c.unwrap(PGConnection.class) : null;
             if (physical != null && configured.containsKey(physical)) {
@@ -88,41 +75,6 @@ public final class SessionLimitedDataSource implements DataSource {
             }
             throw e;
         }
-    }
-
-    @Override
-    public PrintWriter getLogWriter() throws SQLException {
-        return delegate.getLogWriter();
-    }
-
-    @Override
-    public void setLogWriter(PrintWriter out) throws SQLException {
-        delegate.setLogWriter(out);
-    }
-
-    @Override
-    public void setLoginTimeout(int seconds) throws SQLException {
-        delegate.setLoginTimeout(seconds);
-    }
-
-    @Override
-    public int getLoginTimeout() throws SQLException {
-        return delegate.getLoginTimeout();
-    }
-
-    @Override
-    public Logger getParentLogger() throws SQLFeatureNotSupportedException {
-        return delegate.getParentLogger();
-    }
-
-    @Override
-    public <T> T unwrap(Class<T> iface) throws SQLException {
-        return iface.isInstance(this) ? iface.cast(this) : delegate.unwrap(iface);
-    }
-
-    @Override
-    public boolean isWrapperFor(Class<?> iface) throws SQLException {
-        return iface.isInstance(this) || delegate.isWrapperFor(iface);
     }
 
     /** The value PostgreSQL takes for the setting: milliseconds, {@code 0} = off. */

@@ -29,7 +29,6 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -38,12 +37,7 @@ class BuildCacheTest {
     @RegisterExtension
     static final HonuaFixture fx = HonuaFixture.withPool(10);
 
-    static BuildCache cache;
-
-    @BeforeAll
-    static void setUp() {
-        cache = fx.honua().buildCache();
-    }
+    final BuildCache cache = fx.honua().buildCache();
 
     private static NewCacheEntry entry(String customer, String hash, Tier tier) {
         return NewCacheEntry.of(customer, hash, tier, "registry.example/app:" + hash.substring(0, 8), "sha256:" + hash);

@@ -24,7 +24,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -33,12 +32,7 @@ class CacheAccessRecorderTest {
     @RegisterExtension
     static final HonuaFixture fx = HonuaFixture.withPool(10);
 
-    static BuildCache cache;
-
-    @BeforeAll
-    static void setUp() {
-        cache = fx.honua().buildCache();
-    }
+    final BuildCache cache = fx.honua().buildCache();
 
     private static long logRowsOf(List<String> customers) {
         return fx.dsl().fetchCount(BUILD_ACCESS_LOG, BUILD_ACCESS_LOG.CUSTOMER_ID.in(customers));

@@ -14,7 +14,6 @@ import java.math.RoundingMode;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -27,12 +26,7 @@ class IntakeFlowTest {
     @RegisterExtension
     static final HonuaFixture fx = HonuaFixture.withPool(4);
 
-    static Intake intake;
-
-    @BeforeAll
-    static void setUp() {
-        intake = fx.honua().intake();
-    }
+    final Intake intake = fx.honua().intake();
 
     private static BigDecimal avg(long a, long b, int scale) {
         return BigDecimal.valueOf(a + b).divide(BigDecimal.valueOf(2), scale, RoundingMode.HALF_UP);

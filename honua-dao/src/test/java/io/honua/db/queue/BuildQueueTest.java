@@ -22,7 +22,6 @@ import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.jooq.impl.DSL;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -33,12 +32,7 @@ class BuildQueueTest {
     static final HonuaFixture fx = HonuaFixture.withPool(8,
             ds -> HonuaDb.builder(ds).queueOptions(QueueOptions.DEFAULTS.withLease(Duration.ofSeconds(30))).build());
 
-    static BuildQueue queue;
-
-    @BeforeAll
-    static void setUp() {
-        queue = fx.honua().buildQueue();
-    }
+    final BuildQueue queue = fx.honua().buildQueue();
 
     @BeforeEach
     void emptyQueue() {

@@ -16,7 +16,6 @@ import java.util.List;
 import java.util.UUID;
 import org.jooq.exception.DataAccessException;
 import org.jooq.impl.DSL;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -36,12 +35,7 @@ class BuildTraceContextTest {
     static final HonuaFixture fx = HonuaFixture.withPool(4,
             ds -> HonuaDb.builder(ds).queueOptions(QueueOptions.DEFAULTS.withLease(Duration.ofSeconds(30))).build());
 
-    static BuildQueue queue;
-
-    @BeforeAll
-    static void setUp() {
-        queue = fx.honua().buildQueue();
-    }
+    final BuildQueue queue = fx.honua().buildQueue();
 
     @BeforeEach
     void emptyQueue() {

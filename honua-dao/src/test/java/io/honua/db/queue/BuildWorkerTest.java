@@ -12,7 +12,6 @@ import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -22,12 +21,7 @@ class BuildWorkerTest {
     static final HonuaFixture fx = HonuaFixture.withPool(12,
             ds -> HonuaDb.builder(ds).queueOptions(QueueOptions.DEFAULTS.withLease(Duration.ofSeconds(3))).build());
 
-    static BuildQueue queue;
-
-    @BeforeAll
-    static void setUp() {
-        queue = fx.honua().buildQueue();
-    }
+    final BuildQueue queue = fx.honua().buildQueue();
 
     private static long w1Completed(BuildWorker[] ref) {
         return ref[0].completedCount();

@@ -7,9 +7,9 @@ import static org.assertj.core.api.Assertions.catchThrowable;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import io.honua.db.HonuaDb;
+import io.honua.db.internal.DelegatingDataSource;
 import io.honua.db.testing.Fixtures;
 import io.honua.db.testkit.HonuaDatabase;
-import java.io.PrintWriter;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.SQLTransientConnectionException;
@@ -18,7 +18,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.logging.Logger;
 import javax.sql.DataSource;
 import org.jooq.SQLDialect;
 import org.jooq.impl.DSL;
@@ -143,13 +142,12 @@ class QueueFaultPoolTest {
         assertThat(honua.dsl().fetchCount(BUILD_QUEUE, BUILD_QUEUE.CUSTOMER_ID.eq(c).and(BUILD_QUEUE.STATUS.eq("completed")))).isEqualTo(1);
     }
 
-    /** Counts connection requests, passes everything through. */
-    static final class CountingDataSource implements DataSource {
-        private final DataSource delegate;
+    /** Counts connection requests (failed ones too), passes everything through. */
+    static final class CountingDataSource extends DelegatingDataSource {
         private final AtomicLong requests = new AtomicLong();
 
         CountingDataSource(DataSource delegate) {
-            this.delegate = delegate;
+            super(delegate);
         }
 
         long requests() {
@@ -159,48 +157,13 @@ class QueueFaultPoolTest {
         @Override
         public Connection getConnection() throws SQLException {
             requests.incrementAndGet();
-            return delegate.getConnection();
+            return super.getConnection();
         }
 
         @Override
         public Connection getConnection(String username, String password) throws SQLException {
             requests.incrementAndGet();
-            return delegate.getConnection(username, password);
-        }
-
-        @Override
-        public PrintWriter getLogWriter() throws SQLException {
-            return delegate.getLogWriter();
-        }
-
-        @Override
-        public void setLogWriter(PrintWriter out) throws SQLException {
-            delegate.setLogWriter(out);
-        }
-
-        @Override
-        public void setLoginTimeout(int seconds) throws SQLException {
-            delegate.setLoginTimeout(seconds);
-        }
-
-        @Override
-        public int getLoginTimeout() throws SQLException {
-            return delegate.getLoginTimeout();
-        }
-
-        @Override
-        public Logger getParentLogger() {
-            return Logger.getLogger("counting");
-        }
-
-        @Override
-        public <T> T unwrap(Class<T> iface) throws SQLException {
-            return delegate.unwrap(iface);
-        }
-
-        @Override
-        public boolean isWrapperFor(Class<?> iface) throws SQLException {
-            return delegate.isWrapperFor(iface);
+            return super.getConnection(username, password);
         }
     }
 }

@@ -59,16 +59,18 @@ class WorkerInterceptorTest {
 
         @Override
         public BatchResult complete(List<Build> builds, Supplier<BatchResult> complete) {
-            BatchResult r = complete.get();
-            builds.forEach(b -> completed.add(b.id()));
-            notHeld.addAll(r.notHeld());
-            return r;
+            return record(builds, complete, completed);
         }
 
         @Override
         public BatchResult fail(List<Build> builds, Supplier<BatchResult> fail) {
-            BatchResult r = fail.get();
-            builds.forEach(b -> failed.add(b.id()));
+            return record(builds, fail, failed);
+        }
+
+        /** Runs the statement, then notes its builds in {@code into} and the ones it did not hold. */
+        private BatchResult record(List<Build> builds, Supplier<BatchResult> statement, List<UUID> into) {
+            BatchResult r = statement.get();
+            builds.forEach(b -> into.add(b.id()));
             notHeld.addAll(r.notHeld());
             return r;
         }

@@ -129,16 +129,20 @@ class HonuaTracingTest {
                 .setParent(Context.root().with(Span.wrap(remote))).startSpan();
     }
 
+    /** Enqueues {@code build} with the trace context captured while {@code request} is current, then ends the request. */
+    static Build enqueueDuring(Span request, NewBuild.Builder build) {
+        try (Scope ignored = request.makeCurrent()) {
+            return honua.buildQueue().enqueue(tracing.captureContext(build).build());
+        } finally {
+            request.end();
+        }
+    }
+
     @Test
     void theEnqueuingSpansContextIsStoredAndTheHandlerRunsInASpanLinkedToIt() throws Exception {
         String c = customer();
         Span request = requestSpan();
-        Build queued;
-        try (Scope ignored = request.makeCurrent()) {
-            queued = honua.buildQueue().enqueue(tracing.captureContext(NewBuild.builder(c)).build());
-        } finally {
-            request.end();
-        }
+        Build queued = enqueueDuring(request, NewBuild.builder(c));
         SpanContext enqueuer = request.getSpanContext();
         String expected = "00-" + enqueuer.getTraceId() + "-" + enqueuer.getSpanId() + "-01";
         assertThat(queued.traceParent()).contains(expected);
@@ -211,12 +215,7 @@ class HonuaTracingTest {
     void aFailingHandlerGivesAnErrorSpanPerAttemptAndFailSpans() throws Exception {
         String c = customer();
         Span request = requestSpan();
-        Build queued;
-        try (Scope ignored = request.makeCurrent()) {
-            queued = honua.buildQueue().enqueue(tracing.captureContext(NewBuild.builder(c).maxAttempts(2)).build());
-        } finally {
-            request.end();
-        }
+        Build queued = enqueueDuring(request, NewBuild.builder(c).maxAttempts(2));
         try (BuildWorker w = worker("otel-w2", (build, ctx) -> {
             throw new IllegalStateException("compiler crashed on attempt " + build.attempts());
         })) {
