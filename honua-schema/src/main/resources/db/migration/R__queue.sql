@@ -414,9 +414,9 @@ GRANT EXECUTE ON FUNCTION public.set_fair_share_weight(text,integer) TO honua_ad
 -- Claiming
 -- ---------------------------------------------------------------------------------------------------------------------
 
--- Plans: every statement below is planned once per session and reused (force_generic_plan). With the default
--- (auto) PostgreSQL re-planned the large claim statement on every call, since its generic plan looks dearer than a
--- custom one, and planning was a quarter of the server's work per claim; the generic plans use the same indexes.
+-- Plans: every statement of claim_builds is planned once per session and reused (force_generic_plan). With the
+-- default (auto) PostgreSQL re-planned the large claim statement on every call, since its generic plan looks dearer
+-- than a custom one, and planning was a quarter of the server's work per claim; the generic plans use the same indexes.
 -- JIT is off: a generic plan's cost estimate passes jit_above_cost, and compiling it took 50 ms per call on a
 -- server with JIT (PostgreSQL's default where LLVM is installed) for a statement that runs in 0.3 ms.
 CREATE OR REPLACE FUNCTION public.claim_builds(p_worker_id text, p_limit integer, p_lease_seconds integer DEFAULT 60)

@@ -381,7 +381,6 @@ public final class HonuaDb {
         return keyProvider.filter(k -> k == keys).isPresent() ? registryCredentials() : Daos.registryCredentials(dsl, keys);
     }
 
-
     /** API keys for workers and services (see {@link ApiKeys}); one instance per {@code HonuaDb}. */
     public ApiKeys apiKeys() {
         return apiKeys;

@@ -63,6 +63,28 @@ final class BenchData {
         BenchState.exec(ds, "VACUUM ANALYZE build_queue");
     }
 
+    /** worker_id of the finished history builds {@link #ensureFinished} adds; no benchmark claims under it. */
+    static final String HISTORY_WORKER = "history";
+
+    /**
+     * Deletes the benchmark customer's builds a benchmark ran (still building, or finished within the day), keeping
+     * the history of {@link #ensureFinished} (worker {@link #HISTORY_WORKER}, finished 29 days ago): deleting that
+     * history between iterations would defeat the scale curve's stage, and 10,000,000 rows of it outlast the library's
+     * 5-minute statement timeout, which the pool's connections carry once the library used them.
+     */
+    static void deleteRunBuilds(HikariDataSource ds) {
+        try (Connection c = ds.getConnection();
+             PreparedStatement ps = c.prepareStatement(
+                     "DELETE FROM build_queue WHERE customer_id = 'bench-customer' AND worker_id IS DISTINCT FROM ? "
+                             + "AND (status = 'building' OR (status IN ('completed', 'failed', 'timeout') "
+                             + "AND completed_at > now() - interval '1 day'))")) {
+            ps.setString(1, HISTORY_WORKER);
+            ps.executeUpdate();
+        } catch (SQLException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     /**
      * Adds finished builds (status completed, with results) until {@code n} exist; events and triggers are skipped for
      * speed (session_replication_role = replica), which is fine for history that only has to be present.
@@ -79,10 +101,11 @@ final class BenchData {
                  PreparedStatement ps = c.prepareStatement(
                          "INSERT INTO build_queue (customer_id, priority, status, worker_id, queued_at, started_at, completed_at, "
                                  + "attempts, claim_rank, event_seq) "
-                                 + "SELECT 'bench-customer', 1 + g % 10, 'completed', 'history', now() - interval '30 days', "
+                                 + "SELECT 'bench-customer', 1 + g % 10, 'completed', ?, now() - interval '30 days', "
                                  + "now() - interval '30 days', now() - interval '29 days', 1, 0, 3 FROM generate_series(1, ?) g")) {
                 replica.execute();
-                ps.setLong(1, n - have);
+                ps.setString(1, HISTORY_WORKER);
+                ps.setLong(2, n - have);
                 ps.executeUpdate();
             }
             c.commit();

@@ -64,11 +64,7 @@ public class LifecycleBenchmark {
 
         @Setup(Level.Iteration)
         public void clean() {
-            // the builds this benchmark ran (still building, or finished within the day), not the scale curve's
-            // history (worker 'history', finished 29 days ago): deleting 10,000,000 history rows per iteration ran
-            // into the library's 5-minute statement timeout, which the pool's connections carry once the library used them
-            BenchState.exec(ds, "DELETE FROM build_queue WHERE customer_id = 'bench-customer' AND worker_id IS DISTINCT FROM 'history'"
-                    + " AND (status = 'building' OR (status IN ('completed', 'failed', 'timeout') AND completed_at > now() - interval '1 day'))");
+            BenchData.deleteRunBuilds(ds);   // the builds this benchmark ran, not the scale curve's history
             BenchState.exec(ds, "VACUUM build_queue, build_queue_runnable");   // see ClaimBenchmark.vacuum
         }
 
