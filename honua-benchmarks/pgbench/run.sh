@@ -2,8 +2,9 @@
 # The hot paths' exact SQL through pgbench (the C client: the physical limit of the machine), on a fresh database.
 #   honua-benchmarks/pgbench/run.sh            # local server 127.0.0.1:5432, user postgres, 20 s per script, 1 client
 #   PGHOST=.. PGPORT=.. PGUSER=.. SECONDS_PER_SCRIPT=30 CLIENTS=4 honua-benchmarks/pgbench/run.sh
-# Then the real lifecycle (enqueue, claim, complete through the Honua functions) against minimal.sql (a one-table SKIP
-# LOCKED queue without triggers) at 1, 4 and 8 clients (SCALE_CLIENTS), and the 8-vs-1-client ratio of each.
+# Then the real lifecycle (enqueue, claim, complete through the Honua functions) against floor.sql (the same rows on
+# trigger-less copies of the tables: the data model's floor) and minimal.sql (a one-table SKIP LOCKED queue without
+# triggers) at 1, 4 and 8 clients (SCALE_CLIENTS), and the 8-vs-1-client ratio of the lifecycle and the minimal queue.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 migrations="$here/../../honua-schema/src/main/resources/db/migration"
@@ -38,6 +39,18 @@ INSERT INTO licenses (customer_id, tier, status, license_key_hash, license_key_e
 VALUES ('bench-customer', 'enterprise', 'active', encode(sha256('bench-license'::bytea), 'hex'), '\x00'::bytea, 'bench',
         2000000000, 100000);
 CREATE TABLE minimal_queue (id BIGSERIAL PRIMARY KEY, payload TEXT NOT NULL, claimed_by TEXT, claimed_at TIMESTAMPTZ);
+-- floor.sql's tables: copies of the queue's tables with their columns, defaults and indexes only
+CREATE TABLE floor_queue (LIKE build_queue INCLUDING DEFAULTS INCLUDING IDENTITY INCLUDING INDEXES);
+CREATE TABLE floor_events (LIKE build_events INCLUDING DEFAULTS INCLUDING IDENTITY INCLUDING INDEXES);
+CREATE TABLE floor_attempts (LIKE build_attempts INCLUDING DEFAULTS INCLUDING IDENTITY INCLUDING INDEXES);
+CREATE TABLE floor_results (LIKE build_results INCLUDING DEFAULTS INCLUDING IDENTITY INCLUDING INDEXES);
+CREATE TABLE floor_runnable (LIKE build_queue_runnable INCLUDING DEFAULTS INCLUDING IDENTITY INCLUDING INDEXES);
+CREATE TABLE floor_usage (LIKE license_build_usage INCLUDING DEFAULTS INCLUDING IDENTITY INCLUDING INDEXES);
+INSERT INTO floor_queue (customer_id, priority, claim_rank, event_seq)
+SELECT 'bench-customer', 1 + g % 10, (extract(epoch FROM now()) * 1000)::bigint - (1 + g % 10) * 60000, 1
+  FROM generate_series(1, 10000) g;
+INSERT INTO floor_runnable (customer_id) VALUES ('bench-customer');
+INSERT INTO floor_usage (customer_id, period_start) VALUES ('bench-customer', date_trunc('month', now())::date);
 VACUUM ANALYZE;
 SQL
 
@@ -57,13 +70,17 @@ for script in claim enqueue lifecycle batch lookup record recordbatch minimal; d
 done
 
 echo
-echo "real lifecycle (enqueue + claim + complete, Honua schema) vs minimal SKIP LOCKED queue (one table, no triggers)"
-printf '%-8s %14s %14s %16s\n' clients lifecycle minimal lifecycle/minimal
-declare -A life mini
+echo "real lifecycle (enqueue + claim + complete, Honua schema) vs the same rows without the library (floor.sql) vs"
+echo "minimal SKIP LOCKED queue (one table, no triggers)"
+printf '%-8s %11s %11s %11s %17s %14s %16s\n' clients lifecycle floor minimal lifecycle/minimal floor/minimal lifecycle/floor
+declare -A life mini flo
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.3f", a / b}'; }
 for c in ${SCALE_CLIENTS:-1 4 8}; do
   life[$c]=$(bench lifecycle "$c")
+  flo[$c]=$(bench floor "$c")
   mini[$c]=$(bench minimal "$c")
-  printf '%-8s %14s %14s %16s\n' "$c" "${life[$c]}" "${mini[$c]}" "$(awk -v a="${life[$c]}" -v b="${mini[$c]}" 'BEGIN {printf "%.3f", a / b}')"
+  printf '%-8s %11s %11s %11s %17s %14s %16s\n' "$c" "${life[$c]}" "${flo[$c]}" "${mini[$c]}" "$(ratio "${life[$c]}" "${mini[$c]}")" \
+    "$(ratio "${flo[$c]}" "${mini[$c]}")" "$(ratio "${life[$c]}" "${flo[$c]}")"
 done
 set -- ${SCALE_CLIENTS:-1 4 8}; first=$1; last=${!#}
 printf '%s-vs-%s-client ratio: lifecycle %s, minimal %s\n' "$last" "$first" \
