@@ -3,7 +3,8 @@
 -- Repeatable migration: the current body of every function of this capability lives here and only here.
 -- Flyway re-runs this file after the versioned migrations whenever it changes, so it must stay re-runnable
 -- (CREATE OR REPLACE; a changed signature is dropped by a versioned migration first). Grants are in the versioned
--- migrations.
+-- migrations, except for the functions added after them (the administrative path, newest_license_state): their grants
+-- follow their definitions.
 
 CREATE OR REPLACE FUNCTION public.api_key_scopes_valid(p_scopes text[])
  RETURNS boolean
@@ -41,10 +42,7 @@ BEGIN
         IF v_max IS NULL THEN
             -- DETAIL names the state of the newest license (REVOKED, SUSPENDED or EXPIRED), as verify_license reports it
             RAISE EXCEPTION 'customer % has no valid license (expired, revoked or suspended)', r.customer_id
-                USING ERRCODE = 'HL003', DETAIL = 'license_status:' || (
-                    SELECT CASE l.status WHEN 'revoked' THEN 'REVOKED' WHEN 'suspended' THEN 'SUSPENDED' ELSE 'EXPIRED' END
-                      FROM public.licenses l WHERE l.customer_id = r.customer_id
-                     ORDER BY l.issued_at DESC, l.id DESC LIMIT 1);
+                USING ERRCODE = 'HL003', DETAIL = 'license_status:' || public.newest_license_state(r.customer_id);
         END IF;
         UPDATE public.license_build_usage u SET builds_enqueued = u.builds_enqueued + r.n
          WHERE u.customer_id = r.customer_id AND u.period_start = v_month
@@ -220,6 +218,22 @@ AS $function$
 $function$;
 COMMENT ON FUNCTION public.licenses_expiring_within(bigint) IS 'Valid licenses whose expiry (or trial end) falls within p_seconds from now, soonest first; all customers.';
 
+CREATE OR REPLACE FUNCTION public.newest_license_state(p_customer_id text)
+ RETURNS text
+ LANGUAGE sql
+ STABLE
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+    SELECT CASE l.status WHEN 'revoked' THEN 'REVOKED' WHEN 'suspended' THEN 'SUSPENDED' ELSE 'EXPIRED' END
+      FROM public.licenses l WHERE l.customer_id = p_customer_id
+     ORDER BY l.issued_at DESC, l.id DESC LIMIT 1;
+$function$;
+COMMENT ON FUNCTION public.newest_license_state(text) IS 'REVOKED, SUSPENDED or EXPIRED: the state of the customer''s newest license (of those the caller sees), as verify_license reports it; the DETAIL (license_status:<state>) of the quota triggers'' HL003 when all the customer''s licenses are invalid. NULL without a license.';
+-- called by the quota triggers: build_queue_license_quota with the owner's rights, registry_credentials_license_quota
+-- with the rights of the role that activates a credential
+REVOKE EXECUTE ON FUNCTION public.newest_license_state(text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION public.newest_license_state(text) TO honua_app, honua_worker;
+
 CREATE OR REPLACE FUNCTION public.registry_credentials_license_quota()
  RETURNS trigger
  LANGUAGE plpgsql
@@ -249,10 +263,7 @@ BEGIN
     IF v_max IS NULL THEN
         -- DETAIL names the state of the newest license (REVOKED, SUSPENDED or EXPIRED), as verify_license reports it
         RAISE EXCEPTION 'customer % has no valid license (expired, revoked or suspended)', NEW.customer_id
-            USING ERRCODE = 'HL003', DETAIL = 'license_status:' || (
-                SELECT CASE l.status WHEN 'revoked' THEN 'REVOKED' WHEN 'suspended' THEN 'SUSPENDED' ELSE 'EXPIRED' END
-                  FROM public.licenses l WHERE l.customer_id = NEW.customer_id
-                 ORDER BY l.issued_at DESC, l.id DESC LIMIT 1);
+            USING ERRCODE = 'HL003', DETAIL = 'license_status:' || public.newest_license_state(NEW.customer_id);
     END IF;
     SELECT count(*) INTO v_used FROM public.registry_credentials r
      WHERE r.customer_id = NEW.customer_id AND r.is_active AND r.id <> NEW.id;
