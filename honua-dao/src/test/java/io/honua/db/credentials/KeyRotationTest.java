@@ -43,6 +43,15 @@ class KeyRotationTest {
         sql.deleteFrom(io.honua.db.schema.generated.Tables.LICENSES).execute();
     }
 
+    /** A key provider with two fresh key ids: {@code current} encrypts, {@code next} is the rotation target. */
+    record Keys(String current, String next, LocalKeyProvider provider) {
+        static Keys fresh() {
+            String current = "kms-old-" + UUID.randomUUID();
+            String next = "kms-new-" + UUID.randomUUID();
+            return new Keys(current, next, LocalKeyProvider.generate(current).withGeneratedKey(next));
+        }
+    }
+
     /**
      * Every text-like or bytea column of every base table in public that contains {@code needle} (bytea: its bytes):
      * "table.column" -> rows. The append-only audit trail ({@code audit_events}, when the tenancy migration is present)
@@ -74,9 +83,10 @@ class KeyRotationTest {
 
     @Test
     void rotationReencryptsEveryCredentialAndLicenseAndTheOldKeyIdIsGone() {
-        String oldKey = "kms-old-" + UUID.randomUUID();
-        String newKey = "kms-new-" + UUID.randomUUID();
-        LocalKeyProvider before = LocalKeyProvider.generate(oldKey).withGeneratedKey(newKey);
+        Keys keys = Keys.fresh();
+        String oldKey = keys.current();
+        String newKey = keys.next();
+        LocalKeyProvider before = keys.provider();
         RegistryCredentials credentials = fx.honua().registryCredentials(before);
         Licenses licenses = fx.honua().licenses(before);
 
@@ -135,10 +145,8 @@ class KeyRotationTest {
 
     @Test
     void undecryptableRowsAreReportedAndLeftUnchanged() {
-        String k1 = "rot-a-" + UUID.randomUUID();
-        String k2 = "rot-b-" + UUID.randomUUID();
-        LocalKeyProvider keys = LocalKeyProvider.generate(k1).withGeneratedKey(k2);
-        RegistryCredentials credentials = fx.honua().registryCredentials(keys);
+        Keys keys = Keys.fresh();
+        RegistryCredentials credentials = fx.honua().registryCredentials(keys.provider());
         String customer = Fixtures.newCustomer(fx.honua());
         Credential good = credentials.store(new NewCredential(customer, RegistryType.QUAY, "good", "https://quay.io", "u", "g"));
         Credential bad = credentials.store(new NewCredential(customer, RegistryType.QUAY, "bad", "https://quay.io", "u", "b"));
@@ -146,12 +154,12 @@ class KeyRotationTest {
         c[c.length - 1] ^= 1;
         sql.update(REGISTRY_CREDENTIALS).set(REGISTRY_CREDENTIALS.ENCRYPTED_SECRET, c).where(REGISTRY_CREDENTIALS.ID.eq(bad.id())).execute();
 
-        RotationReport report = credentials.rotate(k2);
+        RotationReport report = credentials.rotate(keys.next());
         assertThat(report.failed()).containsExactly(bad.id());
         assertThat(report.complete()).isFalse();
-        assertThat(credentials.find(customer, bad.id()).orElseThrow().encryptionKeyId()).isEqualTo(k1);
+        assertThat(credentials.find(customer, bad.id()).orElseThrow().encryptionKeyId()).isEqualTo(keys.current());
         assertThat(sql.fetchValue(REGISTRY_CREDENTIALS.ENCRYPTED_SECRET, REGISTRY_CREDENTIALS.ID.eq(bad.id()))).isEqualTo(c);
-        assertThat(credentials.find(customer, good.id()).orElseThrow().encryptionKeyId()).isEqualTo(k2);
+        assertThat(credentials.find(customer, good.id()).orElseThrow().encryptionKeyId()).isEqualTo(keys.next());
         assertThat(credentials.reveal(customer, good.id()).secret()).isEqualTo("g");
     }
 }

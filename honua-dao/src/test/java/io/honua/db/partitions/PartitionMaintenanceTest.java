@@ -89,6 +89,17 @@ class PartitionMaintenanceTest {
         insert.execute();
     }
 
+    /**
+     * A new customer with {@code rows} access-log rows at {@code at}, written while build_access_log is kept forever
+     * (so its partition for {@code at} is created; a test then sets the retention it examines).
+     */
+    static String customerWithOldAccessLog(DSLContext dsl, ZonedDateTime at, int rows) {
+        String customer = Fixtures.newCustomer(fx.honua());
+        partitions.keepForever("build_access_log");
+        accessLog(dsl, customer, at.toInstant(), rows);
+        return customer;
+    }
+
     static long rollupTotal(DSLContext dsl, String customer) {
         Long v = dsl.select(DSL.sum(CACHE_ACCESS_DAILY.HITS.plus(CACHE_ACCESS_DAILY.MISSES)).cast(Long.class))
                 .from(CACHE_ACCESS_DAILY).where(CACHE_ACCESS_DAILY.CUSTOMER_ID.eq(customer)).fetchOne().value1();
@@ -193,10 +204,8 @@ class PartitionMaintenanceTest {
     @Test
     void retentionDropsWholePartitionsPastItAndKeepsTheRollup() {
         DSLContext dsl = fx.dsl();
-        String customer = Fixtures.newCustomer(fx.honua());
-        partitions.keepForever("build_access_log");
         ZonedDateTime old = ZonedDateTime.now(ZoneOffset.UTC).minusMonths(8);
-        accessLog(dsl, customer, old.toInstant(), 5);
+        String customer = customerWithOldAccessLog(dsl, old, 5);
         assertThat(partitions.maintain().created()).extracting(PartitionAction::partitionName)
                 .contains(monthly("build_access_log", old));
         assertThat(names("build_access_log")).contains(monthly("build_access_log", old));
@@ -222,10 +231,8 @@ class PartitionMaintenanceTest {
     @Test
     void detachKeepsExpiredPartitionsAsStandaloneTables() {
         DSLContext dsl = fx.dsl();
-        String customer = Fixtures.newCustomer(fx.honua());
-        partitions.keepForever("build_access_log");
         ZonedDateTime old = ZonedDateTime.now(ZoneOffset.UTC).minusYears(2);
-        accessLog(dsl, customer, old.toInstant(), 4);
+        String customer = customerWithOldAccessLog(dsl, old, 4);
         partitions.setRetention("build_access_log", Period.ofYears(1), RetentionAction.DETACH);
 
         MaintenanceReport report = partitions.maintain();
