@@ -58,6 +58,9 @@ echo "pgbench ($("$PGBENCH" --version)), $C client(s), ${T}s per script, databas
 # tps of one script; a script that fails (any client aborted, or no tps line) stops the run with pgbench's output
 bench() { # script clients
   local out tps
+  # every script starts from a vacuumed database, as autovacuum keeps a server's (CI's server runs without it): the
+  # dead index entries earlier scripts' claims left would otherwise be walked by the next script's claims
+  psql -q -d "$db" -c "VACUUM"
   out=$("$PGBENCH" -n -M prepared -c "$2" -j "$2" -T "$T" -f "$here/$1.sql" "$db" 2>&1) || { echo "$1 failed:" >&2; echo "$out" >&2; exit 1; }
   tps=$(awk '/^tps/ {print $3; exit}' <<<"$out")
   if [[ -z "$tps" ]] || grep -q "aborted" <<<"$out"; then echo "$1 failed:" >&2; echo "$out" >&2; exit 1; fi
