@@ -4,7 +4,9 @@
 #   PGHOST=.. PGPORT=.. PGUSER=.. SECONDS_PER_SCRIPT=30 CLIENTS=4 honua-benchmarks/pgbench/run.sh
 # Then the real lifecycle (enqueue, claim, complete through the Honua functions) against floor.sql (the same rows on
 # trigger-less copies of the tables: the data model's floor) and minimal.sql (a one-table SKIP LOCKED queue without
-# triggers) at 1, 4 and 8 clients (SCALE_CLIENTS), and the 8-vs-1-client ratio of the lifecycle and the minimal queue.
+# triggers) at 1, 4 and 8 clients (SCALE_CLIENTS), and the 8-vs-1-client ratio of the lifecycle and the minimal queue;
+# last, a worker's batch on the floor copies (batchfloor.sql) against db-scheduler's statements for the same no-op
+# jobs (dbscheduler.sql) at 2 and 8 clients (PEER_CLIENTS).
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 migrations="$here/../../honua-schema/src/main/resources/db/migration"
@@ -51,6 +53,19 @@ SELECT 'bench-customer', 1 + g % 10, (extract(epoch FROM now()) * 1000)::bigint 
   FROM generate_series(1, 10000) g;
 INSERT INTO floor_runnable (customer_id) VALUES ('bench-customer');
 INSERT INTO floor_usage (customer_id, period_start) VALUES ('bench-customer', date_trunc('month', now())::date);
+-- dbscheduler.sql's table: db-scheduler's scheduled_tasks with its indexes, 300,000 due no-op executions; and as many
+-- queued builds on the floor copy for batchfloor.sql
+CREATE TABLE dbscheduler_tasks (task_name TEXT NOT NULL, task_instance TEXT NOT NULL, task_data BYTEA,
+  execution_time TIMESTAMPTZ NOT NULL, picked BOOLEAN NOT NULL, picked_by TEXT, last_success TIMESTAMPTZ,
+  last_failure TIMESTAMPTZ, consecutive_failures INT, last_heartbeat TIMESTAMPTZ, version BIGINT NOT NULL,
+  priority SMALLINT, PRIMARY KEY (task_name, task_instance));
+CREATE INDEX ON dbscheduler_tasks (execution_time);
+CREATE INDEX ON dbscheduler_tasks (last_heartbeat);
+CREATE INDEX ON dbscheduler_tasks (priority DESC, execution_time);
+INSERT INTO dbscheduler_tasks (task_name, task_instance, execution_time, picked, version, priority)
+SELECT 'noop', 'i' || g, now() - interval '1 hour', false, 1, 0 FROM generate_series(1, 300000) g;
+INSERT INTO floor_queue (customer_id, priority, claim_rank, event_seq)
+SELECT 'bench-customer', 5, (extract(epoch FROM now()) * 1000)::bigint + g, 1 FROM generate_series(1, 300000) g;
 VACUUM ANALYZE;
 SQL
 
@@ -84,6 +99,14 @@ for c in ${SCALE_CLIENTS:-1 4 8}; do
   mini[$c]=$(bench minimal "$c")
   printf '%-8s %11s %11s %11s %17s %14s %16s\n' "$c" "${life[$c]}" "${flo[$c]}" "${mini[$c]}" "$(ratio "${life[$c]}" "${mini[$c]}")" \
     "$(ratio "${flo[$c]}" "${mini[$c]}")" "$(ratio "${life[$c]}" "${flo[$c]}")"
+done
+echo
+echo "a worker's batch (claim 10, complete them) without the library (batchfloor.sql) vs db-scheduler's statements for"
+echo "10 no-op jobs (dbscheduler.sql), jobs/s"
+printf '%-8s %16s %16s %22s\n' clients batchfloor dbscheduler batchfloor/dbscheduler
+for c in ${PEER_CLIENTS:-2 8}; do
+  b=$(bench batchfloor "$c"); d=$(bench dbscheduler "$c")
+  printf '%-8s %16.1f %16.1f %22s\n' "$c" "$(awk -v t="$b" 'BEGIN {print t * 10}')" "$(awk -v t="$d" 'BEGIN {print t * 10}')" "$(ratio "$b" "$d")"
 done
 set -- ${SCALE_CLIENTS:-1 4 8}; first=$1; last=${!#}
 printf '%s-vs-%s-client ratio: lifecycle %s, minimal %s\n' "$last" "$first" \
