@@ -311,8 +311,18 @@ AS $function$
 DECLARE
     v_customers TEXT[];
     v_ranks     BIGINT[];
+    v_claimable BOOLEAN;   -- a build became claimable
+    v_ended     BOOLEAN;   -- a running build ended
 BEGIN
+    -- one pass decides what is to do: claims, heartbeats and progress updates (most of this trigger's calls) need
+    -- neither of the two statements below
+    SELECT bool_or(n.status = 'queued' AND n.pending_dependencies = 0
+                   AND (o.status <> 'queued' OR o.pending_dependencies > 0 OR n.not_before < o.not_before)),
+           bool_or(o.status = 'building' AND n.status <> 'building')
+      INTO v_claimable, v_ended
+      FROM new_rows n JOIN old_rows o ON o.id = n.id;
     -- builds that became claimable: enqueued again (retry, requeue, release) or released by their last dependency
+    IF v_claimable THEN
     SELECT array_agg(x.customer_id ORDER BY x.customer_id), array_agg(x.head_rank ORDER BY x.customer_id)
       INTO v_customers, v_ranks
       FROM (SELECT n.customer_id, min(n.claim_rank) AS head_rank
@@ -322,6 +332,10 @@ BEGIN
              GROUP BY n.customer_id) x;
     IF v_customers IS NOT NULL THEN
         PERFORM public.build_queue_wake(v_customers, v_ranks, false);
+    END IF;
+    END IF;
+    IF NOT coalesce(v_ended, false) THEN   -- NULL: the statement changed no row
+        RETURN NULL;
     END IF;
     -- running builds that ended: only customers that had a cap at their last claim wait for a free slot
     SELECT array_agg(DISTINCT o.customer_id ORDER BY o.customer_id)
