@@ -150,7 +150,7 @@ public enum SqlState {
         SESSION_TERMINATED("57P"),
         /** Class P0: PL/pgSQL error (RAISE EXCEPTION without an ERRCODE, ASSERT). */
         PLPGSQL_ERROR("P0"),
-        /** Honua DB's build cache SQLSTATEs ({@link #HN403}, {@link #HN404}). */
+        /** Honua DB's build cache SQLSTATEs ({@link SqlState#HN403}, {@link SqlState#HN404}). */
         HONUA_CACHE("HN");
 
         private final String prefix;
