@@ -1,6 +1,5 @@
 package io.honua.db.analytics;
 
-import static io.honua.db.internal.DbEnumConverter.dbEnum;
 import static io.honua.db.internal.ErrorTranslator.call;
 import static io.honua.db.schema.generated.Tables.BUILD_QUEUE;
 import static io.honua.db.schema.generated.Tables.CUSTOMER_BUILD_USAGE;
@@ -13,11 +12,11 @@ import io.honua.db.internal.Capability;
 import io.honua.db.internal.Checks;
 import io.honua.db.internal.Direct;
 import io.honua.db.core.InvalidRequestException;
+import io.honua.db.internal.QuotaUsageRows;
 import io.honua.db.licensing.QuotaUsage;
 import io.honua.db.schema.generated.tables.records.CustomerBuildUsageRecord;
 import io.honua.db.schema.generated.tables.records.GetCacheHitRateRecord;
 import io.honua.db.types.CustomerId;
-import io.honua.db.types.Tier;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
@@ -139,10 +138,7 @@ public final class Analytics {
     /** Quota usage under the customer's valid license ({@code get_license_quota_usage}); empty without one. */
     public Optional<QuotaUsage> licenseQuotaUsage(String customerId) {
         CustomerId.check(customerId);
-        return call(ERRORS, () -> dsl.resultQuery(quotaSql, customerId).coerce(GET_LICENSE_QUOTA_USAGE).fetchOptional(r -> new QuotaUsage(
-                r.getCustomerId(), r.get(GET_LICENSE_QUOTA_USAGE.TIER, dbEnum(Tier.class)), r.getMaxBuildsPerMonth(),
-                r.getBuildsThisMonth(),
-                r.getMaxConcurrentBuilds(), r.getConcurrentBuilds(), r.getMaxRegistries(), r.getRegistriesUsed())));
+        return call(ERRORS, () -> dsl.resultQuery(quotaSql, customerId).coerce(GET_LICENSE_QUOTA_USAGE).fetchOptional(QuotaUsageRows::quotaUsage));
     }
 
     // ---- builds -----------------------------------------------------------------------------------------------------

@@ -3,6 +3,7 @@ package io.honua.db.cache;
 import io.honua.db.internal.Checks;
 import io.honua.db.core.InvalidRequestException;
 import io.honua.db.internal.SqlErrors;
+import io.honua.db.internal.SqlState;
 import io.honua.db.types.Tier;
 import java.sql.Connection;
 import java.time.Duration;
@@ -358,7 +359,8 @@ public final class CacheAccessRecorder implements AutoCloseable {
                     return true;
                 }
                 // a server error (lock timeout, deadlock, ...) rolls the batch back; a lost connection leaves it in doubt
-                inDoubt = inDoubt || state.isEmpty() || state.startsWith("08") || state.startsWith("57P");
+                inDoubt = inDoubt || state.isEmpty() || SqlState.Category.CONNECTION_EXCEPTION.contains(state)
+                        || SqlState.Category.SESSION_TERMINATED.contains(state);
                 error = state + " " + SqlErrors.serverMessage(e);
             } catch (RuntimeException e) {
                 inDoubt = true;
@@ -398,12 +400,22 @@ public final class CacheAccessRecorder implements AutoCloseable {
         // data and syntax errors do not heal by retrying; everything else (08 connection, 40 rollback, 53 resources,
         // 55 lock/object state, 57 operator intervention, timeouts, and 42501 missing privilege: an operator may grant
         // it back) may
-        if (io.honua.db.internal.SqlState.INSUFFICIENT_PRIVILEGE.code().equals(state)) {
+        if (SqlState.INSUFFICIENT_PRIVILEGE.code().equals(state)) {
             return false;
         }
-        return state.startsWith("22") || state.startsWith("23") || state.startsWith("42") || state.startsWith("2B")
-                || state.startsWith("P0") || state.startsWith("HN");
+        for (SqlState.Category c : PERMANENT) {
+            if (c.contains(state)) {
+                return true;
+            }
+        }
+        return false;
     }
+
+    /** Classes of SQLSTATEs that do not heal by retrying: data, constraint, syntax, PL/pgSQL and the cache's own. */
+    private static final List<SqlState.Category> PERMANENT = List.of(SqlState.Category.DATA_EXCEPTION,
+            SqlState.Category.INTEGRITY_CONSTRAINT_VIOLATION, SqlState.Category.SYNTAX_ERROR_OR_ACCESS_RULE_VIOLATION,
+            SqlState.Category.DEPENDENT_PRIVILEGE_DESCRIPTORS_STILL_EXIST, SqlState.Category.PLPGSQL_ERROR,
+            SqlState.Category.HONUA_CACHE);
 
     private void release(Connection connection) {
         try {

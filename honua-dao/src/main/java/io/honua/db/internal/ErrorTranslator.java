@@ -13,6 +13,8 @@ import io.honua.db.queue.PoolExhaustedException;
 import io.honua.db.queue.UnknownBuildException;
 import io.honua.db.tenancy.CustomerExistsException;
 import java.util.Optional;
+import java.util.UUID;
+import java.util.function.Predicate;
 import java.util.function.Supplier;
 import org.jooq.exception.DataAccessException;
 
@@ -56,10 +58,51 @@ public final class ErrorTranslator {
             throw translate(e, scope);
         } catch (HonuaException e) {
             // thrown on purpose inside a transaction callback: passes through, with what the scope knows
-            scope.customerId().ifPresent(e::initCustomerId);
-            scope.buildId().ifPresent(e::initBuildId);
-            throw e;
+            throw scoped(e, scope);
         }
+    }
+
+    /**
+     * {@link #call(ErrorScope, Supplier)} for a statement that may fail without changing anything in a way that heals
+     * at once (e.g. a plan invalidated by a concurrent migration): when the first failure passes {@code retryOnce}, the
+     * action runs once more, and that attempt's failure is translated whatever it is. The scope about
+     * {@code customerId} and {@code buildId} (either {@code null}: not known) is built only on failure, so a hot path
+     * pays nothing for it while its statements succeed.
+     */
+    public static <T> T callRetryingOnce(ErrorScope scope, String customerId, UUID buildId,
+                                         Predicate<DataAccessException> retryOnce, Supplier<T> action) {
+        try {
+            return action.get();
+        } catch (DataAccessException e) {
+            if (!retryOnce.test(e)) {
+                throw translate(e, about(scope, customerId, buildId));
+            }
+        } catch (HonuaException e) {
+            throw scoped(e, about(scope, customerId, buildId));
+        }
+        return call(about(scope, customerId, buildId), action);
+    }
+
+    /**
+     * {@link #call(ErrorScope, Supplier)} about {@code customerId} and {@code buildId} (either {@code null}: not
+     * known), the scope built only on failure.
+     */
+    public static <T> T call(ErrorScope scope, String customerId, UUID buildId, Supplier<T> action) {
+        return callRetryingOnce(scope, customerId, buildId, NEVER, action);
+    }
+
+    private static final Predicate<DataAccessException> NEVER = e -> false;
+
+    private static ErrorScope about(ErrorScope scope, String customerId, UUID buildId) {
+        ErrorScope s = customerId == null ? scope : scope.customer(customerId);
+        return buildId == null ? s : s.build(buildId);
+    }
+
+    /** An exception the library threw on purpose, with the customer and build of the scope recorded (when it has none). */
+    public static HonuaException scoped(HonuaException e, ErrorScope scope) {
+        scope.customerId().ifPresent(e::initCustomerId);
+        scope.buildId().ifPresent(e::initBuildId);
+        return e;
     }
 
     /** Same as {@link #call(Capability, Supplier)} for an action without a result. */
@@ -76,10 +119,7 @@ public final class ErrorTranslator {
 
     /** The typed exception for a failed database call of this scope. */
     public static HonuaException translate(DataAccessException e, ErrorScope scope) {
-        HonuaException h = typed(e, scope);
-        scope.customerId().ifPresent(h::initCustomerId);
-        scope.buildId().ifPresent(h::initBuildId);
-        return h;
+        return scoped(typed(e, scope), scope);
     }
 
     private static HonuaException typed(DataAccessException e, ErrorScope scope) {
@@ -160,11 +200,10 @@ public final class ErrorTranslator {
             if (t instanceof java.sql.SQLException s) {
                 String state = s.getSQLState() == null ? "" : s.getSQLState();
                 if (t instanceof java.sql.SQLTransientConnectionException && !(t instanceof org.postgresql.util.PSQLException)
-                        && (state.isEmpty() || !state.startsWith("08"))) {
+                        && !SqlState.Category.CONNECTION_EXCEPTION.contains(state)) {
                     return Optional.of(new PoolExhaustedException("connection pool exhausted: " + s.getMessage(), e));
                 }
-                if (state.startsWith("08") || state.equals("57P01") || state.equals("57P02") || state.equals("57P03")
-                        || state.equals("53300")) {
+                if (SqlState.isServerUnavailable(state)) {
                     return Optional.of(new DatabaseUnavailableException("database unavailable (" + state + "): " + s.getMessage(), e));
                 }
             }

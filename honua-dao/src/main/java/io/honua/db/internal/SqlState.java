@@ -17,6 +17,7 @@ import io.honua.db.licensing.LicenseCheck;
 import io.honua.db.licensing.MalformedFeatureFlagsException;
 import io.honua.db.licensing.Quota;
 import io.honua.db.licensing.QuotaExceededException;
+import io.honua.db.queue.DatabaseUnavailableException;
 import io.honua.db.queue.DependencyCycleException;
 import io.honua.db.tenancy.TenantAccessDeniedException;
 import java.util.Arrays;
@@ -62,7 +63,12 @@ import java.util.stream.Collectors;
  * {@code customer_id}, else the capability's not-found exception; 23505 (unique) ConflictException (CustomerExistsException
  * for customers); 23502, 23514, 22001, 22007, 22008, 22021 (NUL or invalid byte in text), 22P02, 22P05 and 22023
  * InvalidRequestException; connection failures (class 08, 57P01..57P03, 53300, pool timeouts)
- * DatabaseUnavailableException / PoolExhaustedException; anything else HonuaException.
+ * DatabaseUnavailableException / PoolExhaustedException; anything else HonuaException (42883, and 42804, 42P13, 0A000,
+ * which the queue recognises as a row type changed under a running statement and runs once more).
+ *
+ * <p>Classes of SQLSTATEs are named by {@link Category} (the cache access recorder tells transient failures from
+ * permanent ones by them). No other Java source names a SQLSTATE or a SQLSTATE class
+ * ({@code ErrorPathTest.noSqlStateLiteralOutsideTheCatalogue}).
  */
 public enum SqlState {
 
@@ -103,7 +109,61 @@ public enum SqlState {
     INVALID_DATETIME_FORMAT("22007", SqlState::invalid),
     DATETIME_OUT_OF_RANGE("22008", SqlState::invalid),
     /** Read by the health check: the schema is not migrated (honua_health() missing). */
-    UNDEFINED_FUNCTION("42883", f -> new HonuaException(f.prefixed(), f.cause()));
+    UNDEFINED_FUNCTION("42883", SqlState::generic),
+
+    // ---- standard SQLSTATEs a DAO recognises without mapping them to a type of their own -------------------------
+    /**
+     * With "structure of query does not match function result type": a row type changed under a running statement (a
+     * concurrent migration); the queue runs such a statement once more.
+     */
+    DATATYPE_MISMATCH("42804", SqlState::generic),
+    /** With "return type mismatch": as {@link #DATATYPE_MISMATCH}. */
+    INVALID_FUNCTION_DEFINITION("42P13", SqlState::generic),
+    /** With "cached plan must not change result type": as {@link #DATATYPE_MISMATCH}. */
+    FEATURE_NOT_SUPPORTED("0A000", SqlState::generic),
+
+    // ---- the server is unavailable (besides the whole class 08, see {@link #isServerUnavailable}) ----------------
+    ADMIN_SHUTDOWN("57P01", SqlState::unavailable),
+    CRASH_SHUTDOWN("57P02", SqlState::unavailable),
+    CANNOT_CONNECT_NOW("57P03", SqlState::unavailable),
+    TOO_MANY_CONNECTIONS("53300", SqlState::unavailable);
+
+    /**
+     * SQLSTATE classes (the first two characters of a SQLSTATE) and subclasses the library tells apart without
+     * caring for the exact code. The only place, beside the codes of {@link SqlState}, where Java names them.
+     */
+    public enum Category {
+        /** Class 08: a connection could not be opened, or broke. */
+        CONNECTION_EXCEPTION("08"),
+        /** Class 22: bad data (invalid value, string too long, out of range, ...). */
+        DATA_EXCEPTION("22"),
+        /** Class 23: a constraint refused the row. */
+        INTEGRITY_CONSTRAINT_VIOLATION("23"),
+        /** Class 2B: dependent privilege descriptors still exist. */
+        DEPENDENT_PRIVILEGE_DESCRIPTORS_STILL_EXIST("2B"),
+        /** Class 42: syntax error or access rule violation (also 42501 insufficient privilege). */
+        SYNTAX_ERROR_OR_ACCESS_RULE_VIOLATION("42"),
+        /**
+         * PostgreSQL's own operator-intervention codes 57P01..57P05 (server shutting down or crashed, not accepting
+         * connections yet, database dropped, idle session timeout): the session is gone.
+         */
+        SESSION_TERMINATED("57P"),
+        /** Class P0: PL/pgSQL error (RAISE EXCEPTION without an ERRCODE, ASSERT). */
+        PLPGSQL_ERROR("P0"),
+        /** Honua DB's build cache SQLSTATEs ({@link SqlState#HN403}, {@link SqlState#HN404}). */
+        HONUA_CACHE("HN");
+
+        private final String prefix;
+
+        Category(String prefix) {
+            this.prefix = prefix;
+        }
+
+        /** Whether the SQLSTATE belongs to this class; false for {@code null}. */
+        public boolean contains(String state) {
+            return state != null && state.startsWith(prefix);
+        }
+    }
 
     private static final Map<String, SqlState> BY_CODE =
             Arrays.stream(values()).collect(Collectors.toUnmodifiableMap(SqlState::code, s -> s));
@@ -138,6 +198,27 @@ public enum SqlState {
 
     HonuaException exception(ErrorTranslator.Failure failure) {
         return factory.apply(failure);
+    }
+
+    /**
+     * Whether the SQLSTATE says the server cannot be reached or used: a connection could not be opened or broke
+     * (class 08), the server is shutting down, crashed or starting (57P01..57P03), or refuses more connections (53300).
+     */
+    public static boolean isServerUnavailable(String state) {
+        if (Category.CONNECTION_EXCEPTION.contains(state)) {
+            return true;
+        }
+        SqlState s = state == null ? null : BY_CODE.get(state);
+        return s == ADMIN_SHUTDOWN || s == CRASH_SHUTDOWN || s == CANNOT_CONNECT_NOW || s == TOO_MANY_CONNECTIONS;
+    }
+
+    private static HonuaException generic(ErrorTranslator.Failure f) {
+        return new HonuaException(f.prefixed(), f.cause());
+    }
+
+    /** Reached only when {@link ErrorTranslator#unavailable} did not see the failure's SQLException; same exception. */
+    private static HonuaException unavailable(ErrorTranslator.Failure f) {
+        return new DatabaseUnavailableException("database unavailable (" + f.state() + "): " + f.message(), f.cause());
     }
 
     private static HonuaException invalid(ErrorTranslator.Failure f) {

@@ -19,6 +19,7 @@ import io.honua.db.internal.EnvelopeCipher;
 import io.honua.db.crypto.KeyProvider;
 import io.honua.db.crypto.KeyRotation;
 import io.honua.db.crypto.RotationReport;
+import io.honua.db.internal.QuotaUsageRows;
 import io.honua.db.internal.Secrets;
 import io.honua.db.schema.generated.Routines;
 import io.honua.db.schema.generated.tables.records.LicenseFeatureFlagsRecord;
@@ -297,11 +298,7 @@ public final class Licenses {
     /** The customer's quota limits and usage; empty when it has no valid license. */
     public Optional<QuotaUsage> quotaUsage(String customerId) {
         return call(ERRORS.customer(customerId), () -> Transactions.inTenant(dsl, customerId, tx ->
-                GET_LICENSE_QUOTA_USAGE(tx.configuration(), customerId).stream().findFirst().map(r ->
-                        new QuotaUsage(r.getCustomerId(), r.get(GET_LICENSE_QUOTA_USAGE.TIER, dbEnum(Tier.class)),
-                                r.getMaxBuildsPerMonth(),
-                                r.getBuildsThisMonth(), r.getMaxConcurrentBuilds(), r.getConcurrentBuilds(),
-                                r.getMaxRegistries(), r.getRegistriesUsed()))));
+                GET_LICENSE_QUOTA_USAGE(tx.configuration(), customerId).stream().findFirst().map(QuotaUsageRows::quotaUsage)));
     }
 
     // ---- key rotation ---------------------------------------------------------------------------------------------

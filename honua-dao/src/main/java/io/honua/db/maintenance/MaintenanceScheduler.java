@@ -1,11 +1,15 @@
 package io.honua.db.maintenance;
 
+import static io.honua.db.internal.DbEnumConverter.dbEnum;
 import static io.honua.db.schema.generated.Tables.HONUA_LOCKS;
 import static io.honua.db.schema.generated.Tables.MAINTENANCE_RUNS;
 
+import io.honua.db.internal.Capability;
 import io.honua.db.internal.Checks;
+import io.honua.db.internal.ErrorTranslator;
 import io.honua.db.core.HonuaException;
 import io.honua.db.internal.SqlErrors;
+import io.honua.db.internal.SqlState;
 import io.honua.db.internal.Transactions;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -104,15 +108,15 @@ public final class MaintenanceScheduler implements AutoCloseable {
                 } catch (org.jooq.exception.DataAccessException failure) {
                     tx.connection(c -> c.rollback(savepoint));
                     String message = SqlErrors.serverMessage(failure);
-                    insertRun(tx, job, intervalStart, started, "failed", OptionalLong.empty(), Optional.of(message));
+                    insertRun(tx, job, intervalStart, started, RunStatus.FAILED, OptionalLong.empty(), Optional.of(message));
                     return new JobRun(job.name(), intervalStart, JobRun.Outcome.FAILED, OptionalLong.empty(), Optional.of(message));
                 }
-                insertRun(tx, job, intervalStart, started, "succeeded", affected, Optional.empty());
+                insertRun(tx, job, intervalStart, started, RunStatus.SUCCEEDED, affected, Optional.empty());
                 return new JobRun(job.name(), intervalStart, JobRun.Outcome.RAN, affected, Optional.empty());
             });
         } catch (RuntimeException e) {
             String message = e instanceof org.jooq.exception.DataAccessException d ? SqlErrors.serverMessage(d) : String.valueOf(e.getMessage());
-            if (e instanceof org.jooq.exception.DataAccessException d && io.honua.db.internal.SqlState.UNIQUE_VIOLATION.is(d)) {
+            if (e instanceof org.jooq.exception.DataAccessException d && SqlState.UNIQUE_VIOLATION.is(d)) {
                 // another instance recorded this interval first; this run was rolled back
                 run = new JobRun(job.name(), intervalStart, JobRun.Outcome.ALREADY_DONE, OptionalLong.empty(), Optional.empty());
             } else {
@@ -126,19 +130,19 @@ public final class MaintenanceScheduler implements AutoCloseable {
         return run;
     }
 
-    private void insertRun(DSLContext tx, MaintenanceJob job, Instant intervalStart, Instant started, String status,
+    private void insertRun(DSLContext tx, MaintenanceJob job, Instant intervalStart, Instant started, RunStatus status,
                            OptionalLong affected, Optional<String> error) {
         runRow(tx, job, intervalStart, started, status, affected, error).execute();
     }
 
     /** The maintenance_runs row of one run, ready to insert. */
     private org.jooq.InsertSetMoreStep<?> runRow(DSLContext ctx, MaintenanceJob job, Instant intervalStart, Instant started,
-                                                 String status, OptionalLong affected, Optional<String> error) {
+                                                 RunStatus status, OptionalLong affected, Optional<String> error) {
         return ctx.insertInto(MAINTENANCE_RUNS)
                 .set(MAINTENANCE_RUNS.JOB, job.name())
                 .set(MAINTENANCE_RUNS.INTERVAL_START, intervalStart)
                 .set(MAINTENANCE_RUNS.INSTANCE_ID, options.instanceId())
-                .set(MAINTENANCE_RUNS.STATUS, status)
+                .set(MAINTENANCE_RUNS.STATUS, status.dbValue())
                 .set(MAINTENANCE_RUNS.AFFECTED_ROWS, affected.isPresent() ? affected.getAsLong() : null)
                 .set(MAINTENANCE_RUNS.ERROR, error.map(m -> m.length() > 10_000 ? m.substring(0, 10_000) : m).orElse(null))
                 .set(MAINTENANCE_RUNS.STARTED_AT, started);
@@ -160,7 +164,7 @@ public final class MaintenanceScheduler implements AutoCloseable {
 
     private void recordFailure(MaintenanceJob job, Instant intervalStart, Instant started, String message) {
         try {
-            runRow(dsl, job, intervalStart, started, "failed", OptionalLong.empty(), Optional.of(message))
+            runRow(dsl, job, intervalStart, started, RunStatus.FAILED, OptionalLong.empty(), Optional.of(message))
                     .onConflictDoNothing()
                     .execute();
         } catch (RuntimeException unrecorded) {
@@ -174,15 +178,12 @@ public final class MaintenanceScheduler implements AutoCloseable {
     public List<RecordedRun> history(String job, int limit) {
         Checks.text(job, "job", 100);
         Checks.range(limit, 1, 1000, "limit");
-        try {
-            return dsl.selectFrom(MAINTENANCE_RUNS).where(MAINTENANCE_RUNS.JOB.eq(job)).orderBy(MAINTENANCE_RUNS.INTERVAL_START.desc())
-                    .limit(limit)
-                    .fetch(r -> new RecordedRun(r.getJob(), r.getIntervalStart(), r.getInstanceId(), "succeeded".equals(r.getStatus()),
-                            r.getAffectedRows() == null ? OptionalLong.empty() : OptionalLong.of(r.getAffectedRows()),
-                            Optional.ofNullable(r.getError()), r.getStartedAt(), r.getFinishedAt()));
-        } catch (org.jooq.exception.DataAccessException e) {
-            throw io.honua.db.internal.ErrorTranslator.translate(e, io.honua.db.internal.Capability.MAINTENANCE);
-        }
+        return ErrorTranslator.call(Capability.MAINTENANCE, () -> dsl.selectFrom(MAINTENANCE_RUNS).where(MAINTENANCE_RUNS.JOB.eq(job))
+                .orderBy(MAINTENANCE_RUNS.INTERVAL_START.desc()).limit(limit)
+                .fetch(r -> new RecordedRun(r.getJob(), r.getIntervalStart(), r.getInstanceId(),
+                        r.get(MAINTENANCE_RUNS.STATUS, dbEnum(RunStatus.class)) == RunStatus.SUCCEEDED,
+                        r.getAffectedRows() == null ? OptionalLong.empty() : OptionalLong.of(r.getAffectedRows()),
+                        Optional.ofNullable(r.getError()), r.getStartedAt(), r.getFinishedAt())));
     }
 
     /** The pg_cron statements equivalent to the jobs, for databases that have pg_cron instead of a scheduler. */

@@ -1,8 +1,9 @@
 package io.honua.db.observability;
 
+import io.honua.db.core.InvalidRequestException;
+import io.honua.db.internal.Checks;
 import java.lang.System.Logger.Level;
 import java.time.Duration;
-import java.util.Objects;
 import java.util.concurrent.atomic.LongAdder;
 import org.jooq.ExecuteContext;
 import org.jooq.ExecuteListener;
@@ -29,10 +30,15 @@ public final class SlowQueryListener implements ExecuteListener {
     private final LongAdder totalNanos = new LongAdder();
     private final LongAdder slowNanos = new LongAdder();
 
+    /**
+     * A listener counting statements slower than {@code threshold} as slow.
+     *
+     * @throws InvalidRequestException when {@code threshold} is null or negative
+     */
     public SlowQueryListener(Duration threshold) {
-        Objects.requireNonNull(threshold, "threshold");
+        Checks.notNull(threshold, "threshold");
         if (threshold.isNegative()) {
-            throw new IllegalArgumentException("threshold must not be negative, got " + threshold);
+            throw new InvalidRequestException("threshold must not be negative, got " + threshold);
         }
         this.threshold = threshold;
         this.thresholdNanos = threshold.toNanos();

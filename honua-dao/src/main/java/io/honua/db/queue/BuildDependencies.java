@@ -85,7 +85,7 @@ public final class BuildDependencies {
             }
         }
         if (rootStatus == null) {
-            throw new UnknownBuildException("unknown build " + buildId);
+            throw new UnknownBuildException("unknown build " + buildId).initBuildId(buildId);
         }
         if (nodes.size() > limit) {
             truncated = true;

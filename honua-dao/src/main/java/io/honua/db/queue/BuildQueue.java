@@ -25,9 +25,12 @@ import io.honua.db.core.UnknownCustomerException;
 import io.honua.db.internal.Checks;
 import io.honua.db.internal.Direct;
 import io.honua.db.core.ConflictException;
+import io.honua.db.core.HonuaException;
 import io.honua.db.core.InvalidRequestException;
 import io.honua.db.internal.Capability;
+import io.honua.db.internal.ErrorScope;
 import io.honua.db.internal.ErrorTranslator;
+import io.honua.db.internal.SqlState;
 import io.honua.db.internal.SqlErrors;
 import io.honua.db.internal.Transactions;
 import io.honua.db.schema.generated.Routines;
@@ -133,14 +136,33 @@ public final class BuildQueue {
         checkBatch(builds);
         // one INSERT is atomic on its own; dependencies add statements that must commit with it
         boolean single = builds.stream().allMatch(b -> b.dependsOn().isEmpty());
-        return call(() -> single ? insert(dsl, builds) : Transactions.inTransaction(dsl, tx -> insert(tx, builds)));
+        try {
+            return call(() -> single ? insert(dsl, builds) : Transactions.inTransaction(dsl, tx -> insert(tx, builds)));
+        } catch (HonuaException e) {
+            throw e.initCustomerId(commonCustomer(builds));
+        }
     }
 
     /** {@link #enqueueAll(List)} inside the caller's transaction. */
     public List<Build> enqueueAll(DSLContext tx, List<NewBuild> builds) {
         Checks.notNull(tx, "tx");
         checkBatch(builds);
-        return callInCallerTx(() -> insert(tx, builds));
+        try {
+            return ErrorTranslator.call(ERRORS, null, null, () -> insert(tx, builds));
+        } catch (HonuaException e) {
+            throw e.initCustomerId(commonCustomer(builds));
+        }
+    }
+
+    /** The customer of every build of the batch, {@code null} when they are several (a failure names none of them). */
+    private static String commonCustomer(List<NewBuild> builds) {
+        String customer = builds.getFirst().customerId();
+        for (NewBuild b : builds) {
+            if (!customer.equals(b.customerId())) {
+                return null;
+            }
+        }
+        return customer;
     }
 
     private static void checkBatch(List<NewBuild> builds) {
@@ -298,8 +320,8 @@ public final class BuildQueue {
      */
     public Instant heartbeat(UUID buildId, String workerId) {
         checkHolder(buildId, workerId);
-        return call(() -> first(HEARTBEAT_BUILD.call(buildId, workerId))).flatMap(Build::leaseExpiresAt)
-                .orElseThrow(() -> notHeld(dsl, buildId, workerId));
+        return callBuild(buildId, () -> first(HEARTBEAT_BUILD.call(buildId, workerId))).flatMap(Build::leaseExpiresAt)
+                .orElseThrow(() -> notHeld(buildId, workerId));
     }
 
     /**
@@ -311,9 +333,9 @@ public final class BuildQueue {
         checkHolder(buildId, workerId);
         Checks.range(percent, 0, 100, "percent");
         Checks.text(currentStep, "currentStep", 500);
-        Boolean held = call(() -> Routines.updateBuildProgress(dsl.configuration(), buildId, workerId, percent, currentStep));
+        Boolean held = callBuild(buildId, () -> Routines.updateBuildProgress(dsl.configuration(), buildId, workerId, percent, currentStep));
         if (!Boolean.TRUE.equals(held)) {
-            throw notHeld(dsl, buildId, workerId);
+            throw notHeld(buildId, workerId);
         }
     }
 
@@ -326,7 +348,7 @@ public final class BuildQueue {
         checkHolder(buildId, workerId);
         Checks.notNull(completion, "completion");
         // the common case, no artifacts: one statement; with artifacts: that statement and the artifacts in one transaction
-        return call(() -> completion.artifacts().isEmpty()
+        return callBuild(buildId, () -> completion.artifacts().isEmpty()
                 ? completeWithResult(dsl, buildId, workerId, completion)
                 : Transactions.inTransaction(dsl, tx -> {
                     Build b = completeWithResult(tx, buildId, workerId, completion);
@@ -511,9 +533,9 @@ public final class BuildQueue {
     public FailureOutcome fail(UUID buildId, String workerId, String error) {
         checkHolder(buildId, workerId);
         Checks.text(error, "error", 10_000);
-        Build b = call(() -> first(FAIL_BUILD.call(buildId, workerId, error, (int) options.backoffBase().toSeconds(),
+        Build b = callBuild(buildId, () -> first(FAIL_BUILD.call(buildId, workerId, error, (int) options.backoffBase().toSeconds(),
                 (int) options.backoffMax().toSeconds(), (String) null, (String) null)))
-                .orElseThrow(() -> notHeld(dsl, buildId, workerId));
+                .orElseThrow(() -> notHeld(buildId, workerId));
         return new FailureOutcome(b, b.status() == BuildStatus.QUEUED);
     }
 
@@ -535,7 +557,7 @@ public final class BuildQueue {
             insertArtifacts(ctx, buildId, failure.artifacts());
             return done.getFirst();
         };
-        Build b = call(() -> failure.artifacts().isEmpty() ? run.apply(dsl) : Transactions.inTransaction(dsl, run::apply));
+        Build b = callBuild(buildId, () -> failure.artifacts().isEmpty() ? run.apply(dsl) : Transactions.inTransaction(dsl, run::apply));
         return new FailureOutcome(b, b.status() == BuildStatus.QUEUED);
     }
 
@@ -609,7 +631,7 @@ public final class BuildQueue {
      */
     public Build release(UUID buildId, String workerId) {
         checkHolder(buildId, workerId);
-        return call(() -> first(RELEASE_BUILD.call(buildId, workerId))).orElseThrow(() -> notHeld(dsl, buildId, workerId));
+        return callBuild(buildId, () -> first(RELEASE_BUILD.call(buildId, workerId))).orElseThrow(() -> notHeld(buildId, workerId));
     }
 
     /**
@@ -622,9 +644,10 @@ public final class BuildQueue {
     public Build cancel(UUID buildId, String reason) {
         Checks.notNull(buildId, "buildId");
         Checks.text(reason, "reason", 2000);
-        return call(() -> first(CANCEL_BUILD.call(buildId, reason))).orElseThrow(() -> {
-            Build b = find(buildId).orElseThrow(() -> new UnknownBuildException("no build " + buildId));
-            return new ConflictException("build " + buildId + " is already " + b.status() + " and cannot be cancelled");
+        return callBuild(buildId, () -> first(CANCEL_BUILD.call(buildId, reason))).orElseThrow(() -> {
+            Build b = find(buildId).orElseThrow(() -> new UnknownBuildException("no build " + buildId).initBuildId(buildId));
+            return new ConflictException("build " + buildId + " is already " + b.status() + " and cannot be cancelled")
+                    .initBuildId(buildId);
         });
     }
 
@@ -635,7 +658,7 @@ public final class BuildQueue {
      */
     public boolean retry(UUID buildId) {
         Checks.notNull(buildId, "buildId");
-        return Boolean.TRUE.equals(call(() -> Routines.retryFailedBuild(dsl.configuration(), buildId)));
+        return Boolean.TRUE.equals(callBuild(buildId, () -> Routines.retryFailedBuild(dsl.configuration(), buildId)));
     }
 
     /**
@@ -648,7 +671,7 @@ public final class BuildQueue {
     public Optional<Build> retry(UUID buildId, RetryOptions retry) {
         Checks.notNull(buildId, "buildId");
         Checks.notNull(retry, "retry");
-        return call(() -> first(RETRY_BUILD.call(buildId, retry.extraAttempts(), retry.priority().orElse(null),
+        return callBuild(buildId, () -> first(RETRY_BUILD.call(buildId, retry.extraAttempts(), retry.priority().orElse(null),
                 retry.delay().toMillis(), options.agingStep().toMillis())));
     }
 
@@ -676,19 +699,19 @@ public final class BuildQueue {
     public void setFairShareWeight(String customerId, int weight) {
         CustomerId.check(customerId);
         Checks.range(weight, 1, 1000, "weight");
-        call(() -> { Routines.setFairShareWeight(dsl.configuration(), customerId, weight); return null; });
+        callCustomer(customerId, () -> { Routines.setFairShareWeight(dsl.configuration(), customerId, weight); return null; });
     }
 
     /** Removes a customer's weight override: its weight follows its license tier again. */
     public void clearFairShareWeight(String customerId) {
         CustomerId.check(customerId);
-        call(() -> { Routines.setFairShareWeight(dsl.configuration(), customerId, null); return null; });
+        callCustomer(customerId, () -> { Routines.setFairShareWeight(dsl.configuration(), customerId, null); return null; });
     }
 
     /** A customer's effective fair-share weight (override, else by license tier, else 1). */
     public int fairShareWeight(String customerId) {
         CustomerId.check(customerId);
-        Integer w = call(() -> Routines.fairShareWeight(dsl.configuration(), customerId));
+        Integer w = callCustomer(customerId, () -> Routines.fairShareWeight(dsl.configuration(), customerId));
         return w == null ? 1 : w;
     }
 
@@ -705,16 +728,23 @@ public final class BuildQueue {
         Checks.notNull(buildId, "buildId");
         Checks.notNull(dependsOn, "dependsOn");
         if (buildId.equals(dependsOn)) {
-            throw new DependencyCycleException("a build cannot depend on itself: " + buildId);
+            throw new DependencyCycleException("a build cannot depend on itself: " + buildId).initBuildId(buildId);
         }
-        call(() -> dsl.insertInto(BUILD_DEPENDENCIES, BUILD_DEPENDENCIES.BUILD_ID, BUILD_DEPENDENCIES.DEPENDS_ON_BUILD_ID)
-                .values(buildId, dependsOn).onConflictDoNothing().execute());
+        try {
+            call(() -> dsl.insertInto(BUILD_DEPENDENCIES, BUILD_DEPENDENCIES.BUILD_ID, BUILD_DEPENDENCIES.DEPENDS_ON_BUILD_ID)
+                    .values(buildId, dependsOn).onConflictDoNothing().execute());
+        } catch (UnknownBuildException e) {
+            // either build may be the unknown one: the exception names neither
+            throw e;
+        } catch (HonuaException e) {
+            throw e.initBuildId(buildId);
+        }
     }
 
     /** Builds {@code buildId} waits for. */
     public List<UUID> dependenciesOf(UUID buildId) {
         Checks.notNull(buildId, "buildId");
-        return call(() -> dsl.select(BUILD_DEPENDENCIES.DEPENDS_ON_BUILD_ID).from(BUILD_DEPENDENCIES)
+        return callBuild(buildId, () -> dsl.select(BUILD_DEPENDENCIES.DEPENDS_ON_BUILD_ID).from(BUILD_DEPENDENCIES)
                 .where(BUILD_DEPENDENCIES.BUILD_ID.eq(buildId)).orderBy(BUILD_DEPENDENCIES.DEPENDS_ON_BUILD_ID)
                 .fetch(BUILD_DEPENDENCIES.DEPENDS_ON_BUILD_ID));
     }
@@ -723,13 +753,13 @@ public final class BuildQueue {
 
     public Optional<Build> find(UUID buildId) {
         Checks.notNull(buildId, "buildId");
-        return call(() -> Build.fetch(dsl.selectFrom(BUILD_QUEUE).where(BUILD_QUEUE.ID.eq(buildId))).stream().findFirst());
+        return callBuild(buildId, () -> Build.fetch(dsl.selectFrom(BUILD_QUEUE).where(BUILD_QUEUE.ID.eq(buildId))).stream().findFirst());
     }
 
     /** The result of a completed build ({@code build_results}); empty when it has none (not completed, or unknown). */
     public Optional<BuildResult> result(UUID buildId) {
         Checks.notNull(buildId, "buildId");
-        return call(() -> dsl.selectFrom(BUILD_RESULTS).where(BUILD_RESULTS.BUILD_ID.eq(buildId)).fetchOptional()
+        return callBuild(buildId, () -> dsl.selectFrom(BUILD_RESULTS).where(BUILD_RESULTS.BUILD_ID.eq(buildId)).fetchOptional()
                 .map(r -> new BuildResult(r.getBuildId(), r.getSuccess(), Optional.ofNullable(r.getExitCode()),
                         Duration.ofMillis(r.getDurationMs()), Optional.ofNullable(r.getCpuSeconds()),
                         Optional.ofNullable(r.getPeakMemoryBytes()), Optional.ofNullable(r.getImageReference()),
@@ -745,7 +775,7 @@ public final class BuildQueue {
     public List<BuildAttempt> attempts(UUID buildId, int offset, int limit) {
         Checks.notNull(buildId, "buildId");
         checkPage(offset, limit);
-        return call(() -> dsl.selectFrom(BUILD_ATTEMPTS).where(BUILD_ATTEMPTS.BUILD_ID.eq(buildId))
+        return callBuild(buildId, () -> dsl.selectFrom(BUILD_ATTEMPTS).where(BUILD_ATTEMPTS.BUILD_ID.eq(buildId))
                 .orderBy(BUILD_ATTEMPTS.ID).offset(offset).limit(limit)
                 .fetch(r -> new BuildAttempt(r.getBuildId(), r.getAttempt(), Optional.ofNullable(r.getWorkerId()),
                         r.getStartedAt(), r.getEndedAt(), r.get(BUILD_ATTEMPTS.OUTCOME, dbEnum(AttemptOutcome.class)),
@@ -759,10 +789,10 @@ public final class BuildQueue {
     public List<BuildArtifact> artifacts(UUID buildId, int offset, int limit) {
         Checks.notNull(buildId, "buildId");
         checkPage(offset, limit);
-        return call(() -> dsl.selectFrom(BUILD_ARTIFACTS).where(BUILD_ARTIFACTS.BUILD_ID.eq(buildId))
+        return callBuild(buildId, () -> dsl.selectFrom(BUILD_ARTIFACTS).where(BUILD_ARTIFACTS.BUILD_ID.eq(buildId))
                 .orderBy(BUILD_ARTIFACTS.CREATED_AT, BUILD_ARTIFACTS.ID).offset(offset).limit(limit)
                 .fetch(r -> new BuildArtifact(r.getId(), r.getBuildId(),
-                        ArtifactType.valueOf(r.getArtifactType().toUpperCase(java.util.Locale.ROOT)), r.getName(), r.getUri(),
+                        r.get(BUILD_ARTIFACTS.ARTIFACT_TYPE, dbEnum(ArtifactType.class)), r.getName(), r.getUri(),
                         r.getContentHash(), r.getSizeBytes(), Optional.ofNullable(r.getMediaType()),
                         r.getMetadata() == null ? "{}" : r.getMetadata().data(), r.getCreatedAt())));
     }
@@ -779,7 +809,7 @@ public final class BuildQueue {
     /** A build's events in sequence order. */
     public List<BuildEvent> events(UUID buildId) {
         Checks.notNull(buildId, "buildId");
-        return call(() -> dsl.selectFrom(BUILD_EVENTS).where(BUILD_EVENTS.BUILD_ID.eq(buildId)).orderBy(BUILD_EVENTS.SEQ)
+        return callBuild(buildId, () -> dsl.selectFrom(BUILD_EVENTS).where(BUILD_EVENTS.BUILD_ID.eq(buildId)).orderBy(BUILD_EVENTS.SEQ)
                 .fetch(r -> new BuildEvent(r.getBuildId(), r.getSeq(), r.getEventType(),
                         r.getEventData() == null ? "{}" : r.getEventData().data(), r.getEventTimestamp(),
                         Optional.ofNullable(r.getTraceId()), Optional.ofNullable(r.getCorrelationId()))));
@@ -858,67 +888,63 @@ public final class BuildQueue {
     }
 
     /** Why a lease-holder operation matched no row. */
-    private static RuntimeException notHeld(DSLContext ctx, UUID buildId, String workerId) {
+    private HonuaException notHeld(UUID buildId, String workerId) {
+        return callBuild(buildId, () -> notHeld(dsl, buildId, workerId));
+    }
+
+    /** {@link #notHeld(UUID, String)} inside an operation (a failure of the read is left to the operation's call). */
+    private static HonuaException notHeld(DSLContext ctx, UUID buildId, String workerId) {
         Record r = ctx.select(BUILD_QUEUE.STATUS, BUILD_QUEUE.WORKER_ID).from(BUILD_QUEUE).where(BUILD_QUEUE.ID.eq(buildId)).fetchOne();
         if (r == null) {
-            return new UnknownBuildException("no build " + buildId);
+            return new UnknownBuildException("no build " + buildId).initBuildId(buildId);
         }
         String status = r.get(BUILD_QUEUE.STATUS);
         String holder = r.get(BUILD_QUEUE.WORKER_ID);
         if ("cancelled".equals(status) && workerId.equals(holder)) {
-            return new BuildCancelledException("build " + buildId + " was cancelled");
+            return new BuildCancelledException("build " + buildId + " was cancelled").initBuildId(buildId);
         }
         return new LeaseLostException("worker " + workerId + " does not hold build " + buildId + " (status " + status
-                + (holder == null ? "" : ", held by " + holder) + ")");
+                + (holder == null ? "" : ", held by " + holder) + ")").initBuildId(buildId);
+    }
+
+    private static final ErrorScope ERRORS = ErrorScope.of(Capability.QUEUE);
+
+    /**
+     * Runs one operation of its own transaction, its failure translated by {@link ErrorTranslator} (the exceptions of
+     * every capability come from there). A statement that started while a migration changed the shape of
+     * {@code build_queue} (its row type was fixed before the change, the function body planned after it) fails without
+     * changing anything; it is run once more. Operations in a caller's transaction have no second attempt (the failure
+     * aborted that transaction).
+     */
+    private static <T> T call(Supplier<T> action) {
+        return ErrorTranslator.callRetryingOnce(ERRORS, null, null, BuildQueue::rowTypeChangedUnderStatement, action);
+    }
+
+    /** {@link #call(Supplier)} about one build: its exceptions carry the build id. */
+    private static <T> T callBuild(UUID buildId, Supplier<T> action) {
+        return ErrorTranslator.callRetryingOnce(ERRORS, null, buildId, BuildQueue::rowTypeChangedUnderStatement, action);
+    }
+
+    /** {@link #call(Supplier)} about one customer: its exceptions carry the customer id. */
+    private static <T> T callCustomer(String customerId, Supplier<T> action) {
+        return ErrorTranslator.callRetryingOnce(ERRORS, customerId, null, BuildQueue::rowTypeChangedUnderStatement, action);
     }
 
     /**
-     * Runs one operation of its own transaction. A statement that started while a migration changed the shape of
-     * {@code build_queue} (its row type was fixed before the change, the function body planned after it) fails without
-     * changing anything; it is run once more. Operations in a caller's transaction go through {@link #callInCallerTx}.
+     * 42804 "structure of query does not match function result type", 42P13 "return type mismatch", 0A000 "cached plan
+     * must not change result type": a row type changed under the statement.
      */
-    private static <T> T call(Supplier<T> action) {
-        try {
-            return action.get();
-        } catch (DataAccessException e) {
-            if (!rowTypeChangedUnderStatement(e)) {
-                throw translate(e);
-            }
-            try {
-                return action.get();
-            } catch (DataAccessException again) {
-                throw translate(again);
-            }
-        }
-    }
-
-    /** Same as {@link #call} without the second attempt: the caller's transaction is aborted by the failure. */
-    private static <T> T callInCallerTx(Supplier<T> action) {
-        try {
-            return action.get();
-        } catch (DataAccessException e) {
-            throw translate(e);
-        }
-    }
-
-    /** 42804 "structure of query does not match function result type", 42P13 "return type mismatch", 0A000 "cached plan must not change result type". */
     static boolean rowTypeChangedUnderStatement(DataAccessException e) {
-        String state = e.sqlState() == null ? "" : e.sqlState();
+        SqlState state = SqlState.of(e.sqlState()).orElse(null);
+        if (state == null) {
+            return false;
+        }
         String message = SqlErrors.serverMessage(e);
         return switch (state) {
-            case "42804" -> message.contains("does not match function result type");
-            case "42P13" -> message.contains("return type mismatch");
-            case "0A000" -> message.contains("cached plan must not change result type");
+            case DATATYPE_MISMATCH -> message.contains("does not match function result type");
+            case INVALID_FUNCTION_DEFINITION -> message.contains("return type mismatch");
+            case FEATURE_NOT_SUPPORTED -> message.contains("cached plan must not change result type");
             default -> false;
         };
-    }
-
-    /** Connection-level failures, see {@link ErrorTranslator#unavailable}. */
-    static Optional<DatabaseUnavailableException> unavailable(Throwable e) {
-        return ErrorTranslator.unavailable(e);
-    }
-
-    static RuntimeException translate(DataAccessException e) {
-        return ErrorTranslator.translate(e, Capability.QUEUE);
     }
 }

@@ -12,7 +12,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.honua.db.core.InvalidRequestException;
-import io.honua.db.core.NotFoundException;
+import io.honua.db.core.UnknownCustomerException;
 import io.honua.db.testing.Fixtures;
 import io.honua.db.testing.HonuaFixture;
 import io.honua.db.types.Tier;
@@ -233,7 +233,7 @@ class BuildCacheTest {
                     () -> cache.register(entry(unknown, hash(), Tier.FREE)),
                     () -> cache.licenseTier(unknown));
             for (ThrowingCallable call : notFound) {
-                assertThatThrownBy(call).isInstanceOf(NotFoundException.class).hasMessageContaining("unknown customer");
+                assertThatThrownBy(call).isInstanceOf(UnknownCustomerException.class).hasMessageContaining("unknown customer");
             }
         }
         assertThat(logRows(fx.dsl())).isEqualTo(logBefore);

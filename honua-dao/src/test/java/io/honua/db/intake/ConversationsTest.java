@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.honua.db.core.InvalidRequestException;
 import io.honua.db.core.NotFoundException;
+import io.honua.db.core.UnknownCustomerException;
 import io.honua.db.schema.generated.tables.records.ConversationsRecord;
 import io.honua.db.testing.Fixtures;
 import io.honua.db.testing.HonuaFixture;
@@ -184,7 +185,7 @@ class ConversationsTest {
         assertThatThrownBy(() -> conversations.start(NewConversation.builder(customer, "m").metadata("[1,2]").build()))
                 .isInstanceOf(InvalidRequestException.class);
         assertThatThrownBy(() -> conversations.start(NewConversation.builder("no-such-customer", "m").build()))
-                .isInstanceOf(NotFoundException.class);
+                .isInstanceOf(UnknownCustomerException.class);
         assertThat(dsl.fetchCount(CONVERSATIONS)).isEqualTo(before);
 
         Conversation c = start();

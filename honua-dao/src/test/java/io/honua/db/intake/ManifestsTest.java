@@ -8,6 +8,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.honua.db.core.ConflictException;
 import io.honua.db.core.InvalidRequestException;
 import io.honua.db.core.NotFoundException;
+import io.honua.db.core.UnknownCustomerException;
 import io.honua.db.queue.BuildStatus;
 import io.honua.db.schema.generated.tables.records.BuildManifestsRecord;
 import io.honua.db.testing.Fixtures;
@@ -252,7 +253,7 @@ class ManifestsTest {
         assertThatThrownBy(() -> manifests.create(NewManifest.standalone(customer, "taken", "{}")))
                 .isInstanceOf(ConflictException.class);
         assertThatThrownBy(() -> manifests.create(NewManifest.standalone("no-such-customer", "x", "{}")))
-                .isInstanceOf(NotFoundException.class);
+                .isInstanceOf(UnknownCustomerException.class);
         assertThatThrownBy(() -> manifests.create(NewManifest.fromConversation(customer, UUID.randomUUID(), "x", "{}")))
                 .isInstanceOf(UnknownConversationException.class);
         assertThatThrownBy(() -> manifests.create(NewManifest.fromConversation(customer, othersConversation.id(), "x", "{}")))

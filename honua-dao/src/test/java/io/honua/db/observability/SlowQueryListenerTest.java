@@ -113,6 +113,14 @@ class SlowQueryListenerTest {
     }
 
     @Test
+    void constructorRefusesANegativeOrMissingThresholdAsAnInvalidRequest() {
+        assertThatThrownBy(() -> new SlowQueryListener(Duration.ofMillis(-1)))
+                .isInstanceOf(io.honua.db.core.InvalidRequestException.class).hasMessageContaining("negative");
+        assertThatThrownBy(() -> new SlowQueryListener(null)).isInstanceOf(io.honua.db.core.InvalidRequestException.class);
+        assertThat(new SlowQueryListener(Duration.ZERO).threshold()).isZero();
+    }
+
+    @Test
     void countersAreExactUnderManyThreads() throws Exception {
         HonuaDb honua = HonuaDb.builder(fx.pool()).slowQueryThreshold(Duration.ofSeconds(10)).build();
         SlowQueryListener listener = honua.slowQueryListener().orElseThrow();
