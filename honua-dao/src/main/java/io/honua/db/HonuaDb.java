@@ -83,15 +83,11 @@ public final class HonuaDb {
     private final Optional<Licenses> licenses;
     private final Optional<RegistryCredentials> registryCredentials;
     private final WorkerOptions workerOptions;
-
-    private HonuaDb(DataSource dataSource, QueueOptions queueOptions) {
-        this(dataSource, queueOptions, dataSource, Optional.empty(), SessionLimits.DEFAULTS, List.of(), Optional.empty(),
-                WorkerOptions.DEFAULTS);
-    }
+    private final MaintenanceScheduler maintenance;
 
     private HonuaDb(DataSource primary, QueueOptions queueOptions, DataSource analytics,
                     Optional<SlowQueryListener> slowQueryListener, SessionLimits limits, List<ExecuteListener> executeListeners,
-                    Optional<KeyProvider> keyProvider, WorkerOptions workerOptions) {
+                    Optional<KeyProvider> keyProvider, WorkerOptions workerOptions, MaintenanceOptions maintenanceOptions) {
         this.workerOptions = workerOptions;
         DataSource dataSource = SessionLimitedDataSource.wrap(primary, limits);
         DataSource analyticsDataSource = analytics == primary ? dataSource : SessionLimitedDataSource.wrap(analytics, limits);
@@ -121,6 +117,7 @@ public final class HonuaDb {
         this.keyProvider = keyProvider;
         this.licenses = keyProvider.map(k -> Daos.licenses(dsl, k));
         this.registryCredentials = keyProvider.map(k -> Daos.registryCredentials(dsl, k));
+        this.maintenance = Daos.maintenanceScheduler(dsl, maintenanceOptions);
     }
 
     private static DSLContext context(DataSource dataSource, List<ExecuteListener> listeners) {
@@ -136,7 +133,10 @@ public final class HonuaDb {
         return new Builder(Checks.notNull(primary, "primary"));
     }
 
-    /** Options of a {@link HonuaDb}; every option has a default, {@code builder(ds).build()} equals {@code create(ds)}. */
+    /**
+     * Options of a {@link HonuaDb}, each given once; every option has a default, and {@code builder(ds).build()} is
+     * what {@link HonuaDb#create(DataSource)} returns.
+     */
     public static final class Builder {
 
         private final DataSource primary;
@@ -147,6 +147,7 @@ public final class HonuaDb {
         private final List<ExecuteListener> executeListeners = new ArrayList<>();
         private KeyProvider keyProvider;
         private WorkerOptions workerOptions = WorkerOptions.DEFAULTS;
+        private MaintenanceOptions maintenanceOptions;
 
         private Builder(DataSource primary) {
             this.primary = primary;
@@ -199,7 +200,8 @@ public final class HonuaDb {
 
         /**
          * The key provider that encrypts license key copies and registry secrets; with it {@link HonuaDb#licenses()}
-         * and {@link HonuaDb#registryCredentials()} are available. Not set by default.
+         * and {@link HonuaDb#registryCredentials()} are available. Not set by default. It is given here only: DAOs
+         * under another key provider come from another {@code HonuaDb} (e.g. over the same data source).
          */
         public Builder keyProvider(KeyProvider keys) {
             this.keyProvider = Checks.notNull(keys, "keys");
@@ -215,26 +217,33 @@ public final class HonuaDb {
             return this;
         }
 
+        /**
+         * Options of {@link HonuaDb#maintenance()} (instance id, clock, tick, jobs, error listener). Default
+         * {@link MaintenanceOptions#defaults()} (a random instance id, the UTC clock, a 30 s tick,
+         * {@link io.honua.db.maintenance.MaintenanceJob#defaults()}, errors logged at WARNING), taken when
+         * {@link #build()} runs.
+         */
+        public Builder maintenance(MaintenanceOptions options) {
+            this.maintenanceOptions = Checks.notNull(options, "options");
+            return this;
+        }
+
+        /** A new {@link HonuaDb} with these options (a builder can build several, each with its own DAOs). */
         public HonuaDb build() {
             return new HonuaDb(primary, queueOptions, analyticsDataSource,
                     Optional.ofNullable(slowQueryThreshold).map(SlowQueryListener::new), sessionLimits,
-                    List.copyOf(executeListeners), Optional.ofNullable(keyProvider), workerOptions);
+                    List.copyOf(executeListeners), Optional.ofNullable(keyProvider), workerOptions,
+                    maintenanceOptions != null ? maintenanceOptions : MaintenanceOptions.defaults());
         }
     }
 
-    /** Shortcut for {@code builder(dataSource).build()}: every option at its default. */
-    public static HonuaDb create(DataSource dataSource) {
-        return new HonuaDb(Checks.notNull(dataSource, "dataSource"), QueueOptions.DEFAULTS);
-    }
-
     /**
-     * Shortcut for {@code builder(dataSource).queueOptions(queueOptions).build()}.
-     *
-     * @deprecated one way to set queue options: use {@link #builder(DataSource)} and {@link Builder#queueOptions}
+     * Shortcut for {@code builder(dataSource).build()}: the named default, every option at its default (no key
+     * provider, so {@link #licenses()} and {@link #registryCredentials()} are not available). To set any option, use
+     * {@link #builder(DataSource)}.
      */
-    @Deprecated
-    public static HonuaDb create(DataSource dataSource, QueueOptions queueOptions) {
-        return builder(dataSource).queueOptions(queueOptions).build();
+    public static HonuaDb create(DataSource dataSource) {
+        return builder(Checks.notNull(dataSource, "dataSource")).build();
     }
 
     /** jOOQ settings every Honua DSLContext uses. */
@@ -332,9 +341,13 @@ public final class HonuaDb {
         return Daos.tenantScope(dataSource, dsl, queueOptions, keyProvider, customerId);
     }
 
-    /** A maintenance scheduler over this database (run it with the worker role); not started. */
-    public MaintenanceScheduler maintenance(MaintenanceOptions options) {
-        return Daos.maintenanceScheduler(dsl, options);
+    /**
+     * The maintenance scheduler of this database, with the builder's {@link Builder#maintenance maintenance options};
+     * one instance per {@code HonuaDb}, not started ({@link MaintenanceScheduler#start()}, stop it with
+     * {@link MaintenanceScheduler#close()}). Run it with the worker role.
+     */
+    public MaintenanceScheduler maintenance() {
+        return maintenance;
     }
 
     /**
@@ -348,18 +361,6 @@ public final class HonuaDb {
     }
 
     /**
-     * Licenses, with their key copies encrypted under {@code keys}: the cached instance when {@code keys} is the
-     * builder's key provider, else a new one.
-     *
-     * @deprecated give the key provider once: {@link Builder#keyProvider} and {@link #licenses()}
-     */
-    @Deprecated
-    public Licenses licenses(KeyProvider keys) {
-        Checks.notNull(keys, "keys");
-        return keyProvider.filter(k -> k == keys).isPresent() ? licenses() : Daos.licenses(dsl, keys);
-    }
-
-    /**
      * Registry credentials, encrypted under the builder's {@link Builder#keyProvider key provider} (see
      * {@link RegistryCredentials}); one instance per {@code HonuaDb}.
      *
@@ -367,18 +368,6 @@ public final class HonuaDb {
      */
     public RegistryCredentials registryCredentials() {
         return registryCredentials.orElseThrow(Daos::noKeyProvider);
-    }
-
-    /**
-     * Registry credentials, encrypted under {@code keys}: the cached instance when {@code keys} is the builder's key
-     * provider, else a new one.
-     *
-     * @deprecated give the key provider once: {@link Builder#keyProvider} and {@link #registryCredentials()}
-     */
-    @Deprecated
-    public RegistryCredentials registryCredentials(KeyProvider keys) {
-        Checks.notNull(keys, "keys");
-        return keyProvider.filter(k -> k == keys).isPresent() ? registryCredentials() : Daos.registryCredentials(dsl, keys);
     }
 
     /** API keys for workers and services (see {@link ApiKeys}); one instance per {@code HonuaDb}. */

@@ -5,7 +5,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.honua.db.core.InvalidRequestException;
 import io.honua.db.core.SessionLimits;
+import io.honua.db.crypto.KeyProvider;
 import io.honua.db.crypto.LocalKeyProvider;
+import io.honua.db.maintenance.MaintenanceJob;
+import io.honua.db.maintenance.MaintenanceOptions;
 import io.honua.db.queue.QueueOptions;
 import io.honua.db.testkit.HonuaDatabase;
 import java.lang.reflect.Method;
@@ -29,9 +32,24 @@ class HonuaDbBuilderTest {
         assertThat(honua.registryCredentials()).isSameAs(honua.registryCredentials());
         assertThat(honua.apiKeys()).isSameAs(honua.apiKeys());
         assertThat(honua.buildQueue()).isSameAs(honua.buildQueue());
-        // the deprecated per-call form hands out the cached instance for the same provider
-        assertThat(honua.licenses(keys)).isSameAs(honua.licenses());
-        assertThat(honua.registryCredentials(keys)).isSameAs(honua.registryCredentials());
+        assertThat(honua.maintenance()).isSameAs(honua.maintenance());
+        // no per-call key provider: DAOs under another provider come from another HonuaDb
+        assertThat(HonuaDb.class.getMethods()).noneMatch(m -> List.of(m.getParameterTypes()).contains(KeyProvider.class));
+        HonuaDb other = HonuaDb.builder(db.dataSource()).keyProvider(LocalKeyProvider.generate("other-key")).build();
+        assertThat(other.licenses()).isNotSameAs(honua.licenses());
+    }
+
+    @Test
+    void maintenanceOptionsAreGivenOnceToTheBuilder() {
+        MaintenanceOptions options = MaintenanceOptions.defaults().withInstanceId("builder-instance").withTick(Duration.ofMinutes(1));
+        HonuaDb honua = HonuaDb.builder(db.dataSource()).maintenance(options).build();
+        assertThat(honua.maintenance().options()).isEqualTo(options);
+        // the named default: MaintenanceOptions.defaults()
+        MaintenanceOptions defaults = HonuaDb.create(db.dataSource()).maintenance().options();
+        assertThat(defaults.jobs()).isEqualTo(MaintenanceJob.defaults());
+        assertThat(defaults.tick()).isEqualTo(MaintenanceOptions.defaults().tick());
+        assertThat(defaults.clock()).isEqualTo(MaintenanceOptions.defaults().clock());
+        assertThat(HonuaDb.class.getMethods()).noneMatch(m -> List.of(m.getParameterTypes()).contains(MaintenanceOptions.class));
     }
 
     @Test
@@ -51,6 +69,8 @@ class HonuaDbBuilderTest {
         assertThatThrownBy(() -> b.analyticsDataSource(null)).isInstanceOf(InvalidRequestException.class);
         assertThatThrownBy(() -> b.sessionLimits(null)).isInstanceOf(InvalidRequestException.class);
         assertThatThrownBy(() -> b.executeListener(null)).isInstanceOf(InvalidRequestException.class);
+        assertThatThrownBy(() -> b.maintenance(null)).isInstanceOf(InvalidRequestException.class);
+        assertThatThrownBy(() -> b.workerOptions(null)).isInstanceOf(InvalidRequestException.class);
         assertThatThrownBy(() -> b.slowQueryThreshold(Duration.ofMillis(-1))).isInstanceOf(InvalidRequestException.class);
         assertThatThrownBy(() -> SessionLimits.DEFAULTS.withLockTimeout(Duration.ofSeconds(-1))).isInstanceOf(InvalidRequestException.class);
         assertThatThrownBy(() -> SessionLimits.DEFAULTS.withStatementTimeout(Duration.ofDays(365))).isInstanceOf(InvalidRequestException.class);
@@ -67,14 +87,14 @@ class HonuaDbBuilderTest {
         List<Class<?>> daos = new ArrayList<>();
         for (Method m : HonuaDb.class.getMethods()) {
             if (m.getParameterCount() == 0 && m.getReturnType().getPackageName().startsWith("io.honua.db.")
-                    && !m.getReturnType().isRecord() && !m.isAnnotationPresent(Deprecated.class)) {
+                    && !m.getReturnType().isRecord()) {
                 Object dao = m.invoke(honua);
                 assertThat(dao).as(m.getName()).isNotNull();
                 daos.add(dao.getClass());
             }
         }
         daos.add(honua.forTenant("dao-tenant").getClass());
-        daos.add(honua.maintenance(io.honua.db.maintenance.MaintenanceOptions.defaults()).getClass());
+        assertThat(daos).contains(io.honua.db.maintenance.MaintenanceScheduler.class);
         assertThat(daos).hasSizeGreaterThanOrEqualTo(15);
         for (Class<?> dao : daos) {
             assertThat(dao.getConstructors()).as(dao.getName() + " public constructors").isEmpty();

@@ -5,12 +5,13 @@ import java.util.Optional;
 /**
  * Result of {@link AuditLog#verifyChain}.
  *
+ * @param customerId    the customer whose chain was checked
  * @param eventsChecked number of events read
  * @param headHash      hash of the last event when the chain is intact and not empty (keep it outside the database
  *                      to detect the removal of trailing events)
  * @param firstBroken   the first event (in seq order) that does not fit the chain; empty when the chain is intact
  */
-public record ChainVerification(String tenantId, long eventsChecked, Optional<String> headHash, Optional<BrokenLink> firstBroken) {
+public record ChainVerification(String customerId, long eventsChecked, Optional<String> headHash, Optional<BrokenLink> firstBroken) {
 
     public boolean isValid() {
         return firstBroken.isEmpty();

@@ -37,7 +37,7 @@ class AuditLogTest {
         admin = DSL.using(fx.db().dataSource(), SQLDialect.POSTGRES);
     }
 
-    static String tenantWithEvents(int n) {
+    static String customerWithEvents(int n) {
         String t = "aud-" + UUID.randomUUID().toString().substring(0, 8);
         fx.honua().customers().create(NewCustomer.builder(t, "Audit " + t).build());
         for (int i = 0; i < n; i++) {
@@ -61,9 +61,10 @@ class AuditLogTest {
 
     @Test
     void recordedEventsAreNumberedChainedAndListedInOrder() {
-        String t = tenantWithEvents(5);
+        String t = customerWithEvents(5);
         List<AuditEvent> events = fx.app().audit().list(t, 0, 100);
         assertThat(events).extracting(AuditEvent::seq).containsExactly(1L, 2L, 3L, 4L, 5L, 6L);
+        assertThat(events).extracting(AuditEvent::customerId).containsOnly(t);
         assertThat(events.getFirst().action()).isEqualTo("customers.insert");
         assertThat(events.getFirst().prevHash()).isEqualTo("0".repeat(64));
         for (int i = 1; i < events.size(); i++) {
@@ -74,13 +75,14 @@ class AuditLogTest {
         assertThat(fx.app().audit().history(t, "thing", "t-2", 10)).singleElement().satisfies(e -> assertThat(e.detailsJson()).isEqualTo("{\"i\": 2}"));
         ChainVerification v = fx.app().audit().verifyChain(t);
         assertThat(v.isValid()).isTrue();
+        assertThat(v.customerId()).isEqualTo(t);
         assertThat(v.eventsChecked()).isEqualTo(6);
         assertThat(v.headHash()).contains(events.getLast().hash());
     }
 
     @Test
     void changedContentIsDetectedAtThatRow() {
-        String t = tenantWithEvents(6);
+        String t = customerWithEvents(6);
         tamper("UPDATE audit_events SET actor = 'someone-else' WHERE tenant_id = ? AND seq = 4", t);
         ChainVerification v = fx.app().audit().verifyChain(t);
         assertThat(v.isValid()).isFalse();
@@ -90,7 +92,7 @@ class AuditLogTest {
 
     @Test
     void rehashedRowIsDetectedAtTheNextRow() {
-        String t = tenantWithEvents(6);
+        String t = customerWithEvents(6);
         tamper("UPDATE audit_events SET details = '{\"i\": 999}', hash = audit_event_hash(prev_hash, tenant_id, seq, actor, action, "
                 + "entity_type, entity_id, '{\"i\": 999}'::jsonb, occurred_at) WHERE tenant_id = ? AND seq = 3", t);
         ChainVerification v = fx.app().audit().verifyChain(t);
@@ -99,7 +101,7 @@ class AuditLogTest {
 
     @Test
     void removedRowIsDetected() {
-        String t = tenantWithEvents(6);
+        String t = customerWithEvents(6);
         tamper("DELETE FROM audit_events WHERE tenant_id = ? AND seq = 2", t);
         ChainVerification v = fx.app().audit().verifyChain(t);
         assertThat(v.firstBroken()).contains(new ChainVerification.BrokenLink(idOf(t, 3), 3, ChainVerification.Problem.SEQ_GAP));
@@ -107,8 +109,8 @@ class AuditLogTest {
 
     @Test
     void otherTenantsChainsAreUnaffectedByTampering() {
-        String good = tenantWithEvents(3);
-        String bad = tenantWithEvents(3);
+        String good = customerWithEvents(3);
+        String bad = customerWithEvents(3);
         tamper("UPDATE audit_events SET action = 'x' WHERE tenant_id = ? AND seq = 2", bad);
         assertThat(fx.app().audit().verifyChain(good).isValid()).isTrue();
         assertThat(fx.app().audit().verifyChain(bad).isValid()).isFalse();
@@ -116,7 +118,7 @@ class AuditLogTest {
 
     @Test
     void applicationRoleCannotUpdateDeleteOrTruncate() {
-        String t = tenantWithEvents(2);
+        String t = customerWithEvents(2);
         String before = admin.resultQuery("SELECT string_agg(e::text, ',' ORDER BY id) FROM audit_events e WHERE tenant_id = ?", t).fetchOne(0, String.class);
         for (String sql : List.of("UPDATE audit_events SET actor = 'x'", "DELETE FROM audit_events", "TRUNCATE audit_events")) {
             assertThatThrownBy(() -> fx.app().forTenant(t).inTransaction(tx -> tx.execute(sql))).as(sql)
@@ -134,7 +136,7 @@ class AuditLogTest {
 
     @Test
     void forgedChainFieldsAreOverwrittenByTheDatabase() {
-        String t = tenantWithEvents(1);
+        String t = customerWithEvents(1);
         fx.app().forTenant(t).inTransaction(tx -> tx.execute("INSERT INTO audit_events (tenant_id, seq, actor, action, entity_type, prev_hash, hash, occurred_at) "
                 + "VALUES (?, 99, 'x', 'forged', 'thing', repeat('a', 64), repeat('b', 64), '2000-01-01')", t));
         AuditEvent last = fx.app().audit().list(t, 1, 10).getLast();
@@ -146,7 +148,7 @@ class AuditLogTest {
 
     @Test
     void chainStaysLinearUnderEightConcurrentWriters() throws Exception {
-        String t = tenantWithEvents(0);
+        String t = customerWithEvents(0);
         int threads = 8;
         int perThread = 40;
         ExecutorService pool = Executors.newFixedThreadPool(threads);
@@ -182,7 +184,7 @@ class AuditLogTest {
 
     @Test
     void secretsNeverEnterTheDetails() {
-        String t = tenantWithEvents(0);
+        String t = customerWithEvents(0);
         UUID license = Fixtures.license(admin, t, 2);
         admin.execute("INSERT INTO registry_credentials (customer_id, registry_type, registry_name, registry_url, username, encrypted_secret, "
                 + "encryption_key_id) VALUES (?, 'quay', 'q', 'https://quay.io', 'bot', '\\xdeadbeef', 'k1')", t);
@@ -199,7 +201,7 @@ class AuditLogTest {
 
     @Test
     void badInputIsTypedAndChangesNothing() {
-        String t = tenantWithEvents(1);
+        String t = customerWithEvents(1);
         long before = admin.resultQuery("SELECT count(*) FROM audit_events").fetchOne(0, Long.class);
         List<Runnable> attempts = List.of(
                 () -> fx.app().audit().record(t, NewAuditEvent.of("", "thing", null, "{}")),
@@ -208,6 +210,11 @@ class AuditLogTest {
                 () -> fx.app().audit().record(t, NewAuditEvent.of("ok", "thing", null, "{broken")),
                 () -> fx.app().audit().record(t, NewAuditEvent.of("ok", "thing", null, "[1]")),
                 () -> fx.app().audit().record("", NewAuditEvent.of("ok", "thing", null, "{}")),
+                // the one customer-id rule (types.CustomerId) for every method
+                () -> fx.app().audit().record("-" + t, NewAuditEvent.of("ok", "thing", null, "{}")),
+                () -> fx.app().audit().list("x".repeat(101), 0, 10),
+                () -> fx.app().audit().history("a b", "thing", "x", 10),
+                () -> fx.app().audit().verifyChain(""),
                 () -> fx.app().audit().list(t, -1, 10),
                 () -> fx.app().audit().list(t, 0, 0));
         for (Runnable a : attempts) {

@@ -3,6 +3,7 @@ package io.honua.db.credentials;
 import static io.honua.db.schema.generated.Tables.REGISTRY_CREDENTIALS;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.honua.db.HonuaDb;
 import io.honua.db.crypto.LocalKeyProvider;
 import io.honua.db.crypto.RotationReport;
 import io.honua.db.licensing.IssuedLicense;
@@ -87,8 +88,9 @@ class KeyRotationTest {
         String oldKey = keys.current();
         String newKey = keys.next();
         LocalKeyProvider before = keys.provider();
-        RegistryCredentials credentials = fx.honua().registryCredentials(before);
-        Licenses licenses = fx.honua().licenses(before);
+        HonuaDb beforeRotation = Fixtures.withKeys(fx.honua(), before);
+        RegistryCredentials credentials = beforeRotation.registryCredentials();
+        Licenses licenses = beforeRotation.licenses();
 
         Map<UUID, String> secrets = new HashMap<>();
         Map<UUID, String> owners = new HashMap<>();
@@ -123,7 +125,8 @@ class KeyRotationTest {
 
         // and the old master key is no longer needed: everything decrypts with a provider that lacks it
         LocalKeyProvider after = before.withCurrent(newKey).without(oldKey);
-        RegistryCredentials rotated = fx.honua().registryCredentials(after);
+        HonuaDb afterRotation = Fixtures.withKeys(fx.honua(), after);
+        RegistryCredentials rotated = afterRotation.registryCredentials();
         for (var e : secrets.entrySet()) {
             String owner = owners.get(e.getKey());
             boolean active = rotated.find(owner, e.getKey()).orElseThrow().active();
@@ -134,7 +137,7 @@ class KeyRotationTest {
                         .isEqualTo(newKey);
             }
         }
-        Licenses rotatedLicenses = fx.honua().licenses(after);
+        Licenses rotatedLicenses = afterRotation.licenses();
         for (IssuedLicense l : issued) {
             assertThat(rotatedLicenses.revealKey(l.license().customerId(), l.license().id())).isEqualTo(l.key());
             assertThat(rotatedLicenses.verify(l.key()).valid()).isTrue();
@@ -146,7 +149,7 @@ class KeyRotationTest {
     @Test
     void undecryptableRowsAreReportedAndLeftUnchanged() {
         Keys keys = Keys.fresh();
-        RegistryCredentials credentials = fx.honua().registryCredentials(keys.provider());
+        RegistryCredentials credentials = Fixtures.withKeys(fx.honua(), keys.provider()).registryCredentials();
         String customer = Fixtures.newCustomer(fx.honua());
         Credential good = credentials.store(new NewCredential(customer, RegistryType.QUAY, "good", "https://quay.io", "u", "g"));
         Credential bad = credentials.store(new NewCredential(customer, RegistryType.QUAY, "bad", "https://quay.io", "u", "b"));

@@ -5,6 +5,7 @@ import static io.honua.db.schema.generated.Tables.REGISTRY_CREDENTIALS;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.honua.db.HonuaDb;
 import io.honua.db.core.ConflictException;
 import io.honua.db.core.InvalidRequestException;
 import io.honua.db.core.UnknownCustomerException;
@@ -49,8 +50,9 @@ class RegistryCredentialsTest {
     @BeforeAll
     static void setUp() {
         sql = fx.dsl();
-        credentials = fx.honua().registryCredentials(keys);
-        licenses = fx.honua().licenses(keys);
+        HonuaDb keyed = Fixtures.withKeys(fx.honua(), keys);
+        credentials = keyed.registryCredentials();
+        licenses = keyed.licenses();
     }
 
     static String customer() {
@@ -101,9 +103,9 @@ class RegistryCredentialsTest {
         Credential cb = credentials.store(cred(b, "reg", "secret-of-b"));
         assertThatThrownBy(() -> credentials.reveal(b, ca.id())).isInstanceOf(UnknownCredentialException.class);
         assertThat(credentials.find(b, ca.id())).isEmpty();
-        assertThatThrownBy(() -> fx.honua().registryCredentials(LocalKeyProvider.generate("cred-key-1")).reveal(a, ca.id()))
+        assertThatThrownBy(() -> Fixtures.withKeys(fx.honua(), LocalKeyProvider.generate("cred-key-1")).registryCredentials().reveal(a, ca.id()))
                 .isInstanceOf(DecryptionException.class);
-        assertThatThrownBy(() -> fx.honua().registryCredentials(LocalKeyProvider.generate("other")).reveal(a, ca.id()))
+        assertThatThrownBy(() -> Fixtures.withKeys(fx.honua(), LocalKeyProvider.generate("other")).registryCredentials().reveal(a, ca.id()))
                 .isInstanceOf(UnknownKeyException.class);
 
         // a ciphertext copied into another tenant's row (superuser) does not decrypt there: it is bound to its customer

@@ -47,7 +47,7 @@ class LicensesTest {
     @BeforeAll
     static void setUp() {
         sql = fx.dsl();
-        licenses = fx.honua().licenses(keys);
+        licenses = Fixtures.withKeys(fx.honua(), keys).licenses();
         queue = fx.honua().buildQueue();
     }
 
@@ -109,10 +109,10 @@ class LicensesTest {
         assertThat(licenses.find(other, issued.license().id())).isEmpty();
         assertThatThrownBy(() -> licenses.revealKey(other, issued.license().id())).isInstanceOf(UnknownLicenseException.class);
         // a provider without the key id cannot reveal it
-        Licenses otherKeys = fx.honua().licenses(LocalKeyProvider.generate("unrelated"));
+        Licenses otherKeys = Fixtures.withKeys(fx.honua(), LocalKeyProvider.generate("unrelated")).licenses();
         assertThatThrownBy(() -> otherKeys.revealKey(c, issued.license().id()))
                 .isInstanceOf(io.honua.db.crypto.UnknownKeyException.class);
-        Licenses sameIdOtherMaterial = fx.honua().licenses(LocalKeyProvider.generate("lic-key-1"));
+        Licenses sameIdOtherMaterial = Fixtures.withKeys(fx.honua(), LocalKeyProvider.generate("lic-key-1")).licenses();
         assertThatThrownBy(() -> sameIdOtherMaterial.revealKey(c, issued.license().id()))
                 .isInstanceOf(io.honua.db.crypto.DecryptionException.class);
     }

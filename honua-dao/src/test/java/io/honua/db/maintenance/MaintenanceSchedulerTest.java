@@ -38,7 +38,6 @@ class MaintenanceSchedulerTest {
 
     static final int INSTANCES = 3;
     static final List<HikariDataSource> pools = new ArrayList<>();
-    static final List<HonuaDb> instances = new ArrayList<>();
     static DSLContext admin;
 
     /** A clock the test moves; shared by the instances so that they agree on the interval. */
@@ -84,8 +83,12 @@ class MaintenanceSchedulerTest {
         for (int i = 0; i < INSTANCES; i++) {
             HikariDataSource pool = Fixtures.workerPool(db, 2);
             pools.add(pool);
-            instances.add(HonuaDb.create(pool));
         }
+    }
+
+    /** The scheduler of a {@code HonuaDb} over instance {@code i}'s pool, built with {@code options}. */
+    static MaintenanceScheduler scheduler(int i, MaintenanceOptions options) {
+        return HonuaDb.builder(pools.get(i)).maintenance(options).build().maintenance();
     }
 
     @AfterAll
@@ -102,7 +105,7 @@ class MaintenanceSchedulerTest {
     static List<MaintenanceScheduler> schedulers(TestClock clock, Duration tick) {
         List<MaintenanceScheduler> list = new ArrayList<>();
         for (int i = 0; i < INSTANCES; i++) {
-            list.add(instances.get(i).maintenance(MaintenanceOptions.defaults().withInstanceId("instance-" + i).withClock(clock)
+            list.add(scheduler(i, MaintenanceOptions.defaults().withInstanceId("instance-" + i).withClock(clock)
                     .withTick(tick).withJob(TICK)));
         }
         return list;
@@ -195,7 +198,7 @@ class MaintenanceSchedulerTest {
         admin.execute("INSERT INTO conversations (customer_id, model, last_activity_at) VALUES ('maint-c', 'gpt', now() - interval '25 hours')");
         admin.execute("INSERT INTO conversations (customer_id, model) VALUES ('maint-c', 'gpt')");
         TestClock clock = new TestClock(Instant.parse("2026-05-01T12:00:00Z"));
-        MaintenanceScheduler s = instances.getFirst().maintenance(MaintenanceOptions.defaults().withClock(clock));
+        MaintenanceScheduler s = scheduler(0, MaintenanceOptions.defaults().withClock(clock));
         List<JobRun> runs = s.runDue();
         assertThat(runs).extracting(JobRun::outcome).containsOnly(JobRun.Outcome.RAN);
         assertThat(runs.stream().filter(r -> r.job().equals("expire-conversations")).findFirst().orElseThrow().affectedRows()).hasValue(1);
@@ -213,7 +216,7 @@ class MaintenanceSchedulerTest {
         TestClock clock = new TestClock(Instant.parse("2026-06-01T08:00:00Z"));
         List<MaintenanceScheduler> schedulers = new ArrayList<>();
         for (int i = 0; i < INSTANCES; i++) {
-            schedulers.add(instances.get(i).maintenance(MaintenanceOptions.defaults().withClock(clock).withJobs(List.of(BROKEN))));
+            schedulers.add(scheduler(i, MaintenanceOptions.defaults().withClock(clock).withJobs(List.of(BROKEN))));
         }
         List<JobRun> runs = race(schedulers, 4);
         assertThat(runs.stream().filter(r -> r.outcome() == JobRun.Outcome.FAILED)).singleElement()
@@ -229,7 +232,7 @@ class MaintenanceSchedulerTest {
     void startedSchedulerReportsAFailedRunToItsErrorListener() throws Exception {
         TestClock clock = new TestClock(Instant.parse("2026-06-02T08:00:00Z"));
         List<Throwable> errors = new CopyOnWriteArrayList<>();
-        MaintenanceScheduler s = instances.getFirst().maintenance(MaintenanceOptions.defaults().withClock(clock)
+        MaintenanceScheduler s = scheduler(0, MaintenanceOptions.defaults().withClock(clock)
                 .withTick(Duration.ofMillis(20)).withJobs(List.of(BROKEN)).withErrorListener(errors::add));
         s.start();
         try {
@@ -249,11 +252,11 @@ class MaintenanceSchedulerTest {
     @Test
     void aFailureThatCannotBeRecordedReachesTheErrorListener() {
         HikariDataSource pool = Fixtures.workerPool(db, 1);
-        HonuaDb unreachable = HonuaDb.create(pool);
-        pool.close();
         List<Throwable> errors = new CopyOnWriteArrayList<>();
-        MaintenanceScheduler s = unreachable.maintenance(MaintenanceOptions.defaults().withJobs(List.of(TICK))
-                .withErrorListener(errors::add));
+        HonuaDb unreachable = HonuaDb.builder(pool).maintenance(MaintenanceOptions.defaults().withJobs(List.of(TICK))
+                .withErrorListener(errors::add)).build();
+        pool.close();
+        MaintenanceScheduler s = unreachable.maintenance();
         assertThat(s.runDue()).singleElement().satisfies(r -> assertThat(r.outcome()).isEqualTo(JobRun.Outcome.FAILED));
         assertThat(errors).as("the run could not be recorded: the listener is told").hasSize(1);
         assertThat(runsPerJob()).isEmpty();
@@ -276,7 +279,8 @@ class MaintenanceSchedulerTest {
 
     @Test
     void pgCronScheduleIsTheSeedsSchedule() {
-        MaintenanceScheduler s = instances.getFirst().maintenance(MaintenanceOptions.defaults());
+        // the builder's default maintenance options: MaintenanceOptions.defaults()
+        MaintenanceScheduler s = HonuaDb.create(pools.getFirst()).maintenance();
         assertThat(s.pgCronSchedule()).containsExactly(
                 "SELECT cron.schedule('expire-conversations', '0 */6 * * *', 'SELECT expire_old_conversations(24);');",
                 "SELECT cron.schedule('revoke-credentials', '0 2 * * *', 'SELECT revoke_expired_credentials();');",

@@ -566,9 +566,11 @@ class AttackSuiteTest {
             }
             assertThat(owner.fetchValue("SELECT action FROM audit_events WHERE tenant_id = 'acme' ORDER BY seq DESC LIMIT 1")).hasToString("customers.update");
             // every maintenance job runs (none BUSY), as the worker role
-            HonuaDb workers = HonuaDb.builder(workerDataSource()).sessionLimits(SessionLimits.DEFAULTS.withLockTimeout(java.time.Duration.ofSeconds(5))).build();
-            MaintenanceScheduler scheduler = workers.maintenance(MaintenanceOptions.defaults().withInstanceId("attack-suite")
-                    .withClock(Clock.fixed(Instant.parse("2031-01-01T12:00:00Z"), ZoneOffset.UTC)));
+            HonuaDb workers = HonuaDb.builder(workerDataSource()).sessionLimits(SessionLimits.DEFAULTS.withLockTimeout(java.time.Duration.ofSeconds(5)))
+                    .maintenance(MaintenanceOptions.defaults().withInstanceId("attack-suite")
+                            .withClock(Clock.fixed(Instant.parse("2031-01-01T12:00:00Z"), ZoneOffset.UTC)))
+                    .build();
+            MaintenanceScheduler scheduler = workers.maintenance();
             List<JobRun> runs = scheduler.runDue();
             assertThat(runs).as("%s", runs).isNotEmpty().noneMatch(r -> r.outcome() == JobRun.Outcome.BUSY || r.outcome() == JobRun.Outcome.FAILED);
             // partition upkeep is not blocked either

@@ -14,6 +14,7 @@ import io.honua.db.crypto.LocalKeyProvider;
 import io.honua.db.licensing.IssuedLicense;
 import io.honua.db.licensing.LicenseCheck;
 import io.honua.db.licensing.LicenseStatus;
+import io.honua.db.licensing.Licenses;
 import io.honua.db.licensing.NewLicense;
 import io.honua.db.tenancy.CustomerUpdate;
 import io.honua.db.tenancy.NewCustomer;
@@ -66,24 +67,27 @@ class RolesForDaoOperationsTest {
     void theAdminRoleRunsTheCommercialLifecycleAudited() {
         String t = tenant();
         fx.admin().customers().create(NewCustomer.builder(t, "Roles").tier(Tier.STANDARD).build());
-        IssuedLicense issued = fx.admin().licenses(keys).issue(NewLicense.builder(t, Tier.PROFESSIONAL).maxRegistries(3)
+        Licenses adminLicenses = Fixtures.withKeys(fx.admin(), keys).licenses();
+        Licenses appLicenses = Fixtures.withKeys(fx.app(), keys).licenses();
+        IssuedLicense issued = adminLicenses.issue(NewLicense.builder(t, Tier.PROFESSIONAL).maxRegistries(3)
                 .flag("gpu", true).build());
         UUID id = issued.license().id();
-        assertThat(fx.admin().licenses(keys).suspend(t, id).status()).isEqualTo(LicenseStatus.SUSPENDED);
-        assertThat(fx.admin().licenses(keys).reinstate(t, id).status()).isEqualTo(LicenseStatus.ACTIVE);
-        fx.admin().licenses(keys).setFeatureFlags(t, id, Map.of("gpu", false));
+        assertThat(adminLicenses.suspend(t, id).status()).isEqualTo(LicenseStatus.SUSPENDED);
+        assertThat(adminLicenses.reinstate(t, id).status()).isEqualTo(LicenseStatus.ACTIVE);
+        adminLicenses.setFeatureFlags(t, id, Map.of("gpu", false));
         fx.admin().customers().update(t, CustomerUpdate.builder().tier(Tier.ENTERPRISE).build());
         CreatedApiKey key = fx.admin().apiKeys().create(new NewApiKey(t, "ci", Set.of("builds:claim")));
         fx.admin().buildQueue().setFairShareWeight(t, 3);
         assertThat(fx.admin().buildQueue().fairShareWeight(t)).isEqualTo(3);
         // key rotation: the administrative role re-encrypts the stored license keys (admin_rekey_license)
         LocalKeyProvider rotated = keys.withGeneratedKey("roles-key-2");
-        assertThat(fx.admin().licenses(rotated).rotate("roles-key-2").failed()).isEmpty();
-        assertThat(fx.admin().licenses(rotated).revealKey(t, id)).isEqualTo(issued.key());
+        Licenses rotatedLicenses = Fixtures.withKeys(fx.admin(), rotated).licenses();
+        assertThat(rotatedLicenses.rotate("roles-key-2").failed()).isEmpty();
+        assertThat(rotatedLicenses.revealKey(t, id)).isEqualTo(issued.key());
 
         // the tenant itself verifies keys, reads its license and quota, revokes its own API key
-        assertThat(fx.app().licenses(keys).verify(issued.key()).verdict()).isEqualTo(LicenseCheck.Verdict.VALID);
-        assertThat(fx.app().licenses(keys).quotaUsage(t)).isPresent();
+        assertThat(appLicenses.verify(issued.key()).verdict()).isEqualTo(LicenseCheck.Verdict.VALID);
+        assertThat(appLicenses.quotaUsage(t)).isPresent();
         assertThat(fx.app().apiKeys().verify(key.key()).verdict()).isEqualTo(ApiKeyCheck.Verdict.VALID);
         fx.app().apiKeys().revoke(t, key.apiKey().id());
         assertThat(fx.app().apiKeys().verify(key.key()).verdict()).isEqualTo(ApiKeyCheck.Verdict.REVOKED);
@@ -103,18 +107,19 @@ class RolesForDaoOperationsTest {
     void theApplicationRoleIsRefusedEveryAdministrativeOperationAndNothingChanges() {
         String t = tenant();
         fx.admin().customers().create(NewCustomer.builder(t, "Roles").tier(Tier.FREE).build());
-        UUID id = fx.admin().licenses(keys).issue(NewLicense.builder(t, Tier.FREE).build()).license().id();
+        Licenses appLicenses = Fixtures.withKeys(fx.app(), keys).licenses();
+        UUID id = Fixtures.withKeys(fx.admin(), keys).licenses().issue(NewLicense.builder(t, Tier.FREE).build()).license().id();
         String before = owner.fetchValue("SELECT md5(string_agg(x::text, '|' ORDER BY x::text)) FROM (SELECT l::text AS x FROM licenses l "
                 + "UNION ALL SELECT c::text FROM customers c UNION ALL SELECT k::text FROM api_keys k) s").toString();
         List<Runnable> refused = List.of(
                 () -> fx.app().customers().create(NewCustomer.builder(tenant(), "New").tier(Tier.ENTERPRISE).build()),
                 () -> fx.app().customers().update(t, CustomerUpdate.builder().tier(Tier.ENTERPRISE).build()),
-                () -> fx.app().licenses(keys).issue(NewLicense.builder(t, Tier.ENTERPRISE).build()),
-                () -> fx.app().licenses(keys).reinstate(t, id),
-                () -> fx.app().licenses(keys).suspend(t, id),
-                () -> fx.app().licenses(keys).revoke(t, id),
-                () -> fx.app().licenses(keys).setFeatureFlags(t, id, Map.of("gpu", true)),
-                () -> fx.app().licenses(keys).setFeatureFlagsJson(t, id, "{\"gpu\": true}"),
+                () -> appLicenses.issue(NewLicense.builder(t, Tier.ENTERPRISE).build()),
+                () -> appLicenses.reinstate(t, id),
+                () -> appLicenses.suspend(t, id),
+                () -> appLicenses.revoke(t, id),
+                () -> appLicenses.setFeatureFlags(t, id, Map.of("gpu", true)),
+                () -> appLicenses.setFeatureFlagsJson(t, id, "{\"gpu\": true}"),
                 () -> fx.app().apiKeys().create(new NewApiKey(t, "root", Set.of("admin:*"))),
                 () -> fx.app().buildQueue().setFairShareWeight(t, 1000));
         for (Runnable r : refused) {

@@ -33,24 +33,24 @@ class SecretsAsAppRoleTest {
     void everythingWorksAsTheAppRole() {
         try (HikariDataSource su = Fixtures.pool(db, 2); HikariDataSource app = Fixtures.appPool(db, 4);
              HikariDataSource worker = Fixtures.workerPool(db, 2); HikariDataSource adminRole = Fixtures.adminPool(db, 2)) {
+            LocalKeyProvider keys = LocalKeyProvider.generate("k1").withGeneratedKey("k2");
             HonuaDb admin = HonuaDb.create(su);
-            HonuaDb honua = HonuaDb.create(app);
-            HonuaDb service = HonuaDb.create(worker);
-            HonuaDb adm = HonuaDb.create(adminRole);   // issue 12: licenses and API keys are created by honua_admin
+            HonuaDb honua = HonuaDb.builder(app).keyProvider(keys).build();
+            HonuaDb service = HonuaDb.builder(worker).keyProvider(keys).build();
+            HonuaDb adm = HonuaDb.builder(adminRole).keyProvider(keys).build();   // issue 12: licenses and API keys are created by honua_admin
             String a = Fixtures.newCustomer(admin);
             String b = Fixtures.newCustomer(admin);
-            LocalKeyProvider keys = LocalKeyProvider.generate("k1").withGeneratedKey("k2");
-            assertThatThrownBy(() -> honua.licenses(keys).issue(NewLicense.builder(a, Tier.ENTERPRISE).build()))
+            assertThatThrownBy(() -> honua.licenses().issue(NewLicense.builder(a, Tier.ENTERPRISE).build()))
                     .hasMessageContaining("permission denied");
-            IssuedLicense la = adm.licenses(keys).issue(NewLicense.builder(a, Tier.STANDARD).maxBuildsPerMonth(2).maxRegistries(1).build());
-            assertThat(honua.licenses(keys).verify(la.key()).valid()).isTrue();
-            assertThat(honua.licenses(keys).revealKey(a, la.license().id())).isEqualTo(la.key());
-            assertThat(honua.licenses(keys).quotaUsage(a)).isPresent();
-            Credential ca = honua.registryCredentials(keys).store(new NewCredential(a, RegistryType.ECR, "e", "https://e", "u", "sa"));
-            assertThatThrownBy(() -> honua.registryCredentials(keys).store(new NewCredential(a, RegistryType.ECR, "f", "https://e", "u", "sb")))
+            IssuedLicense la = adm.licenses().issue(NewLicense.builder(a, Tier.STANDARD).maxBuildsPerMonth(2).maxRegistries(1).build());
+            assertThat(honua.licenses().verify(la.key()).valid()).isTrue();
+            assertThat(honua.licenses().revealKey(a, la.license().id())).isEqualTo(la.key());
+            assertThat(honua.licenses().quotaUsage(a)).isPresent();
+            Credential ca = honua.registryCredentials().store(new NewCredential(a, RegistryType.ECR, "e", "https://e", "u", "sa"));
+            assertThatThrownBy(() -> honua.registryCredentials().store(new NewCredential(a, RegistryType.ECR, "f", "https://e", "u", "sb")))
                     .isInstanceOf(QuotaExceededException.class);
-            assertThat(honua.registryCredentials(keys).reveal(a, ca.id()).secret()).isEqualTo("sa");
-            assertThat(honua.registryCredentials(keys).find(b, ca.id())).isEmpty();
+            assertThat(honua.registryCredentials().reveal(a, ca.id()).secret()).isEqualTo("sa");
+            assertThat(honua.registryCredentials().find(b, ca.id())).isEmpty();
             honua.forTenant(a).buildQueue().enqueue(NewBuild.builder(a).build());
             honua.forTenant(a).buildQueue().enqueue(NewBuild.builder(a).build());
             assertThatThrownBy(() -> honua.forTenant(a).buildQueue().enqueue(NewBuild.builder(a).build()))
@@ -69,12 +69,12 @@ class SecretsAsAppRoleTest {
             assertThat(honua.apiKeys().list(b)).isEmpty();
             // key rotation spans every tenant: refused to the application role (issue 12); the service role rotates
             // credentials, the administrative role licenses
-            assertThatThrownBy(() -> honua.registryCredentials(keys).rotate("k2")).hasMessageContaining("permission denied");
-            var r1 = service.registryCredentials(keys).rotate("k2");
-            var r2 = adm.licenses(keys).rotate("k2");
+            assertThatThrownBy(() -> honua.registryCredentials().rotate("k2")).hasMessageContaining("permission denied");
+            var r1 = service.registryCredentials().rotate("k2");
+            var r2 = adm.licenses().rotate("k2");
             assertThat(r1.reencrypted()).isEqualTo(1);
             assertThat(r2.reencrypted()).isEqualTo(1);
-            assertThat(honua.registryCredentials(keys).reveal(a, ca.id()).secret()).isEqualTo("sa");
+            assertThat(honua.registryCredentials().reveal(a, ca.id()).secret()).isEqualTo("sa");
             // without a tenant, the app role sees nothing of the new tables
             assertThat(honua.dsl().fetchCount(DSL.table(DSL.name("api_keys")))).isZero();
             assertThat(honua.dsl().fetchCount(DSL.table(DSL.name("license_build_usage")))).isZero();

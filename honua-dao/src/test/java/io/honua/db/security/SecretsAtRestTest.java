@@ -2,6 +2,7 @@ package io.honua.db.security;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.honua.db.HonuaDb;
 import io.honua.db.apikeys.CreatedApiKey;
 import io.honua.db.apikeys.NewApiKey;
 import io.honua.db.credentials.NewCredential;
@@ -107,14 +108,14 @@ class SecretsAtRestTest {
 
     @Test
     void dumpContainsNoPlaintextSecret() throws Exception {
-        LocalKeyProvider keys = LocalKeyProvider.generate("dump-key");
+        HonuaDb keyed = Fixtures.withKeys(fx.honua(), LocalKeyProvider.generate("dump-key"));
         List<String> secrets = new ArrayList<>();
         List<String> mustAppear = new ArrayList<>();
         for (int i = 0; i < 3; i++) {
             String c = Fixtures.newCustomer(fx.honua());
-            IssuedLicense license = fx.honua().licenses(keys).issue(NewLicense.builder(c, Tier.ENTERPRISE).maxRegistries(5).build());
+            IssuedLicense license = keyed.licenses().issue(NewLicense.builder(c, Tier.ENTERPRISE).maxRegistries(5).build());
             String registrySecret = "registry-password-" + UUID.randomUUID();
-            fx.honua().registryCredentials(keys).store(new NewCredential(c, RegistryType.ACR, "acr", "https://x.azurecr.io", "sp-user",
+            keyed.registryCredentials().store(new NewCredential(c, RegistryType.ACR, "acr", "https://x.azurecr.io", "sp-user",
                     registrySecret));
             CreatedApiKey apiKey = fx.honua().apiKeys().create(new NewApiKey(c, "worker", Set.of("builds:claim")));
             secrets.add(license.key());

@@ -136,7 +136,7 @@ class TenantScopeAppRoleTest {
         assertThat(admin.fetchCount(REGISTRY_CREDENTIALS)).isEqualTo(credentials);
 
         // its own tenant: the application role reads A's rows, and only A's
-        assertThat(a.audit().list(A, 0, 100)).allSatisfy(e -> assertThat(e.tenantId()).isEqualTo(A));
+        assertThat(a.audit().list(A, 0, 100)).allSatisfy(e -> assertThat(e.customerId()).isEqualTo(A));
         assertThat(a.apiKeys().list(A)).isEmpty();
         assertThat(a.licenses().list(A)).isNotEmpty().allSatisfy(l -> assertThat(l.customerId()).isEqualTo(A));
         // without a key provider the encrypting DAOs are a typed error

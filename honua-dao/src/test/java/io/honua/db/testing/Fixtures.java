@@ -6,6 +6,7 @@ import static io.honua.db.schema.generated.Tables.LICENSES;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import io.honua.db.HonuaDb;
+import io.honua.db.crypto.KeyProvider;
 import io.honua.db.testkit.HonuaDatabase;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -108,6 +109,14 @@ public final class Fixtures {
                 .set(CUSTOMERS.TIER, "professional")
                 .execute();
         return id;
+    }
+
+    /**
+     * A {@link HonuaDb} over the same data source as {@code honua} with {@code keys} as its key provider (the key
+     * provider is given once, to the builder: a second provider means a second {@code HonuaDb}).
+     */
+    public static HonuaDb withKeys(HonuaDb honua, KeyProvider keys) {
+        return HonuaDb.builder(honua.dataSource()).keyProvider(keys).build();
     }
 
     public static String newCustomer(HonuaDb honua) {

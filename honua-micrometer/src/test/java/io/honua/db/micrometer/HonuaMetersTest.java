@@ -209,7 +209,9 @@ class HonuaMetersTest {
         MaintenanceJob ok = new MaintenanceJob("meters-ok", "0 0 * * *", Duration.ofDays(1), Duration.ZERO, "meters_test_ok", List.of());
         MaintenanceJob broken = new MaintenanceJob("meters-broken", "0 0 * * *", Duration.ofDays(1), Duration.ZERO, "meters_test_broken", List.of());
         SimpleMeterRegistry registry = new SimpleMeterRegistry();
-        try (MaintenanceScheduler scheduler = honua.maintenance(MaintenanceOptions.defaults().withJobs(List.of(ok, broken)));
+        // the maintenance options are given to a builder: a HonuaDb over the same pool runs these two jobs
+        HonuaDb scheduling = HonuaDb.builder(pool).maintenance(MaintenanceOptions.defaults().withJobs(List.of(ok, broken))).build();
+        try (MaintenanceScheduler scheduler = scheduling.maintenance();
              HonuaMeters meters = HonuaMeters.builder(honua).refreshInterval(Duration.ofHours(1)).build()) {
             List<JobRun> runs = scheduler.runDue();
             assertThat(runs).hasSize(2);
