@@ -9,9 +9,7 @@ import io.honua.db.internal.Capability;
 import io.honua.db.internal.Checks;
 import io.honua.db.core.ConflictException;
 import io.honua.db.internal.Transactions;
-import io.honua.db.queue.Build;
 import io.honua.db.queue.BuildQueue;
-import io.honua.db.queue.NewBuild;
 import io.honua.db.schema.generated.tables.records.BuildManifestsRecord;
 import io.honua.db.types.CustomerId;
 import java.util.List;
@@ -148,10 +146,7 @@ public final class Manifests {
         Checks.notNull(options, "options");
         return call(ERRORS, () -> Transactions.inTransaction(dsl, tx -> {
             Manifest m = publish(tx, manifestId);
-            NewBuild.Builder b = options.applyTo(NewBuild.builder(m.customerId())).manifest(m.id())
-                    .manifestHash(m.digest()).buildConfig(m.manifestJson());
-            Build build = queue.enqueue(tx, b.build());
-            return new ManifestBuild(m, build);
+            return new ManifestBuild(m, queue.enqueue(tx, options.buildOf(m)));
         }));
     }
 

@@ -6,7 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.honua.db.HonuaDb;
 import io.honua.db.testing.Fixtures;
-import io.honua.db.testkit.HonuaDatabase;
+import io.honua.db.testing.HonuaFixture;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
 import java.time.Instant;
@@ -25,13 +25,13 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 class CacheHitRateAtScaleTest {
 
     @RegisterExtension
-    static final HonuaDatabase db = HonuaDatabase.migrated();
+    static final HonuaFixture fx = HonuaFixture.unpooled();
 
     static final int ROWS = Integer.getInteger("honua.test.accessLogRows", 5_000_000);
 
     @Test
     void ninetyDayHitRateReadsTheRollupAndMatchesTheRawLog() {
-        HonuaDb honua = HonuaDb.create(db.dataSource());
+        HonuaDb honua = fx.honua();
         DSLContext dsl = honua.dsl();
         honua.partitions().maintain();
         for (int i = 0; i < 50; i++) {

@@ -8,9 +8,9 @@ import com.zaxxer.hikari.HikariDataSource;
 import io.honua.db.HonuaDb;
 import io.honua.db.queue.NewBuild;
 import io.honua.db.testing.Fixtures;
-import io.honua.db.testkit.HonuaDatabase;
+import io.honua.db.testing.HonuaFixture;
+import java.util.function.Consumer;
 import org.jooq.impl.DSL;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -22,34 +22,22 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 class ReadRoutingTest {
 
     @RegisterExtension
-    static final HonuaDatabase primaryDb = HonuaDatabase.migrated();
+    static final HonuaFixture primaryDb = HonuaFixture.unpooled().withNamedPool("honua-primary", 2, applicationName("honua-primary"));
 
     @RegisterExtension
-    static final HonuaDatabase replicaDb = HonuaDatabase.migrated();
+    static final HonuaFixture replicaDb = HonuaFixture.unpooled().withNamedPool("honua-replica", 2, applicationName("honua-replica"));
 
     static HikariDataSource primary;
     static HikariDataSource replica;
 
-    static HikariDataSource pool(HonuaDatabase db, String applicationName) {
-        HikariConfig config = new HikariConfig();
-        config.setJdbcUrl(db.jdbcUrl());
-        config.setUsername(db.user());
-        config.setPassword(db.password());
-        config.setMaximumPoolSize(2);
-        config.addDataSourceProperty("ApplicationName", applicationName);
-        return new HikariDataSource(config);
+    static Consumer<HikariConfig> applicationName(String name) {
+        return config -> config.addDataSourceProperty("ApplicationName", name);
     }
 
     @BeforeAll
     static void setUp() {
-        primary = pool(primaryDb, "honua-primary");
-        replica = pool(replicaDb, "honua-replica");
-    }
-
-    @AfterAll
-    static void tearDown() {
-        primary.close();
-        replica.close();
+        primary = primaryDb.pool("honua-primary");
+        replica = replicaDb.pool("honua-replica");
     }
 
     @Test

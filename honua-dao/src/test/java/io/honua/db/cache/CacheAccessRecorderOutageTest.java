@@ -9,6 +9,7 @@ import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import io.honua.db.HonuaDb;
 import io.honua.db.testing.Fixtures;
+import io.honua.db.testing.HonuaFixture;
 import io.honua.db.testkit.HonuaDatabase;
 import io.honua.db.types.Tier;
 import java.sql.Connection;
@@ -51,9 +52,9 @@ class CacheAccessRecorderOutageTest {
     private static final String APP = "honua-recorder-under-test";
 
     @RegisterExtension
-    static final HonuaDatabase db = HonuaDatabase.migrated();
+    static final HonuaFixture fx = HonuaFixture.withPool(2);
 
-    static HikariDataSource setupPool;
+    static HonuaDatabase db;
     static HonuaDb setup;
     static Connection admin;
     /** On the server's maintenance database: a database cannot disallow connections to itself from inside. */
@@ -66,8 +67,8 @@ class CacheAccessRecorderOutageTest {
 
     @BeforeAll
     static void setUp() throws SQLException {
-        setupPool = Fixtures.pool(db, 2);
-        setup = HonuaDb.create(setupPool);
+        db = fx.db();
+        setup = fx.honua();
         admin = DriverManager.getConnection(db.jdbcUrl(), db.user(), db.password());
         serverAdmin = DriverManager.getConnection(db.jdbcUrl().replaceFirst("(jdbc:postgresql://[^/]+/)[^?]+", "$1postgres"),
                 db.user(), db.password());
@@ -82,7 +83,6 @@ class CacheAccessRecorderOutageTest {
         allowConnections(true);
         admin.close();
         serverAdmin.close();
-        setupPool.close();
     }
 
     @BeforeEach
@@ -103,11 +103,7 @@ class CacheAccessRecorderOutageTest {
     }
 
     private static HikariDataSource pool(String initSql, String user, String password) {
-        HikariConfig config = new HikariConfig();
-        config.setJdbcUrl(db.jdbcUrl());
-        config.setUsername(user);
-        config.setPassword(password);
-        config.setMaximumPoolSize(2);
+        HikariConfig config = Fixtures.poolConfig(db.jdbcUrl(), user, password, 2, "recorder-under-test");
         config.setMinimumIdle(0);
         config.setConnectionTimeout(250);
         config.setValidationTimeout(250);
@@ -115,7 +111,6 @@ class CacheAccessRecorderOutageTest {
         if (!initSql.isEmpty()) {
             config.setConnectionInitSql(initSql);
         }
-        config.setPoolName("recorder-under-test");
         return new HikariDataSource(config);
     }
 

@@ -11,7 +11,10 @@ import java.time.Instant;
 import java.util.UUID;
 import org.jooq.DSLContext;
 
-/** Cache test data: customers with a license of a given tier, counts read straight from the tables. */
+/**
+ * Cache test data on top of {@link Fixtures} (not a second fixture: the cache tests set up with
+ * {@code HonuaFixture}): customers with a license of a given tier, counts read straight from the tables.
+ */
 final class CacheFixtures {
 
     private CacheFixtures() {
@@ -25,13 +28,7 @@ final class CacheFixtures {
     }
 
     static UUID license(DSLContext dsl, String customerId, Tier tier, String status, Instant expiresAt, boolean trial, Instant trialEndsAt) {
-        return dsl.insertInto(LICENSES)
-                .set(LICENSES.CUSTOMER_ID, customerId)
-                .set(LICENSES.TIER, tier.dbValue())
-                .set(LICENSES.STATUS, status)
-                .set(LICENSES.LICENSE_KEY_HASH, Fixtures.sha256(UUID.randomUUID().toString()))
-                .set(LICENSES.LICENSE_KEY_ENCRYPTED, new byte[] {1, 2, 3})
-                .set(LICENSES.ENCRYPTION_KEY_ID, "test-key")
+        return Fixtures.licenseRow(dsl, customerId, tier.dbValue(), status)
                 .set(LICENSES.ISSUED_AT, Instant.now().minusSeconds(7200))
                 .set(LICENSES.EXPIRES_AT, expiresAt)
                 .set(LICENSES.IS_TRIAL, trial)

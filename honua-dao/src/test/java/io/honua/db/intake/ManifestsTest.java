@@ -16,7 +16,6 @@ import io.honua.db.testing.HonuaFixture;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
@@ -189,18 +188,20 @@ class ManifestsTest {
         Duration tooLong = Duration.ofSeconds((long) Integer.MAX_VALUE + 1);
         assertThatThrownBy(() -> ManifestBuildOptions.builder().timeout(tooLong).build())
                 .isInstanceOf(InvalidRequestException.class);
-        assertThatThrownBy(() -> new ManifestBuildOptions(5, Optional.empty(), Optional.empty(), Optional.of(tooLong),
-                Optional.empty(), List.of(), Optional.empty(), Optional.empty())).isInstanceOf(InvalidRequestException.class);
         assertThatThrownBy(() -> ManifestBuildOptions.builder().traceId("t".repeat(201)).build())
                 .isInstanceOf(InvalidRequestException.class);
         assertThatThrownBy(() -> ManifestBuildOptions.builder().traceId(" ").build())
                 .isInstanceOf(InvalidRequestException.class);
-        assertThatThrownBy(() -> new ManifestBuildOptions(5, Optional.empty(), Optional.empty(), Optional.empty(),
-                Optional.empty(), List.of(), Optional.of("t".repeat(201)), Optional.empty())).isInstanceOf(InvalidRequestException.class);
         assertThatThrownBy(() -> ManifestBuildOptions.builder().correlationId("c".repeat(201)).build())
                 .isInstanceOf(InvalidRequestException.class);
         assertThatThrownBy(() -> ManifestBuildOptions.builder().maxAttempts(0).build())
                 .isInstanceOf(InvalidRequestException.class);
+        assertThatThrownBy(() -> ManifestBuildOptions.builder().dependsOn((UUID[]) null).build())
+                .isInstanceOf(InvalidRequestException.class);
+        // values, not identities: equal options are equal
+        assertThat(ManifestBuildOptions.builder().priority(5).build()).isEqualTo(ManifestBuildOptions.DEFAULTS)
+                .hasSameHashCodeAs(ManifestBuildOptions.DEFAULTS);
+        assertThat(ManifestBuildOptions.builder().priority(6).build()).isNotEqualTo(ManifestBuildOptions.DEFAULTS);
         // at the bounds they are accepted and reach the build unchanged
         String customer = Fixtures.newCustomer(fx.honua());
         long builds = dsl.fetchCount(BUILD_QUEUE);
@@ -209,11 +210,13 @@ class ManifestsTest {
         Duration longest = Duration.ofSeconds(Integer.MAX_VALUE);
         ManifestBuildOptions options = ManifestBuildOptions.builder().timeout(longest).traceId("t".repeat(200))
                 .correlationId("c".repeat(200)).maxAttempts(100).build();
-        assertThat(options.timeout()).contains(longest);
-        assertThat(options.traceId()).contains("t".repeat(200));
         ManifestBuild mb = manifests.enqueueBuild(m.id(), options);
         assertThat(mb.build().customerId()).isEqualTo(customer);
+        assertThat(mb.build().timeout()).isEqualTo(longest);
         assertThat(mb.build().maxAttempts()).isEqualTo(100);
+        assertThat(dsl.select(BUILD_QUEUE.TRACE_ID, BUILD_QUEUE.CORRELATION_ID).from(BUILD_QUEUE)
+                .where(BUILD_QUEUE.ID.eq(mb.build().id())).fetchSingle().intoList())
+                .containsExactly("t".repeat(200), "c".repeat(200));
         assertThat(dsl.fetchCount(BUILD_QUEUE)).isEqualTo(builds + 1);
     }
 

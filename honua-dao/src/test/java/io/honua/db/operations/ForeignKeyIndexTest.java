@@ -2,7 +2,7 @@ package io.honua.db.operations;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.honua.db.testkit.HonuaDatabase;
+import io.honua.db.testing.HonuaFixture;
 import java.util.List;
 import org.jooq.DSLContext;
 import org.jooq.SQLDialect;
@@ -19,7 +19,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 class ForeignKeyIndexTest {
 
     @RegisterExtension
-    static final HonuaDatabase db = HonuaDatabase.migrated();
+    static final HonuaFixture fx = HonuaFixture.unpooled();
 
     static final String FOREIGN_KEYS_WITHOUT_INDEX = """
             SELECT c.conrelid::regclass || '.' || c.conname || ' (' ||
@@ -43,7 +43,7 @@ class ForeignKeyIndexTest {
 
     @Test
     void everyForeignKeyHasAnIndex() {
-        DSLContext dsl = DSL.using(db.dataSource(), SQLDialect.POSTGRES);
+        DSLContext dsl = DSL.using(fx.db().dataSource(), SQLDialect.POSTGRES);
         assertThat(dsl.resultQuery("SELECT count(*) FROM pg_constraint WHERE contype = 'f' AND connamespace = 'public'::regnamespace")
                 .fetchOne(0, Integer.class)).isGreaterThan(10);
         List<String> missing = dsl.resultQuery(FOREIGN_KEYS_WITHOUT_INDEX).fetch(0, String.class);
@@ -52,7 +52,7 @@ class ForeignKeyIndexTest {
 
     @Test
     void theCheckFindsAForeignKeyWithoutIndex() {
-        DSLContext dsl = DSL.using(db.dataSource(), SQLDialect.POSTGRES);
+        DSLContext dsl = DSL.using(fx.db().dataSource(), SQLDialect.POSTGRES);
         dsl.execute("CREATE TABLE fk_probe (id int PRIMARY KEY, customer_id text REFERENCES customers (customer_id))");
         try {
             assertThat(dsl.resultQuery(FOREIGN_KEYS_WITHOUT_INDEX).fetch(0, String.class))

@@ -2,7 +2,7 @@ package io.honua.db.partitions;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.honua.db.testkit.HonuaDatabase;
+import io.honua.db.testing.HonuaFixture;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.List;
@@ -16,11 +16,11 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 class PartitionAutovacuumTest {
 
     @RegisterExtension
-    static final HonuaDatabase db = HonuaDatabase.migrated();
+    static final HonuaFixture fx = HonuaFixture.unpooled();
 
     @Test
     void freshPartitionsTakeTheSeedsAutovacuumSettings() {
-        DSLContext dsl = DSL.using(db.dataSource(), SQLDialect.POSTGRES);
+        DSLContext dsl = DSL.using(fx.db().dataSource(), SQLDialect.POSTGRES);
         // the DEFAULT partitions of all four log tables carry the seed's setting (build_metrics' since V15)
         assertThat(dsl.resultQuery("SELECT relname FROM pg_class WHERE relname IN "
                 + "('build_access_log_default', 'build_events_default', 'conversation_messages_default', 'build_metrics_default') "

@@ -8,7 +8,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.zaxxer.hikari.HikariDataSource;
 import io.honua.db.HonuaDb;
 import io.honua.db.testing.Fixtures;
-import io.honua.db.testkit.HonuaDatabase;
+import io.honua.db.testing.HonuaFixture;
 import java.sql.Connection;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -24,7 +24,6 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.jooq.DSLContext;
 import org.jooq.SQLDialect;
 import org.jooq.impl.DSL;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -34,7 +33,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 class BuildQueueConcurrencyTest {
 
     @RegisterExtension
-    static final HonuaDatabase db = HonuaDatabase.migrated();
+    static final HonuaFixture fx = HonuaFixture.withPool(20);
 
     static HikariDataSource pool;
     static HonuaDb honua;
@@ -42,14 +41,9 @@ class BuildQueueConcurrencyTest {
 
     @BeforeAll
     static void setUp() {
-        pool = Fixtures.pool(db, 20);
-        honua = HonuaDb.create(pool);
+        pool = fx.pool();
+        honua = fx.honua();
         queue = honua.buildQueue();
-    }
-
-    @AfterAll
-    static void tearDown() {
-        pool.close();
     }
 
     @BeforeEach

@@ -3,7 +3,7 @@ package io.honua.db.queue;
 import com.zaxxer.hikari.HikariDataSource;
 import io.honua.db.HonuaDb;
 import io.honua.db.testing.Fixtures;
-import io.honua.db.testkit.HonuaDatabase;
+import io.honua.db.testing.HonuaFixture;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -19,37 +19,36 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 class DrainProbe {
 
     @RegisterExtension
-    static final HonuaDatabase db = HonuaDatabase.migrated();
+    static final HonuaFixture fx = HonuaFixture.withPool(24);
 
     @Test
     void drain() throws Exception {
-        try (HikariDataSource pool = Fixtures.pool(db, 24)) {
-            HonuaDb honua = HonuaDb.create(pool);
-            BuildQueue queue = honua.buildQueue();
-            List<String> customers = new ArrayList<>();
-            for (int i = 0; i < 10; i++) {
-                customers.add(Fixtures.newCustomer(honua));
-            }
-            for (int batch = 0; batch < 10; batch++) {
-                List<NewBuild> builds = new ArrayList<>();
-                for (int i = 0; i < 1000; i++) {
-                    builds.add(NewBuild.builder(customers.get(i % 10)).build());
-                }
-                queue.enqueueAll(builds);
-            }
-            honua.dsl().execute("VACUUM ANALYZE build_queue");
-            long t0 = System.nanoTime();
-            List<BuildWorker> workers = new ArrayList<>();
-            for (int w = 0; w < 2; w++) {
-                workers.add(BuildWorker.builder(queue, pool, "drain-" + w, (b, ctx) -> Completion.builder(Duration.ZERO).build())
-                        .maxConcurrent(10).batchSize(10).pollInterval(Duration.ofMillis(100)).start());
-            }
-            while (workers.stream().mapToLong(BuildWorker::completedCount).sum() < 10_000) {
-                Thread.sleep(5);
-            }
-            double seconds = (System.nanoTime() - t0) / 1e9;
-            workers.forEach(BuildWorker::close);
-            System.out.printf("PROBE drain 10000 builds: %.2f s, %.0f builds/s%n", seconds, 10_000 / seconds);
+        HikariDataSource pool = fx.pool();
+        HonuaDb honua = fx.honua();
+        BuildQueue queue = honua.buildQueue();
+        List<String> customers = new ArrayList<>();
+        for (int i = 0; i < 10; i++) {
+            customers.add(Fixtures.newCustomer(honua));
         }
+        for (int batch = 0; batch < 10; batch++) {
+            List<NewBuild> builds = new ArrayList<>();
+            for (int i = 0; i < 1000; i++) {
+                builds.add(NewBuild.builder(customers.get(i % 10)).build());
+            }
+            queue.enqueueAll(builds);
+        }
+        honua.dsl().execute("VACUUM ANALYZE build_queue");
+        long t0 = System.nanoTime();
+        List<BuildWorker> workers = new ArrayList<>();
+        for (int w = 0; w < 2; w++) {
+            workers.add(BuildWorker.builder(queue, pool, "drain-" + w, (b, ctx) -> Completion.builder(Duration.ZERO).build())
+                    .maxConcurrent(10).batchSize(10).pollInterval(Duration.ofMillis(100)).start());
+        }
+        while (workers.stream().mapToLong(BuildWorker::completedCount).sum() < 10_000) {
+            Thread.sleep(5);
+        }
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        workers.forEach(BuildWorker::close);
+        System.out.printf("PROBE drain 10000 builds: %.2f s, %.0f builds/s%n", seconds, 10_000 / seconds);
     }
 }

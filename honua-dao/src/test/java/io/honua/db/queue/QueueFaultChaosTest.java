@@ -5,11 +5,10 @@ import static io.honua.db.schema.generated.Tables.BUILD_QUEUE;
 import static io.honua.db.schema.generated.Tables.BUILD_RESULTS;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import io.honua.db.HonuaDb;
 import io.honua.db.testing.Fixtures;
-import io.honua.db.testkit.HonuaDatabase;
+import io.honua.db.testing.HonuaFixture;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -27,7 +26,6 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.jooq.DSLContext;
 import org.jooq.Record2;
 import org.jooq.impl.DSL;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -42,14 +40,19 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  */
 class QueueFaultChaosTest {
 
-    @RegisterExtension
-    static final HonuaDatabase db = HonuaDatabase.migrated();
-
     static final int TOTAL = 20_000;
     static final int CUSTOMERS = 1_000;
     static final int CAPPED = 100;
     static final int THREADS = 16;
     static final String APP = "honua-chaos-worker";
+
+    /** The workers' pool ({@value #APP}, whose backends the killer terminates) and an admin pool of 4 for the rest. */
+    @RegisterExtension
+    static final HonuaFixture fx = HonuaFixture.withPool(4).withNamedPool("chaos-workers", THREADS + 2, config -> {
+        config.setMinimumIdle(2);
+        config.setConnectionTimeout(10_000);
+        config.addDataSourceProperty("ApplicationName", APP);
+    });
 
     static HikariDataSource workers;
     static HikariDataSource admin;
@@ -57,19 +60,9 @@ class QueueFaultChaosTest {
 
     @BeforeAll
     static void setUp() {
-        HikariConfig config = Fixtures.poolConfig(db, THREADS + 2, "chaos-workers");
-        config.setMinimumIdle(2);
-        config.setConnectionTimeout(10_000);
-        config.addDataSourceProperty("ApplicationName", APP);
-        workers = new HikariDataSource(config);
-        admin = Fixtures.pool(db, 4);
-        honua = HonuaDb.create(admin);
-    }
-
-    @AfterAll
-    static void tearDown() {
-        workers.close();
-        admin.close();
+        workers = fx.pool("chaos-workers");
+        admin = fx.pool();
+        honua = fx.honua();
     }
 
     @Test

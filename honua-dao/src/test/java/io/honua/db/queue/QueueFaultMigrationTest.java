@@ -8,7 +8,7 @@ import io.honua.db.HonuaDb;
 import io.honua.db.schema.HonuaMigrations;
 import io.honua.db.schema.MigrationReport;
 import io.honua.db.testing.Fixtures;
-import io.honua.db.testkit.HonuaDatabase;
+import io.honua.db.testing.HonuaFixture;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -21,7 +21,6 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import org.jooq.DSLContext;
 import org.jooq.impl.DSL;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -34,7 +33,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 class QueueFaultMigrationTest {
 
     @RegisterExtension
-    static final HonuaDatabase db = HonuaDatabase.migrated();
+    static final HonuaFixture fx = HonuaFixture.withPool(16).withNamedPool("listen", 4, config -> { });
 
     static HikariDataSource pool;
     static HikariDataSource listen;
@@ -42,15 +41,9 @@ class QueueFaultMigrationTest {
 
     @BeforeAll
     static void setUp() {
-        pool = Fixtures.pool(db, 16);
-        listen = Fixtures.pool(db, 4);
-        honua = HonuaDb.create(pool);
-    }
-
-    @AfterAll
-    static void tearDown() {
-        pool.close();
-        listen.close();
+        pool = fx.pool();
+        listen = fx.pool("listen");
+        honua = fx.honua();
     }
 
     static List<String> distinctMessages(List<Throwable> errors) {
@@ -104,7 +97,7 @@ class QueueFaultMigrationTest {
             }, threads);
             Thread.sleep(2_000);
             long handledBefore = handled.get();
-            report = CompletableFuture.supplyAsync(() -> HonuaMigrations.forDataSource(db.dataSource(), HonuaMigrations.LOCATION,
+            report = CompletableFuture.supplyAsync(() -> HonuaMigrations.forDataSource(fx.db().dataSource(), HonuaMigrations.LOCATION,
                     "classpath:db/qfault-migration").migrate(), threads).get(120, TimeUnit.SECONDS);
             long handledAtMigration = handled.get();
             Thread.sleep(2_000);

@@ -4,12 +4,11 @@ import static io.honua.db.schema.generated.Tables.BUILD_QUEUE;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
-import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import io.honua.db.HonuaDb;
 import io.honua.db.internal.DelegatingDataSource;
 import io.honua.db.testing.Fixtures;
-import io.honua.db.testkit.HonuaDatabase;
+import io.honua.db.testing.HonuaFixture;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.SQLTransientConnectionException;
@@ -21,7 +20,6 @@ import java.util.concurrent.atomic.AtomicLong;
 import javax.sql.DataSource;
 import org.jooq.SQLDialect;
 import org.jooq.impl.DSL;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -34,11 +32,15 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  */
 class QueueFaultPoolTest {
 
-    @RegisterExtension
-    static final HonuaDatabase db = HonuaDatabase.migrated();
-
     static final int POOL = 2;
     static final long CONNECTION_TIMEOUT_MS = 250; // Hikari's minimum
+
+    /** The tiny pool under test and an admin pool of 4 for the set-up, the checks and the worker's LISTEN connection. */
+    @RegisterExtension
+    static final HonuaFixture fx = HonuaFixture.withPool(4).withNamedPool("tiny", POOL, config -> {
+        config.setMinimumIdle(POOL);
+        config.setConnectionTimeout(CONNECTION_TIMEOUT_MS);
+    });
 
     static HikariDataSource tiny;
     static CountingDataSource counting;
@@ -47,19 +49,10 @@ class QueueFaultPoolTest {
 
     @BeforeAll
     static void setUp() {
-        HikariConfig config = Fixtures.poolConfig(db, POOL, "tiny");
-        config.setMinimumIdle(POOL);
-        config.setConnectionTimeout(CONNECTION_TIMEOUT_MS);
-        tiny = new HikariDataSource(config);
+        tiny = fx.pool("tiny");
         counting = new CountingDataSource(tiny);
-        admin = Fixtures.pool(db, 4);
-        honua = HonuaDb.create(admin);
-    }
-
-    @AfterAll
-    static void tearDown() {
-        tiny.close();
-        admin.close();
+        admin = fx.pool();
+        honua = fx.honua();
     }
 
     static BuildQueue tinyQueue() {

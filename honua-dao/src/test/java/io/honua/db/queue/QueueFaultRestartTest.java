@@ -9,6 +9,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import io.honua.db.schema.HonuaMigrations;
+import io.honua.db.testing.Fixtures;
 import io.honua.db.testkit.PostgresProvisioning;
 import io.honua.db.testkit.PostgresServer;
 import java.time.Duration;
@@ -30,7 +31,9 @@ import org.junit.jupiter.api.Test;
  * The database server restarts ({@code pg_ctl restart -m fast}: every connection terminated, in-flight transactions
  * rolled back) while two {@link BuildWorker}s run. The workers are not restarted: they must carry on by themselves once
  * the server is back, and every build must end completed exactly once. Runs on a private embedded server (the test kit's
- * {@link PostgresServer#restart()}); the shared server of the other tests is never touched.
+ * {@link PostgresServer#restart()}); the shared server of the other tests is never touched. That is why it does not use
+ * {@code HonuaFixture}, whose database lives on the shared server: its pools take {@link Fixtures#poolConfig}'s
+ * settings all the same.
  */
 class QueueFaultRestartTest {
 
@@ -52,13 +55,8 @@ class QueueFaultRestartTest {
     }
 
     static HikariDataSource pool(String name, int size) {
-        HikariConfig config = new HikariConfig();
-        config.setJdbcUrl(server.jdbcUrl("qfault_restart"));
-        config.setUsername(server.user());
-        config.setMaximumPoolSize(size);
-        config.setMinimumIdle(1);
+        HikariConfig config = Fixtures.poolConfig(server.jdbcUrl("qfault_restart"), server.user(), server.password(), size, name);
         config.setConnectionTimeout(5_000);
-        config.setPoolName(name);
         return new HikariDataSource(config);
     }
 

@@ -9,7 +9,7 @@ import io.honua.db.core.SessionLimits;
 import io.honua.db.maintenance.JobRun;
 import io.honua.db.maintenance.MaintenanceOptions;
 import io.honua.db.maintenance.MaintenanceScheduler;
-import io.honua.db.testkit.HonuaDatabase;
+import io.honua.db.testing.HonuaFixture;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
@@ -52,7 +52,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 class AttackSuiteTest {
 
     @RegisterExtension
-    static final HonuaDatabase db = HonuaDatabase.migrated();
+    static final HonuaFixture fx = HonuaFixture.unpooled();
 
     enum Who { APP, WORKER, ADMIN, NONE }
 
@@ -80,7 +80,7 @@ class AttackSuiteTest {
 
     @BeforeAll
     static void setUp() throws SQLException {
-        owner = DSL.using(db.dataSource(), SQLDialect.POSTGRES);
+        owner = DSL.using(fx.db().dataSource(), SQLDialect.POSTGRES);
         Map<Who, String> groups = Map.of(Who.APP, "honua_app", Who.WORKER, "honua_worker", Who.ADMIN, "honua_admin");
         for (Who who : Who.values()) {
             String login = "atk_" + who.name().toLowerCase() + "_" + SUFFIX;
@@ -111,7 +111,7 @@ class AttackSuiteTest {
             Properties p = new Properties();
             p.setProperty("user", LOGINS.get(who));
             p.setProperty("password", LOGINS.get(who));
-            Connection c = DriverManager.getConnection(db.jdbcUrl(), p);
+            Connection c = DriverManager.getConnection(fx.db().jdbcUrl(), p);
             try (Statement s = c.createStatement()) {
                 // a victim never waits forever should an attack succeed: the suite then fails instead of hanging
                 s.execute("SET lock_timeout = '5s'");
@@ -123,7 +123,7 @@ class AttackSuiteTest {
     @AfterAll
     static void tearDown() throws SQLException {
         try {
-            HonuaDb honua = HonuaDb.create(db.dataSource());
+            HonuaDb honua = fx.honua();
             for (String tenant : List.of("acme", "evil")) {
                 assertThat(honua.audit().verifyChain(tenant).eventsChecked()).as("audit events of %s", tenant).isPositive();
             }
@@ -447,7 +447,7 @@ class AttackSuiteTest {
         }
         assertThat(fv("SELECT count(*) FROM audit_events WHERE tenant_id = 'evil'", Long.class)).isEqualTo(before + 1);
         assertThat(fv("SELECT max(seq) FROM audit_events WHERE tenant_id = 'evil'", Long.class)).isLessThan(1000);
-        assertThat(HonuaDb.create(db.dataSource()).audit().verifyChain("evil").isValid()).isTrue();
+        assertThat(fx.honua().audit().verifyChain("evil").isValid()).isTrue();
     }
 
     @Test
@@ -710,7 +710,7 @@ class AttackSuiteTest {
             a.setAutoCommit(true);
         }
         assertThat(owner.fetchValue("SELECT actor FROM audit_events WHERE tenant_id = ? ORDER BY seq DESC LIMIT 1", t)).hasToString("ops-tool");
-        assertThat(HonuaDb.create(db.dataSource()).audit().verifyChain(t).isValid()).isTrue();
+        assertThat(fx.honua().audit().verifyChain(t).isValid()).isTrue();
     }
 
     /** Runs one call in its own transaction with the tenant set; the first column of its row as text. */
@@ -738,7 +738,7 @@ class AttackSuiteTest {
 
     private static javax.sql.DataSource workerDataSource() {
         org.postgresql.ds.PGSimpleDataSource ds = new org.postgresql.ds.PGSimpleDataSource();
-        ds.setUrl(db.jdbcUrl());
+        ds.setUrl(fx.db().jdbcUrl());
         ds.setUser(LOGINS.get(Who.WORKER));
         ds.setPassword(LOGINS.get(Who.WORKER));
         return ds;

@@ -7,12 +7,14 @@ import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import io.honua.db.HonuaDb;
 import io.honua.db.crypto.KeyProvider;
+import io.honua.db.schema.generated.tables.records.LicensesRecord;
 import io.honua.db.testkit.HonuaDatabase;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.HexFormat;
 import java.util.UUID;
 import org.jooq.DSLContext;
+import org.jooq.InsertSetMoreStep;
 
 /** Test data helpers shared by the DAO tests; they write through the generated classes. */
 public final class Fixtures {
@@ -26,10 +28,15 @@ public final class Fixtures {
 
     /** The owner-role pool settings of {@link #pool}, for tests that tune them further (timeouts, application name). */
     public static HikariConfig poolConfig(HonuaDatabase db, int size, String name) {
+        return poolConfig(db.jdbcUrl(), db.user(), db.password(), size, name);
+    }
+
+    /** {@link #poolConfig(HonuaDatabase, int, String)} for a database of a server of the test's own. */
+    public static HikariConfig poolConfig(String jdbcUrl, String user, String password, int size, String name) {
         HikariConfig config = new HikariConfig();
-        config.setJdbcUrl(db.jdbcUrl());
-        config.setUsername(db.user());
-        config.setPassword(db.password());
+        config.setJdbcUrl(jdbcUrl);
+        config.setUsername(user);
+        config.setPassword(password);
         config.setMaximumPoolSize(size);
         config.setMinimumIdle(1);
         config.setPoolName(name);
@@ -125,18 +132,26 @@ public final class Fixtures {
 
     /** An active license with the given concurrency cap. */
     public static UUID license(DSLContext dsl, String customerId, int maxConcurrentBuilds) {
-        return dsl.insertInto(LICENSES)
-                .set(LICENSES.CUSTOMER_ID, customerId)
-                .set(LICENSES.TIER, "professional")
-                .set(LICENSES.STATUS, "active")
-                .set(LICENSES.LICENSE_KEY_HASH, sha256(UUID.randomUUID().toString()))
-                .set(LICENSES.LICENSE_KEY_ENCRYPTED, new byte[] {1, 2, 3})
-                .set(LICENSES.ENCRYPTION_KEY_ID, "test-key")
+        return licenseRow(dsl, customerId, "professional", "active")
                 .set(LICENSES.MAX_BUILDS_PER_MONTH, 100_000)
                 .set(LICENSES.MAX_REGISTRIES, 10)
                 .set(LICENSES.MAX_CONCURRENT_BUILDS, maxConcurrentBuilds)
                 .returning(LICENSES.ID)
                 .fetchOne(LICENSES.ID);
+    }
+
+    /**
+     * The insert of a license of {@code customerId} with a fresh key hash and a dummy encrypted key, for the caller
+     * to add columns to, execute or return from.
+     */
+    public static InsertSetMoreStep<LicensesRecord> licenseRow(DSLContext dsl, String customerId, String tier, String status) {
+        return dsl.insertInto(LICENSES)
+                .set(LICENSES.CUSTOMER_ID, customerId)
+                .set(LICENSES.TIER, tier)
+                .set(LICENSES.STATUS, status)
+                .set(LICENSES.LICENSE_KEY_HASH, sha256(UUID.randomUUID().toString()))
+                .set(LICENSES.LICENSE_KEY_ENCRYPTED, new byte[] {1, 2, 3})
+                .set(LICENSES.ENCRYPTION_KEY_ID, "test-key");
     }
 
     public static String sha256(String text) {

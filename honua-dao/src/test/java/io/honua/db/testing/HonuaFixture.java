@@ -1,11 +1,15 @@
 package io.honua.db.testing;
 
+import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import io.honua.db.HonuaDb;
 import io.honua.db.testkit.HonuaDatabase;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.function.BiFunction;
+import java.util.function.Consumer;
 import java.util.function.Function;
 import javax.sql.DataSource;
 import org.jooq.DSLContext;
@@ -18,11 +22,13 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  * {@link HonuaDb} of the owner role over a pool ({@link Fixtures#pool}) or, with {@link #unpooled()}, over the
  * database's unpooled data source, and on request pools of the login roles of {@code honua_app}, {@code honua_worker}
  * and {@code honua_admin} ({@link Fixtures#appPool}, {@link Fixtures#workerPool}, {@link Fixtures#adminPool}), each
- * with a {@code HonuaDb.create} over it:
+ * with a {@code HonuaDb.create} over it, and further owner-role pools of their own settings (timeouts, application
+ * name), by name ({@link #withNamedPool}):
  *
  * <pre>{@code
  * @RegisterExtension
- * static final HonuaFixture fx = HonuaFixture.withPool(4).withAppPool(4);
+ * static final HonuaFixture fx = HonuaFixture.withPool(4).withAppPool(4)
+ *         .withNamedPool("listen", 2, config -> config.setConnectionTimeout(1_000));
  * }</pre>
  *
  * Register it as a {@code static final} {@code @RegisterExtension} field and configure it only there. It guarantees:
@@ -41,6 +47,7 @@ public final class HonuaFixture implements BeforeAllCallback, AfterAllCallback {
     private final RolePool app = new RolePool("withAppPool", Fixtures::appPool);
     private final RolePool worker = new RolePool("withWorkerPool", Fixtures::workerPool);
     private final RolePool admin = new RolePool("withAdminPool", Fixtures::adminPool);
+    private final Map<String, NamedPool> named = new LinkedHashMap<>();
     private final List<HikariDataSource> opened = new ArrayList<>();
     private HikariDataSource pool;
     private HonuaDb honua;
@@ -83,6 +90,19 @@ public final class HonuaFixture implements BeforeAllCallback, AfterAllCallback {
         return this;
     }
 
+    /**
+     * Adds an owner-role pool of {@code size} connections named {@code name}: {@link Fixtures#poolConfig} with
+     * {@code name} as pool name, then {@code tune} (e.g. connection timeout, minimum idle, an
+     * {@code ApplicationName}), opened after the other pools: {@link #pool(String)}.
+     */
+    public HonuaFixture withNamedPool(String name, int size, Consumer<HikariConfig> tune) {
+        if (named.containsKey(name)) {
+            throw new IllegalArgumentException("a pool named " + name + " is configured already");
+        }
+        named.put(name, new NamedPool(requirePositive(size), tune));
+        return this;
+    }
+
     @Override
     public void beforeAll(ExtensionContext context) {
         db.beforeAll(context);
@@ -96,6 +116,11 @@ public final class HonuaFixture implements BeforeAllCallback, AfterAllCallback {
                 r.honua = HonuaDb.create(r.pool);
             }
         }
+        named.forEach((name, n) -> {
+            HikariConfig config = Fixtures.poolConfig(db, n.size, name);
+            n.tune.accept(config);
+            n.pool = open(new HikariDataSource(config));
+        });
     }
 
     @Override
@@ -139,6 +164,12 @@ public final class HonuaFixture implements BeforeAllCallback, AfterAllCallback {
 
     public DSLContext dsl() {
         return honua().dsl();
+    }
+
+    /** The pool configured by {@link #withNamedPool} with this name. */
+    public HikariDataSource pool(String name) {
+        NamedPool n = named.get(name);
+        return require(n == null ? null : n.pool, "HonuaFixture.withNamedPool(\"" + name + "\", n, tune)");
     }
 
     public HikariDataSource appPool() {
@@ -185,6 +216,18 @@ public final class HonuaFixture implements BeforeAllCallback, AfterAllCallback {
             throw new IllegalStateException("not available: register " + configure + " (and use it in its test class)");
         }
         return value;
+    }
+
+    /** An owner-role pool of {@link #withNamedPool}. */
+    private static final class NamedPool {
+        private final int size;
+        private final Consumer<HikariConfig> tune;
+        private HikariDataSource pool;
+
+        private NamedPool(int size, Consumer<HikariConfig> tune) {
+            this.size = size;
+            this.tune = tune;
+        }
     }
 
     /** A login role's pool, opened when {@code size} is set, and the {@code HonuaDb} over it. */
