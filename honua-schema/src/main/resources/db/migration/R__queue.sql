@@ -311,28 +311,23 @@ AS $function$
 DECLARE
     v_customers TEXT[];
     v_ranks     BIGINT[];
-    v_claimable BOOLEAN;   -- a build became claimable
     v_ended     BOOLEAN;   -- a running build ended
 BEGIN
-    -- one pass decides what is to do: claims, heartbeats and progress updates (most of this trigger's calls) need
-    -- neither of the two statements below
-    SELECT bool_or(n.status = 'queued' AND n.pending_dependencies = 0
-                   AND (o.status <> 'queued' OR o.pending_dependencies > 0 OR n.not_before < o.not_before)),
-           bool_or(o.status = 'building' AND n.status <> 'building')
-      INTO v_claimable, v_ended
-      FROM new_rows n JOIN old_rows o ON o.id = n.id;
-    -- builds that became claimable: enqueued again (retry, requeue, release) or released by their last dependency
-    IF v_claimable THEN
-    SELECT array_agg(x.customer_id ORDER BY x.customer_id), array_agg(x.head_rank ORDER BY x.customer_id)
-      INTO v_customers, v_ranks
-      FROM (SELECT n.customer_id, min(n.claim_rank) AS head_rank
+    -- one pass over the changed rows, per customer: the best build that became claimable (enqueued again by retry,
+    -- requeue or release, or released by its last dependency; NULL: none) and whether a running build ended. Claims,
+    -- heartbeats and progress updates, most of this trigger's calls, need nothing more.
+    SELECT array_agg(x.customer_id ORDER BY x.customer_id) FILTER (WHERE x.head_rank IS NOT NULL),
+           array_agg(x.head_rank ORDER BY x.customer_id) FILTER (WHERE x.head_rank IS NOT NULL),
+           bool_or(x.ended)
+      INTO v_customers, v_ranks, v_ended
+      FROM (SELECT n.customer_id,
+                   min(n.claim_rank) FILTER (WHERE n.status = 'queued' AND n.pending_dependencies = 0
+                       AND (o.status <> 'queued' OR o.pending_dependencies > 0 OR n.not_before < o.not_before)) AS head_rank,
+                   bool_or(o.status = 'building' AND n.status <> 'building') AS ended
               FROM new_rows n JOIN old_rows o ON o.id = n.id
-             WHERE n.status = 'queued' AND n.pending_dependencies = 0
-               AND (o.status <> 'queued' OR o.pending_dependencies > 0 OR n.not_before < o.not_before)
              GROUP BY n.customer_id) x;
     IF v_customers IS NOT NULL THEN
         PERFORM public.build_queue_wake(v_customers, v_ranks, false);
-    END IF;
     END IF;
     IF NOT coalesce(v_ended, false) THEN   -- NULL: the statement changed no row
         RETURN NULL;
