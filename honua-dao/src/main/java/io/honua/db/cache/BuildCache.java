@@ -9,6 +9,7 @@ import static io.honua.db.schema.generated.Tables.CACHE_REGISTER;
 import io.honua.db.internal.ErrorScope;
 import io.honua.db.internal.Capability;
 import io.honua.db.internal.Checks;
+import io.honua.db.internal.Direct;
 import io.honua.db.core.InvalidRequestException;
 import io.honua.db.core.NotFoundException;
 import io.honua.db.schema.generated.Routines;
@@ -25,6 +26,7 @@ import java.util.UUID;
 import java.util.regex.Pattern;
 import org.jooq.DSLContext;
 import org.jooq.Result;
+import org.jooq.Table;
 import org.jooq.types.YearToSecond;
 
 /**
@@ -86,10 +88,7 @@ public final class BuildCache {
      * @throws InvalidRequestException null or malformed argument
      */
     public Optional<CacheEntry> lookup(String customerId, String manifestHash, Tier tier) {
-        checkAccess(customerId, manifestHash, tier);
-        Result<BuildCacheRegistryRecord> r =
-                call(ERRORS.customer(customerId), () -> dsl.resultQuery(lookupSql, customerId, manifestHash, tier.dbValue()).coerce(CACHE_LOOKUP).fetch());
-        return r.isEmpty() ? Optional.empty() : Optional.of(CacheEntry.of(r.get(0)));
+        return entry(lookupSql, CACHE_LOOKUP, customerId, manifestHash, tier);
     }
 
     /**
@@ -97,9 +96,25 @@ public final class BuildCache {
      * the returned entry's hit count) when an entry is returned, else a miss.
      */
     public Optional<CacheEntry> lookupAndRecord(String customerId, String manifestHash, Tier tier) {
+        return entry(lookupAndRecordSql, CACHE_LOOKUP_AND_RECORD, customerId, manifestHash, tier);
+    }
+
+    /**
+     * The entry {@code sql} (a rendered call of {@code function}, taking customer, hash and tier) returns, if any: as
+     * plain JDBC when no listener must see the statement ({@link Direct}), else through jOOQ.
+     */
+    private Optional<CacheEntry> entry(String sql, Table<BuildCacheRegistryRecord> function, String customerId,
+                                       String manifestHash, Tier tier) {
         checkAccess(customerId, manifestHash, tier);
-        Result<BuildCacheRegistryRecord> r = call(ERRORS.customer(customerId), () -> dsl.resultQuery(lookupAndRecordSql, customerId, manifestHash, tier.dbValue())
-                .coerce(CACHE_LOOKUP_AND_RECORD).fetch());
+        if (Direct.applies(dsl)) {
+            return call(ERRORS.customer(customerId), () -> Direct.query(dsl, sql, ps -> {
+                ps.setString(1, customerId);
+                ps.setString(2, manifestHash);
+                ps.setString(3, tier.dbValue());
+            }, rs -> rs.next() ? Optional.of(CacheEntry.of(rs)) : Optional.empty()));
+        }
+        Result<BuildCacheRegistryRecord> r =
+                call(ERRORS.customer(customerId), () -> dsl.resultQuery(sql, customerId, manifestHash, tier.dbValue()).coerce(function).fetch());
         return r.isEmpty() ? Optional.empty() : Optional.of(CacheEntry.of(r.get(0)));
     }
 
@@ -156,6 +171,17 @@ public final class BuildCache {
      */
     public long record(String customerId, String manifestHash, Tier tier, boolean hit) {
         checkAccess(customerId, manifestHash, tier);
+        if (Direct.applies(dsl)) {
+            return call(ERRORS.customer(customerId), () -> Direct.query(dsl, recordSql, ps -> {
+                ps.setString(1, customerId);
+                ps.setString(2, manifestHash);
+                ps.setString(3, tier.dbValue());
+                ps.setBoolean(4, hit);
+            }, rs -> {
+                rs.next();
+                return rs.getLong(1);
+            }));
+        }
         return call(ERRORS.customer(customerId), () -> dsl.resultQuery(recordSql, customerId, manifestHash, tier.dbValue(), hit).fetchSingle().get(0, Long.class));
     }
 

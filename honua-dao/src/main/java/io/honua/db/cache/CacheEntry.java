@@ -1,10 +1,13 @@
 package io.honua.db.cache;
 
 import static io.honua.db.internal.DbEnumConverter.dbEnum;
+import static io.honua.db.internal.Direct.instant;
 import static io.honua.db.schema.generated.Tables.BUILD_CACHE_REGISTRY;
 
 import io.honua.db.schema.generated.tables.records.BuildCacheRegistryRecord;
 import io.honua.db.types.Tier;
+import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
@@ -48,5 +51,27 @@ public record CacheEntry(
                 Optional.ofNullable(r.getExpiresAt()),
                 r.getCreatedAt(),
                 r.getUpdatedAt());
+    }
+
+    /**
+     * The current row of a result shaped as {@code build_cache_registry}, read by column name; the same entry as
+     * {@link #of(BuildCacheRegistryRecord)}.
+     */
+    static CacheEntry of(ResultSet rs) throws SQLException {
+        return new CacheEntry(
+                rs.getObject("id", UUID.class),
+                rs.getString("manifest_hash"),
+                dbEnum(Tier.class).from(rs.getString("tier")),
+                rs.getString("image_reference"),
+                rs.getString("image_digest"),
+                rs.getLong("image_size_bytes"),
+                rs.getInt("layer_count"),
+                Duration.ofSeconds(rs.getInt("build_duration_seconds")),
+                Optional.ofNullable(rs.getString("created_by_customer_id")),
+                rs.getLong("hit_count"),
+                Optional.ofNullable(instant(rs, "last_hit_at")),
+                Optional.ofNullable(instant(rs, "expires_at")),
+                instant(rs, "created_at"),
+                instant(rs, "updated_at"));
     }
 }

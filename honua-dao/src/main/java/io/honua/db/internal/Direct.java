@@ -4,6 +4,8 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.time.Instant;
+import java.time.OffsetDateTime;
 import org.jooq.ConnectionProvider;
 import org.jooq.DSLContext;
 import org.jooq.conf.Settings;
@@ -46,6 +48,12 @@ public final class Direct {
         }
         Settings s = dsl.settings();
         return zero(s.getQueryTimeout()) && zero(s.getMaxRows()) && zero(s.getFetchSize());
+    }
+
+    /** A {@code timestamptz} column of the current row as an {@link Instant}; {@code null} for SQL NULL. */
+    public static Instant instant(ResultSet rs, String column) throws SQLException {
+        OffsetDateTime t = rs.getObject(column, OffsetDateTime.class);
+        return t == null ? null : t.toInstant();
     }
 
     private static boolean zero(Integer setting) {

@@ -1,12 +1,12 @@
 package io.honua.db.queue;
 
 import static io.honua.db.internal.DbEnumConverter.dbEnum;
+import static io.honua.db.internal.Direct.instant;
 
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -101,10 +101,5 @@ public record Build(
                 rs.getInt("event_seq"),
                 Optional.ofNullable(rs.getString("trace_parent")),
                 Optional.ofNullable(rs.getString("trace_state")));
-    }
-
-    private static Instant instant(ResultSet rs, String column) throws SQLException {
-        OffsetDateTime t = rs.getObject(column, OffsetDateTime.class);
-        return t == null ? null : t.toInstant();
     }
 }
