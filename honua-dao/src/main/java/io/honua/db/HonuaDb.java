@@ -7,7 +7,9 @@ import io.honua.db.internal.Daos;
 import io.honua.db.apikeys.ApiKeys;
 import io.honua.db.audit.AuditLog;
 import io.honua.db.cache.BuildCache;
+import io.honua.db.internal.Memo;
 import io.honua.db.internal.SessionLimitedDataSource;
+import io.honua.db.internal.Tenancy;
 import io.honua.db.core.SessionLimits;
 import io.honua.db.credentials.RegistryCredentials;
 import io.honua.db.crypto.KeyProvider;
@@ -48,76 +50,95 @@ import org.jooq.impl.DefaultConfiguration;
  *
  * // analytics on a read replica, slow statements logged and counted:
  * HonuaDb honua = HonuaDb.builder(primary).analyticsDataSource(replica).slowQueryThreshold(Duration.ofMillis(200)).build();
+ *
+ * // the same capabilities for one tenant (row-level security confines the application role to its rows):
+ * TenantScope acme = honua.forTenant("acme");
+ * acme.buildQueue().claim("worker-1", 10);   // only acme's builds under the application role
  * }</pre>
  *
  * Writes and everything but {@link #analytics()} run on the primary data source; {@link #analytics()} runs on the
  * analytics data source (the primary unless one was given).
  *
+ * <p>Every capability is offered by one accessor, here and on a {@link TenantScope} alike: a tenant scope is a
+ * {@code HonuaDb} over the same options and data sources whose jOOQ configurations are derived from this one's (same
+ * settings and execute listeners) with the tenant set in every transaction. Each DAO is made on first use and then
+ * shared ({@link #maintenance()} included: one scheduler per {@code HonuaDb}).
+ *
  * <p>Every session the library opens runs with {@link SessionLimits} ({@code lock_timeout}, {@code statement_timeout},
  * {@code idle_in_transaction_session_timeout}; defaults {@link SessionLimits#DEFAULTS}, see
  * {@link Builder#sessionLimits(SessionLimits)}).
  */
-public final class HonuaDb {
+public sealed class HonuaDb permits TenantScope {
 
-    private final DataSource dataSource;
+    /** What the builder fixed; shared by a {@code HonuaDb} and its tenant scopes. */
+    private record Options(DataSource givenDataSource, DataSource dataSource, DataSource givenAnalyticsDataSource,
+                           SessionLimits sessionLimits, QueueOptions queueOptions, WorkerOptions workerOptions,
+                           Optional<KeyProvider> keyProvider, Optional<SlowQueryListener> slowQueryListener,
+                           MaintenanceOptions maintenanceOptions) {
+    }
+
+    private final Options options;
     private final DSLContext dsl;
-    private final BuildQueue buildQueue;
-    private final BuildCache buildCache;
-    private final DataSource analyticsDataSource;
     private final DSLContext analyticsDsl;
-    private final Analytics analytics;
-    private final PartitionMaintenance partitions;
-    private final Optional<SlowQueryListener> slowQueryListener;
-    private final Intake intake;
-    private final QueueOptions queueOptions;
-    private final Customers customers;
-    private final AuditLog audit;
-    private final SessionLimits sessionLimits;
-    private final DataSource givenDataSource;
-    private final DataSource givenAnalyticsDataSource;
-    private final BuildMetrics buildMetrics;
-    private final BuildDependencies buildDependencies;
-    private final Operations operations;
-    private final ApiKeys apiKeys;
-    private final Optional<KeyProvider> keyProvider;
-    private final Optional<Licenses> licenses;
-    private final Optional<RegistryCredentials> registryCredentials;
-    private final WorkerOptions workerOptions;
-    private final MaintenanceScheduler maintenance;
+    private final Memo<BuildQueue> buildQueue;
+    private final Memo<BuildCache> buildCache;
+    private final Memo<Analytics> analytics;
+    private final Memo<PartitionMaintenance> partitions;
+    private final Memo<Intake> intake;
+    private final Memo<Customers> customers;
+    private final Memo<AuditLog> audit;
+    private final Memo<BuildMetrics> buildMetrics;
+    private final Memo<BuildDependencies> buildDependencies;
+    private final Memo<Operations> operations;
+    private final Memo<ApiKeys> apiKeys;
+    private final Memo<Licenses> licenses;
+    private final Memo<RegistryCredentials> registryCredentials;
+    private final Memo<MaintenanceScheduler> maintenance;
 
-    private HonuaDb(DataSource primary, QueueOptions queueOptions, DataSource analytics,
-                    Optional<SlowQueryListener> slowQueryListener, SessionLimits limits, List<ExecuteListener> executeListeners,
-                    Optional<KeyProvider> keyProvider, WorkerOptions workerOptions, MaintenanceOptions maintenanceOptions) {
-        this.workerOptions = workerOptions;
+    private static HonuaDb root(DataSource primary, QueueOptions queueOptions, DataSource analytics,
+                                Optional<SlowQueryListener> slowQueryListener, SessionLimits limits,
+                                List<ExecuteListener> executeListeners, Optional<KeyProvider> keyProvider,
+                                WorkerOptions workerOptions, MaintenanceOptions maintenanceOptions) {
         DataSource dataSource = SessionLimitedDataSource.wrap(primary, limits);
         DataSource analyticsDataSource = analytics == primary ? dataSource : SessionLimitedDataSource.wrap(analytics, limits);
-        this.sessionLimits = limits;
-        this.givenDataSource = primary;
-        this.givenAnalyticsDataSource = analytics;
-        this.dataSource = dataSource;
-        this.slowQueryListener = slowQueryListener;
         List<ExecuteListener> listeners = new ArrayList<>();
         slowQueryListener.ifPresent(listeners::add);
         listeners.addAll(executeListeners);
-        this.dsl = context(dataSource, listeners);
-        this.buildQueue = Daos.buildQueue(dsl, queueOptions);
-        this.buildCache = Daos.buildCache(dsl);
-        this.analyticsDataSource = analyticsDataSource;
-        this.analyticsDsl = analyticsDataSource == dataSource ? dsl : context(analyticsDataSource, listeners);
-        this.analytics = Daos.analytics(analyticsDsl);
-        this.partitions = Daos.partitions(dsl);
-        this.intake = Daos.intake(dsl, buildQueue);
-        this.queueOptions = queueOptions;
-        this.customers = Daos.customers(dsl);
-        this.audit = Daos.auditLog(dsl);
-        this.buildMetrics = Daos.buildMetrics(dsl);
-        this.buildDependencies = Daos.buildDependencies(dsl);
-        this.operations = Daos.operations(primary, dsl);   // the pool as given: health reads its state
-        this.apiKeys = Daos.apiKeys(dsl);
-        this.keyProvider = keyProvider;
-        this.licenses = keyProvider.map(k -> Daos.licenses(dsl, k));
-        this.registryCredentials = keyProvider.map(k -> Daos.registryCredentials(dsl, k));
-        this.maintenance = Daos.maintenanceScheduler(dsl, maintenanceOptions);
+        return new HonuaDb(new Options(primary, dataSource, analytics, limits, queueOptions, workerOptions, keyProvider,
+                slowQueryListener, maintenanceOptions), context(dataSource, listeners),
+                analyticsDataSource == dataSource ? null : context(analyticsDataSource, listeners));
+    }
+
+    /**
+     * A tenant scope of {@code base}: its options and data sources, its contexts bound to {@code customerId} (and
+     * {@code actor}). Only {@link TenantScope} calls it.
+     *
+     * @throws io.honua.db.tenancy.TenantAccessDeniedException {@code base} is a scope of another customer
+     */
+    protected HonuaDb(HonuaDb base, String customerId, Optional<String> actor) {
+        this(base.options, Tenancy.bind(base.dsl, customerId, actor),
+                base.analyticsDsl == base.dsl ? null : Tenancy.bind(base.analyticsDsl, customerId, actor));
+    }
+
+    private HonuaDb(Options options, DSLContext dsl, DSLContext analyticsDslOrNull) {
+        this.options = options;
+        this.dsl = dsl;
+        this.analyticsDsl = analyticsDslOrNull == null ? dsl : analyticsDslOrNull;
+        this.buildQueue = Memo.of(() -> Daos.buildQueue(this.dsl, options.queueOptions()));
+        this.buildCache = Memo.of(() -> Daos.buildCache(this.dsl));
+        this.analytics = Memo.of(() -> Daos.analytics(this.analyticsDsl));
+        this.partitions = Memo.of(() -> Daos.partitions(this.dsl));
+        this.intake = Memo.of(() -> Daos.intake(this.dsl, buildQueue()));
+        this.customers = Memo.of(() -> Daos.customers(this.dsl));
+        this.audit = Memo.of(() -> Daos.auditLog(this.dsl));
+        this.buildMetrics = Memo.of(() -> Daos.buildMetrics(this.dsl));
+        this.buildDependencies = Memo.of(() -> Daos.buildDependencies(this.dsl));
+        this.operations = Memo.of(() -> Daos.operations(options.givenDataSource(), this.dsl));   // health reads the pool as given
+        this.apiKeys = Memo.of(() -> Daos.apiKeys(this.dsl));
+        this.licenses = Memo.of(() -> Daos.licenses(this.dsl, options.keyProvider().orElseThrow(Daos::noKeyProvider)));
+        this.registryCredentials =
+                Memo.of(() -> Daos.registryCredentials(this.dsl, options.keyProvider().orElseThrow(Daos::noKeyProvider)));
+        this.maintenance = Memo.of(() -> Daos.maintenanceScheduler(this.dsl, options.maintenanceOptions()));
     }
 
     private static DSLContext context(DataSource dataSource, List<ExecuteListener> listeners) {
@@ -230,7 +251,7 @@ public final class HonuaDb {
 
         /** A new {@link HonuaDb} with these options (a builder can build several, each with its own DAOs). */
         public HonuaDb build() {
-            return new HonuaDb(primary, queueOptions, analyticsDataSource,
+            return root(primary, queueOptions, analyticsDataSource,
                     Optional.ofNullable(slowQueryThreshold).map(SlowQueryListener::new), sessionLimits,
                     List.copyOf(executeListeners), Optional.ofNullable(keyProvider), workerOptions,
                     maintenanceOptions != null ? maintenanceOptions : MaintenanceOptions.defaults());
@@ -257,21 +278,24 @@ public final class HonuaDb {
 
     /** The primary data source as given (the library's own sessions on it run with {@link #sessionLimits()}). */
     public DataSource dataSource() {
-        return givenDataSource;
+        return options.givenDataSource();
     }
 
     /** The time limits of the library's sessions. */
     public SessionLimits sessionLimits() {
-        return sessionLimits;
+        return options.sessionLimits();
     }
 
-    /** The jOOQ context over the data source, for your own typed queries against the generated classes. */
+    /**
+     * The jOOQ context over the data source, for your own typed queries against the generated classes (on a tenant
+     * scope: each statement runs in its own transaction with the tenant set; {@link TenantScope#inTransaction} for several).
+     */
     public DSLContext dsl() {
         return dsl;
     }
 
     public BuildQueue buildQueue() {
-        return buildQueue;
+        return buildQueue.get();
     }
 
     /**
@@ -280,32 +304,32 @@ public final class HonuaDb {
      * {@link BuildWorker.Builder#start()}.
      */
     public BuildWorker.Builder worker(String workerId, BuildHandler handler) {
-        return BuildWorker.builder(buildQueue, dataSource, workerId, handler).options(workerOptions);
+        return BuildWorker.builder(buildQueue(), options.dataSource(), workerId, handler).options(options.workerOptions());
     }
 
     /** The worker defaults given to the builder ({@link WorkerOptions#DEFAULTS} unless set). */
     public WorkerOptions workerOptions() {
-        return workerOptions;
+        return options.workerOptions();
     }
 
     /** The shared build cache: lookup, register, access recording (also batched, see {@link BuildCache#recorder}). */
     public BuildCache buildCache() {
-        return buildCache;
+        return buildCache.get();
     }
 
     /** Dashboard queries; they run on {@link #analyticsDataSource()}. */
     public Analytics analytics() {
-        return analytics;
+        return analytics.get();
     }
 
     /** Partition upkeep of the log tables (runs on the primary). */
     public PartitionMaintenance partitions() {
-        return partitions;
+        return partitions.get();
     }
 
     /** The data source analytics read from: the replica given to the builder, else the primary. */
     public DataSource analyticsDataSource() {
-        return givenAnalyticsDataSource;
+        return options.givenAnalyticsDataSource();
     }
 
     /** The jOOQ context over {@link #analyticsDataSource()}, for your own read-only queries. */
@@ -315,30 +339,34 @@ public final class HonuaDb {
 
     /** The slow-query listener and its counters, when enabled by {@link Builder#slowQueryThreshold(Duration)}. */
     public Optional<SlowQueryListener> slowQueryListener() {
-        return slowQueryListener;
+        return options.slowQueryListener();
     }
 
     /** The AI intake system: conversations, manifests, extractions and their analytics. */
     public Intake intake() {
-        return intake;
+        return intake.get();
     }
 
     /** Customers (tenants); each call sets the tenant it is about for its transaction. */
     public Customers customers() {
-        return customers;
+        return customers.get();
     }
 
     /** The append-only, hash-chained audit log. */
     public AuditLog audit() {
-        return audit;
+        return audit.get();
     }
 
     /**
-     * Everything one tenant may do: DAOs whose every transaction sets {@code honua.tenant_id} to {@code customerId},
-     * so that row-level security confines the application role to that tenant's rows.
+     * This {@code HonuaDb} for one tenant: the same capabilities, options and listeners, every transaction with
+     * {@code honua.tenant_id} set to {@code customerId}, so that row-level security confines the application role to
+     * that tenant's rows. Cheap (no connection is taken until a call). On a tenant scope, the same tenant only.
+     *
+     * @throws io.honua.db.core.InvalidRequestException a malformed customer id
+     * @throws io.honua.db.tenancy.TenantAccessDeniedException called on a scope of another customer
      */
     public TenantScope forTenant(String customerId) {
-        return Daos.tenantScope(dataSource, dsl, queueOptions, keyProvider, customerId);
+        return Daos.tenantScope(this, customerId);
     }
 
     /**
@@ -347,7 +375,7 @@ public final class HonuaDb {
      * {@link MaintenanceScheduler#close()}). Run it with the worker role.
      */
     public MaintenanceScheduler maintenance() {
-        return maintenance;
+        return maintenance.get();
     }
 
     /**
@@ -357,7 +385,7 @@ public final class HonuaDb {
      * @throws InvalidRequestException no key provider was given to the builder
      */
     public Licenses licenses() {
-        return licenses.orElseThrow(Daos::noKeyProvider);
+        return licenses.get();
     }
 
     /**
@@ -367,26 +395,26 @@ public final class HonuaDb {
      * @throws InvalidRequestException no key provider was given to the builder
      */
     public RegistryCredentials registryCredentials() {
-        return registryCredentials.orElseThrow(Daos::noKeyProvider);
+        return registryCredentials.get();
     }
 
     /** API keys for workers and services (see {@link ApiKeys}); one instance per {@code HonuaDb}. */
     public ApiKeys apiKeys() {
-        return apiKeys;
+        return apiKeys.get();
     }
 
     /** Build metrics: batch recording and bucketed series of {@code build_metrics} (see {@link BuildMetrics}). */
     public BuildMetrics buildMetrics() {
-        return buildMetrics;
+        return buildMetrics.get();
     }
 
     /** The transitive dependency graph of a build, in topological order (see {@link BuildDependencies}). */
     public BuildDependencies buildDependencies() {
-        return buildDependencies;
+        return buildDependencies.get();
     }
 
     /** Readiness ({@link Operations#health()}) and the database's operations view; see {@link Operations} for roles. */
     public Operations operations() {
-        return operations;
+        return operations.get();
     }
 }

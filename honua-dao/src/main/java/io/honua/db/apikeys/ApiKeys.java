@@ -4,13 +4,13 @@ import static io.honua.db.internal.ErrorTranslator.call;
 import static io.honua.db.schema.generated.Tables.API_KEYS;
 import static io.honua.db.schema.generated.Tables.VERIFY_API_KEY;
 
+import io.honua.db.internal.Tenancy;
 import io.honua.db.internal.ErrorScope;
 import io.honua.db.internal.Capability;
 import io.honua.db.core.UnknownCustomerException;
 import io.honua.db.internal.Checks;
 import io.honua.db.core.ConflictException;
 import io.honua.db.core.HonuaException;
-import io.honua.db.internal.Transactions;
 import io.honua.db.internal.Secrets;
 import io.honua.db.schema.generated.Routines;
 import io.honua.db.schema.generated.tables.records.ApiKeysRecord;
@@ -61,7 +61,7 @@ public final class ApiKeys {
         Checks.notNull(k, "apiKey");
         String prefix = KEY_PREFIX + Secrets.randomBase32(8);
         String key = prefix + "_" + Secrets.randomToken(32);
-        ApiKeysRecord r = call(ERRORS, () -> Transactions.inTenant(dsl, k.customerId(), tx -> {
+        ApiKeysRecord r = call(ERRORS, () -> Tenancy.inTenant(dsl, k.customerId(), tx -> {
             UUID id = Routines.adminCreateApiKey(tx.configuration(), k.customerId(), k.name(), prefix, Secrets.sha256Hex(key),
                     k.scopes().stream().sorted().toArray(String[]::new), k.expiresAt().orElse(null));
             return tx.selectFrom(API_KEYS).where(API_KEYS.ID.eq(id)).fetchSingle();
@@ -92,7 +92,7 @@ public final class ApiKeys {
     /** Revokes a key (revoked_at = now()); idempotent, the first revocation time is kept. */
     public ApiKey revoke(String customerId, UUID apiKeyId) {
         Checks.notNull(apiKeyId, "apiKeyId");
-        return call(ERRORS.customer(customerId), () -> Transactions.inTenant(dsl, customerId, tx -> {
+        return call(ERRORS.customer(customerId), () -> Tenancy.inTenant(dsl, customerId, tx -> {
             Routines.revokeApiKey(tx.configuration(), customerId, apiKeyId);
             ApiKeysRecord r = tx.selectFrom(API_KEYS).where(API_KEYS.ID.eq(apiKeyId).and(API_KEYS.CUSTOMER_ID.eq(customerId))).fetchOne();
             if (r == null) {
@@ -104,13 +104,13 @@ public final class ApiKeys {
 
     /** The customer's keys (revoked ones too), oldest first; never the key values. */
     public List<ApiKey> list(String customerId) {
-        return call(ERRORS.customer(customerId), () -> Transactions.inTenant(dsl, customerId, tx -> tx.selectFrom(API_KEYS)
+        return call(ERRORS.customer(customerId), () -> Tenancy.inTenant(dsl, customerId, tx -> tx.selectFrom(API_KEYS)
                 .where(API_KEYS.CUSTOMER_ID.eq(customerId)).orderBy(API_KEYS.CREATED_AT, API_KEYS.ID).fetch(ApiKeys::of)));
     }
 
     public Optional<ApiKey> find(String customerId, UUID apiKeyId) {
         Checks.notNull(apiKeyId, "apiKeyId");
-        return call(ERRORS.customer(customerId), () -> Transactions.inTenant(dsl, customerId, tx -> tx.selectFrom(API_KEYS)
+        return call(ERRORS.customer(customerId), () -> Tenancy.inTenant(dsl, customerId, tx -> tx.selectFrom(API_KEYS)
                 .where(API_KEYS.ID.eq(apiKeyId).and(API_KEYS.CUSTOMER_ID.eq(customerId))).fetchOptional().map(ApiKeys::of)));
     }
 

@@ -3,11 +3,11 @@ package io.honua.db.audit;
 import static io.honua.db.internal.ErrorTranslator.call;
 import static io.honua.db.schema.generated.Tables.AUDIT_EVENTS;
 
+import io.honua.db.internal.Tenancy;
 import io.honua.db.internal.ErrorScope;
 import io.honua.db.internal.Capability;
 import io.honua.db.internal.Checks;
 import io.honua.db.core.InvalidRequestException;
-import io.honua.db.internal.Transactions;
 import io.honua.db.schema.generated.Routines;
 import io.honua.db.schema.generated.tables.AuditEvents;
 import io.honua.db.types.CustomerId;
@@ -58,7 +58,7 @@ public final class AuditLog {
         Checks.text(event.entityType(), "entityType", 100);
         event.entityId().ifPresent(id -> Checks.text(id, "entityId", 200));
         Checks.text(event.detailsJson(), "detailsJson", 1_000_000);
-        return call(ERRORS.customer(customerId), () -> Transactions.inTenant(dsl, customerId, tx -> AuditEvent.of(tx.insertInto(AUDIT_EVENTS)
+        return call(ERRORS.customer(customerId), () -> Tenancy.inTenant(dsl, customerId, tx -> AuditEvent.of(tx.insertInto(AUDIT_EVENTS)
                 .set(AUDIT_EVENTS.TENANT_ID, customerId)
                 .set(AUDIT_EVENTS.ACTOR, event.actor().orElse(null))
                 .set(AUDIT_EVENTS.ACTION, event.action())
@@ -78,7 +78,7 @@ public final class AuditLog {
         if (afterSeq < 0) {
             throw new InvalidRequestException("afterSeq must be >= 0, got " + afterSeq);
         }
-        return call(ERRORS.customer(customerId), () -> Transactions.inTenant(dsl, customerId, tx -> tx.selectFrom(AUDIT_EVENTS)
+        return call(ERRORS.customer(customerId), () -> Tenancy.inTenant(dsl, customerId, tx -> tx.selectFrom(AUDIT_EVENTS)
                 .where(AUDIT_EVENTS.TENANT_ID.eq(customerId)).and(AUDIT_EVENTS.SEQ.gt(afterSeq))
                 .orderBy(AUDIT_EVENTS.SEQ).limit(limit).fetch(AuditEvent::of)));
     }
@@ -89,7 +89,7 @@ public final class AuditLog {
         Checks.text(entityType, "entityType", 100);
         Checks.text(entityId, "entityId", 200);
         Checks.range(limit, 1, MAX_PAGE, "limit");
-        return call(ERRORS.customer(customerId), () -> Transactions.inTenant(dsl, customerId, tx -> tx.selectFrom(AUDIT_EVENTS)
+        return call(ERRORS.customer(customerId), () -> Tenancy.inTenant(dsl, customerId, tx -> tx.selectFrom(AUDIT_EVENTS)
                 .where(AUDIT_EVENTS.TENANT_ID.eq(customerId)).and(AUDIT_EVENTS.ENTITY_TYPE.eq(entityType))
                 .and(AUDIT_EVENTS.ENTITY_ID.eq(entityId))
                 .orderBy(AUDIT_EVENTS.SEQ).limit(limit).fetch(AuditEvent::of)));
@@ -113,7 +113,7 @@ public final class AuditLog {
         String lastHash = "0".repeat(64);
         while (true) {
             long after = lastSeq;
-            List<Record5<Long, Long, String, String, String>> batch = call(ERRORS.customer(customerId), () -> Transactions.inTenant(dsl, customerId, tx ->
+            List<Record5<Long, Long, String, String, String>> batch = call(ERRORS.customer(customerId), () -> Tenancy.inTenant(dsl, customerId, tx ->
                     tx.select(e.ID, e.SEQ, e.PREV_HASH, e.HASH, expected).from(e)
                             .where(e.TENANT_ID.eq(customerId)).and(e.SEQ.gt(after))
                             .orderBy(e.SEQ).limit(VERIFY_BATCH).fetch()));

@@ -4,6 +4,7 @@ import static io.honua.db.internal.ErrorTranslator.call;
 import static io.honua.db.schema.generated.Tables.INVALID_REGISTRY_CREDENTIALS;
 import static io.honua.db.schema.generated.Tables.REGISTRY_CREDENTIALS;
 
+import io.honua.db.internal.Tenancy;
 import io.honua.db.internal.ErrorScope;
 import io.honua.db.internal.Capability;
 import io.honua.db.core.UnknownCustomerException;
@@ -11,7 +12,6 @@ import io.honua.db.internal.Checks;
 import io.honua.db.core.ConflictException;
 import io.honua.db.core.HonuaException;
 import io.honua.db.core.InvalidRequestException;
-import io.honua.db.internal.Transactions;
 import io.honua.db.internal.EnvelopeCipher;
 import io.honua.db.crypto.KeyProvider;
 import io.honua.db.crypto.KeyRotation;
@@ -41,7 +41,7 @@ import org.jooq.impl.DSL;
  *   <li>Names are unique per customer ({@link ConflictException} otherwise). Bad input raises a subtype of
  *       {@link HonuaException} and changes nothing.</li>
  * </ul>
- * Tenant-owned rows are read and written in {@link Transactions#inTenant}. Thread-safe; share one instance.
+ * Tenant-owned rows are read and written in {@link io.honua.db.internal.Tenancy#inTenant}. Thread-safe; share one instance.
  */
 public final class RegistryCredentials {
 
@@ -69,7 +69,7 @@ public final class RegistryCredentials {
     public Credential store(NewCredential c) {
         Checks.notNull(c, "credential");
         EnvelopeCipher.Sealed sealed = cipher.sealText(cipher.keys().currentKeyId(), c.secret(), context(c.customerId()));
-        return call(ERRORS, () -> Transactions.inTenant(dsl, c.customerId(), tx -> Credential.of(tx.insertInto(REGISTRY_CREDENTIALS)
+        return call(ERRORS, () -> Tenancy.inTenant(dsl, c.customerId(), tx -> Credential.of(tx.insertInto(REGISTRY_CREDENTIALS)
                 .set(REGISTRY_CREDENTIALS.CUSTOMER_ID, c.customerId())
                 .set(REGISTRY_CREDENTIALS.REGISTRY_TYPE, c.type().dbValue())
                 .set(REGISTRY_CREDENTIALS.REGISTRY_NAME, c.name())
@@ -83,14 +83,14 @@ public final class RegistryCredentials {
 
     /** The customer's credentials (active and revoked), by name; no secrets. */
     public List<Credential> list(String customerId) {
-        return call(ERRORS.customer(customerId), () -> Transactions.inTenant(dsl, customerId, tx -> tx.selectFrom(REGISTRY_CREDENTIALS)
+        return call(ERRORS.customer(customerId), () -> Tenancy.inTenant(dsl, customerId, tx -> tx.selectFrom(REGISTRY_CREDENTIALS)
                 .where(REGISTRY_CREDENTIALS.CUSTOMER_ID.eq(customerId))
                 .orderBy(REGISTRY_CREDENTIALS.REGISTRY_NAME).fetch(Credential::of)));
     }
 
     public Optional<Credential> find(String customerId, UUID credentialId) {
         Checks.notNull(credentialId, "credentialId");
-        return call(ERRORS.customer(customerId), () -> Transactions.inTenant(dsl, customerId, tx -> tx.selectFrom(REGISTRY_CREDENTIALS)
+        return call(ERRORS.customer(customerId), () -> Tenancy.inTenant(dsl, customerId, tx -> tx.selectFrom(REGISTRY_CREDENTIALS)
                 .where(REGISTRY_CREDENTIALS.ID.eq(credentialId).and(REGISTRY_CREDENTIALS.CUSTOMER_ID.eq(customerId)))
                 .fetchOptional().map(Credential::of)));
     }
@@ -105,7 +105,7 @@ public final class RegistryCredentials {
      */
     public RevealedCredential reveal(String customerId, UUID credentialId) {
         Checks.notNull(credentialId, "credentialId");
-        RegistryCredentialsRecord r = call(ERRORS.customer(customerId), () -> Transactions.inTenant(dsl, customerId, tx -> require(tx, customerId, credentialId)));
+        RegistryCredentialsRecord r = call(ERRORS.customer(customerId), () -> Tenancy.inTenant(dsl, customerId, tx -> require(tx, customerId, credentialId)));
         if (!Boolean.TRUE.equals(r.getIsActive())) {
             throw new ConflictException("credential " + credentialId + " is revoked");
         }
@@ -121,7 +121,7 @@ public final class RegistryCredentials {
             throw new InvalidRequestException("secret must be 1.." + NewCredential.MAX_SECRET + " characters");
         }
         EnvelopeCipher.Sealed sealed = cipher.sealText(cipher.keys().currentKeyId(), newSecret, context(customerId));
-        return call(ERRORS.customer(customerId), () -> Transactions.inTenant(dsl, customerId, tx -> {
+        return call(ERRORS.customer(customerId), () -> Tenancy.inTenant(dsl, customerId, tx -> {
             RegistryCredentialsRecord r = tx.update(REGISTRY_CREDENTIALS)
                     .set(REGISTRY_CREDENTIALS.ENCRYPTED_SECRET, sealed.ciphertext())
                     .set(REGISTRY_CREDENTIALS.ENCRYPTION_KEY_ID, sealed.keyId())
@@ -151,7 +151,7 @@ public final class RegistryCredentials {
         }
         error.ifPresent(e -> Checks.text(e, "error", MAX_ERROR));
         String storedError = status == CredentialValidationStatus.VALID ? null : error.orElse(null);
-        return call(ERRORS.customer(customerId), () -> Transactions.inTenant(dsl, customerId, tx -> {
+        return call(ERRORS.customer(customerId), () -> Tenancy.inTenant(dsl, customerId, tx -> {
             RegistryCredentialsRecord r = tx.update(REGISTRY_CREDENTIALS)
                     .set(REGISTRY_CREDENTIALS.VALIDATION_STATUS, status.dbValue())
                     .set(REGISTRY_CREDENTIALS.VALIDATION_ERROR, storedError)
@@ -168,7 +168,7 @@ public final class RegistryCredentials {
     /** Deactivates a credential (revoked_at = now()). Idempotent: revoking again keeps the first time. */
     public Credential revoke(String customerId, UUID credentialId) {
         Checks.notNull(credentialId, "credentialId");
-        return call(ERRORS.customer(customerId), () -> Transactions.inTenant(dsl, customerId, tx -> {
+        return call(ERRORS.customer(customerId), () -> Tenancy.inTenant(dsl, customerId, tx -> {
             tx.update(REGISTRY_CREDENTIALS).set(REGISTRY_CREDENTIALS.IS_ACTIVE, false)
                     .set(REGISTRY_CREDENTIALS.REVOKED_AT, DSL.currentInstant())
                     .where(REGISTRY_CREDENTIALS.ID.eq(credentialId).and(REGISTRY_CREDENTIALS.CUSTOMER_ID.eq(customerId)))
@@ -192,7 +192,7 @@ public final class RegistryCredentials {
 
     /** Active credentials of one customer whose last validation failed, by name. */
     public List<Credential> invalidCredentials(String customerId) {
-        return call(ERRORS.customer(customerId), () -> Transactions.inTenant(dsl, customerId, tx -> tx.selectFrom(REGISTRY_CREDENTIALS)
+        return call(ERRORS.customer(customerId), () -> Tenancy.inTenant(dsl, customerId, tx -> tx.selectFrom(REGISTRY_CREDENTIALS)
                 .where(REGISTRY_CREDENTIALS.CUSTOMER_ID.eq(customerId)).and(REGISTRY_CREDENTIALS.IS_ACTIVE)
                 .and(REGISTRY_CREDENTIALS.VALIDATION_STATUS.eq(CredentialValidationStatus.INVALID.dbValue()))
                 .orderBy(REGISTRY_CREDENTIALS.REGISTRY_NAME).fetch(Credential::of)));

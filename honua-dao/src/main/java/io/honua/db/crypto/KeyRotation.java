@@ -3,6 +3,7 @@ package io.honua.db.crypto;
 import static io.honua.db.schema.generated.Tables.ENCRYPTED_ROWS_NOT_UNDER_KEY;
 import static io.honua.db.schema.generated.Tables.ENCRYPTION_KEY_USAGE;
 
+import io.honua.db.internal.Tenancy;
 import io.honua.db.internal.Checks;
 import io.honua.db.internal.Transactions;
 import io.honua.db.schema.generated.tables.records.EncryptedRowsNotUnderKeyRecord;
@@ -59,7 +60,7 @@ public final class KeyRotation {
             List<UUID> chunkFailed = new ArrayList<>();
             Transactions.inTransaction(dsl, tx -> {
                 for (EncryptedRowsNotUnderKeyRecord r : todo) {
-                    Transactions.inTenant(tx, r.getCustomerId(), t -> {
+                    Tenancy.inTenant(tx, r.getCustomerId(), t -> {
                         try {
                             if (row.reencrypt(t, r.getId(), r.getEncryptionKeyId())) {
                                 chunkDone[0]++;

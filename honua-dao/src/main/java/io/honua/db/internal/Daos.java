@@ -1,5 +1,6 @@
 package io.honua.db.internal;
 
+import io.honua.db.HonuaDb;
 import io.honua.db.analytics.Analytics;
 import io.honua.db.apikeys.ApiKeys;
 import io.honua.db.audit.AuditLog;
@@ -22,7 +23,6 @@ import io.honua.db.tenancy.TenantScope;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MethodType;
-import java.util.Optional;
 import javax.sql.DataSource;
 import org.jooq.DSLContext;
 
@@ -54,8 +54,7 @@ public final class Daos {
             constructor(RegistryCredentials.class, DSLContext.class, KeyProvider.class);
     private static final MethodHandle MAINTENANCE =
             constructor(MaintenanceScheduler.class, DSLContext.class, MaintenanceOptions.class);
-    private static final MethodHandle TENANT_SCOPE =
-            constructor(TenantScope.class, DataSource.class, DSLContext.class, QueueOptions.class, Optional.class, String.class);
+    private static final MethodHandle TENANT_SCOPE = constructor(TenantScope.class, HonuaDb.class, String.class);
 
     private Daos() {
     }
@@ -124,9 +123,8 @@ public final class Daos {
         return (MaintenanceScheduler) create(MAINTENANCE, dsl, options);
     }
 
-    public static TenantScope tenantScope(DataSource dataSource, DSLContext dsl, QueueOptions options,
-            Optional<KeyProvider> keys, String customerId) {
-        return (TenantScope) create(TENANT_SCOPE, dataSource, dsl, options, keys, customerId);
+    public static TenantScope tenantScope(HonuaDb base, String customerId) {
+        return (TenantScope) create(TENANT_SCOPE, base, customerId);
     }
 
     /** The error of an encrypting DAO asked for when the {@code HonuaDb} was built without a key provider. */

@@ -8,13 +8,13 @@ import static io.honua.db.schema.generated.Tables.LICENSES_EXPIRING_WITHIN;
 import static io.honua.db.schema.generated.Tables.LICENSE_FEATURE_FLAGS;
 import static io.honua.db.schema.generated.Tables.VERIFY_LICENSE_KEY;
 
+import io.honua.db.internal.Tenancy;
 import io.honua.db.internal.ErrorScope;
 import io.honua.db.internal.Capability;
 import io.honua.db.core.UnknownCustomerException;
 import io.honua.db.internal.Checks;
 import io.honua.db.core.HonuaException;
 import io.honua.db.core.InvalidRequestException;
-import io.honua.db.internal.Transactions;
 import io.honua.db.internal.EnvelopeCipher;
 import io.honua.db.crypto.KeyProvider;
 import io.honua.db.crypto.KeyRotation;
@@ -51,7 +51,7 @@ import org.jooq.Record;
  *       {@code max_registries} too ({@link Quota#REGISTRIES}); a customer whose licenses are all expired, revoked or
  *       suspended gets {@link InvalidLicenseException}. A customer with no license at all is not capped. Exact under
  *       any concurrency.</li>
- *   <li><b>Tenant scoped.</b> Operations on a customer's licenses run in {@link Transactions#inTenant}; verifying a
+ *   <li><b>Tenant scoped.</b> Operations on a customer's licenses run in {@link io.honua.db.internal.Tenancy#inTenant}; verifying a
  *       key (tenant not yet known) and the cross-customer expiry list use SECURITY DEFINER functions that return no
  *       secret.</li>
  *   <li><b>Administrative.</b> Issue, suspend, revoke, reinstate, feature flags and key rotation call the owner-rights
@@ -102,7 +102,7 @@ public final class Licenses {
         String key = KEY_PREFIX + Secrets.randomToken(32);
         String keyId = cipher.keys().currentKeyId();
         EnvelopeCipher.Sealed sealed = cipher.sealText(keyId, key, context(license.customerId()));
-        return call(ERRORS, () -> Transactions.inTenant(dsl, license.customerId(), tx -> {
+        return call(ERRORS, () -> Tenancy.inTenant(dsl, license.customerId(), tx -> {
             UUID id = Routines.adminIssueLicense(tx.configuration(), license.customerId(), license.tier().dbValue(),
                     Secrets.sha256Hex(key), sealed.ciphertext(), sealed.keyId(), flagsJson(license.featureFlags()),
                     license.maxBuildsPerMonth(), license.maxRegistries(), license.maxConcurrentBuilds(),
@@ -158,13 +158,13 @@ public final class Licenses {
 
     public Optional<License> find(String customerId, UUID licenseId) {
         Checks.notNull(licenseId, "licenseId");
-        return call(ERRORS.customer(customerId), () -> Transactions.inTenant(dsl, customerId, tx ->
+        return call(ERRORS.customer(customerId), () -> Tenancy.inTenant(dsl, customerId, tx ->
                 fetch(tx, LICENSES.ID.eq(licenseId).and(LICENSES.CUSTOMER_ID.eq(customerId))).stream().findFirst()));
     }
 
     /** All licenses of the customer, oldest issued first. */
     public List<License> list(String customerId) {
-        return call(ERRORS.customer(customerId), () -> Transactions.inTenant(dsl, customerId, tx -> fetch(tx, LICENSES.CUSTOMER_ID.eq(customerId))));
+        return call(ERRORS.customer(customerId), () -> Tenancy.inTenant(dsl, customerId, tx -> fetch(tx, LICENSES.CUSTOMER_ID.eq(customerId))));
     }
 
     /**
@@ -175,7 +175,7 @@ public final class Licenses {
      */
     public String revealKey(String customerId, UUID licenseId) {
         Checks.notNull(licenseId, "licenseId");
-        Record r = call(ERRORS.customer(customerId), () -> Transactions.inTenant(dsl, customerId, tx ->
+        Record r = call(ERRORS.customer(customerId), () -> Tenancy.inTenant(dsl, customerId, tx ->
                 tx.select(LICENSES.LICENSE_KEY_ENCRYPTED, LICENSES.ENCRYPTION_KEY_ID).from(LICENSES)
                         .where(LICENSES.ID.eq(licenseId).and(LICENSES.CUSTOMER_ID.eq(customerId))).fetchOne()));
         if (r == null) {
@@ -192,7 +192,7 @@ public final class Licenses {
      */
     public FeatureFlags featureFlags(String customerId, UUID licenseId) {
         Checks.notNull(licenseId, "licenseId");
-        List<LicenseFeatureFlagsRecord> rows = call(ERRORS.customer(customerId), () -> Transactions.inTenant(dsl, customerId, tx -> {
+        List<LicenseFeatureFlagsRecord> rows = call(ERRORS.customer(customerId), () -> Tenancy.inTenant(dsl, customerId, tx -> {
             requireExists(tx, customerId, licenseId);
             return LICENSE_FEATURE_FLAGS(tx.configuration(), licenseId);
         }));
@@ -234,7 +234,7 @@ public final class Licenses {
 
     private void updateFlags(String customerId, UUID licenseId, JSONB flags) {
         try {
-            call(ERRORS.customer(customerId), () -> Transactions.inTenant(dsl, customerId, tx -> {
+            call(ERRORS.customer(customerId), () -> Tenancy.inTenant(dsl, customerId, tx -> {
                 Routines.adminSetLicenseFeatureFlags(tx.configuration(), customerId, licenseId, flags);
                 return null;
             }));
@@ -263,7 +263,7 @@ public final class Licenses {
      */
     public License reinstate(String customerId, UUID licenseId) {
         Checks.notNull(licenseId, "licenseId");
-        return call(ERRORS.customer(customerId), () -> Transactions.inTenant(dsl, customerId, tx -> {
+        return call(ERRORS.customer(customerId), () -> Tenancy.inTenant(dsl, customerId, tx -> {
             Routines.adminReinstateLicense(tx.configuration(), customerId, licenseId);
             return requireExists(tx, customerId, licenseId);
         }));
@@ -271,7 +271,7 @@ public final class Licenses {
 
     private License setStatus(String customerId, UUID licenseId, LicenseStatus status) {
         Checks.notNull(licenseId, "licenseId");
-        return call(ERRORS.customer(customerId), () -> Transactions.inTenant(dsl, customerId, tx -> {
+        return call(ERRORS.customer(customerId), () -> Tenancy.inTenant(dsl, customerId, tx -> {
             Routines.adminSetLicenseStatus(tx.configuration(), customerId, licenseId, status.dbValue());
             return requireExists(tx, customerId, licenseId);
         }));
@@ -297,7 +297,7 @@ public final class Licenses {
 
     /** The customer's quota limits and usage; empty when it has no valid license. */
     public Optional<QuotaUsage> quotaUsage(String customerId) {
-        return call(ERRORS.customer(customerId), () -> Transactions.inTenant(dsl, customerId, tx ->
+        return call(ERRORS.customer(customerId), () -> Tenancy.inTenant(dsl, customerId, tx ->
                 GET_LICENSE_QUOTA_USAGE(tx.configuration(), customerId).stream().findFirst().map(QuotaUsageRows::quotaUsage)));
     }
 

@@ -10,6 +10,7 @@ import io.honua.db.internal.Checks;
 import io.honua.db.core.ConflictException;
 import io.honua.db.core.HonuaException;
 import io.honua.db.core.InvalidRequestException;
+import io.honua.db.internal.Tenancy;
 import io.honua.db.internal.Transactions;
 import io.honua.db.schema.generated.Routines;
 import io.honua.db.schema.generated.tables.records.CustomersRecord;
@@ -54,17 +55,9 @@ public final class Customers {
     private static final Pattern EMAIL = Pattern.compile("[^@\\s]+@[^@\\s]+");
 
     private final DSLContext dsl;
-    private final Optional<String> scopeTenant;
-    private final Optional<String> actor;
 
     Customers(DSLContext dsl) {
-        this(dsl, Optional.empty(), Optional.empty());
-    }
-
-    Customers(DSLContext dsl, Optional<String> scopeTenant, Optional<String> actor) {
         this.dsl = Objects.requireNonNull(dsl, "dsl");
-        this.scopeTenant = scopeTenant;
-        this.actor = actor;
     }
 
     /**
@@ -166,19 +159,16 @@ public final class Customers {
             throw new InvalidRequestException("retention must be 0..36500 days, got " + retention);
         }
         int days = (int) retention.toDays();
-        Integer n = call(ERRORS, () -> scopeTenant.isPresent()
-                ? run(scopeTenant.get(), tx -> Routines.purgeSoftDeletedRecords(tx.configuration(), days))
-                : Transactions.inTransaction(dsl, tx -> Routines.purgeSoftDeletedRecords(tx.configuration(), days)));
+        // on a tenant scope's context the purge runs as that tenant (the binding is the context's)
+        Integer n = call(ERRORS, () -> Transactions.inTransaction(dsl, tx -> Routines.purgeSoftDeletedRecords(tx.configuration(), days)));
         return n == null ? 0 : n;
     }
 
     // ---- internals ------------------------------------------------------------------------------------------------
 
+    /** In a transaction as {@code customerId}, or, on a tenant scope's context, as its tenant (others are not visible). */
     private <T> T run(String customerId, Function<DSLContext, T> work) {
-        String tenant = scopeTenant.orElse(customerId);
-        return actor.isPresent()
-                ? Transactions.inTenant(dsl, tenant, actor.get(), work)
-                : Transactions.inTenant(dsl, tenant, work);
+        return Tenancy.inTenantOrScope(dsl, customerId, work);
     }
 
     static String checkId(String customerId) {

@@ -8,7 +8,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.zaxxer.hikari.HikariDataSource;
 import io.honua.db.HonuaDb;
 import io.honua.db.core.InvalidRequestException;
-import io.honua.db.internal.Transactions;
+import io.honua.db.internal.Tenancy;
 import io.honua.db.testing.Fixtures;
 import io.honua.db.testing.HonuaFixture;
 import java.time.Duration;
@@ -86,7 +86,7 @@ class BuildTraceContextTest {
         String c = Fixtures.newCustomer(fx.honua());
         try (HikariDataSource app = Fixtures.appPool(fx.db(), 2)) {
             HonuaDb asApp = HonuaDb.create(app);
-            Build b = Transactions.inTenant(asApp.dsl(), c,
+            Build b = Tenancy.inTenant(asApp.dsl(), c,
                     tx -> asApp.buildQueue().enqueue(tx, NewBuild.builder(c).traceParent(PARENT).traceState(STATE).build()));
             assertThat(b.traceParent()).contains(PARENT);
         }

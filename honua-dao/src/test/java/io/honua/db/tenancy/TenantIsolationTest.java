@@ -6,7 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.honua.db.core.UnknownCustomerException;
-import io.honua.db.internal.Transactions;
+import io.honua.db.internal.Tenancy;
 import io.honua.db.queue.Build;
 import io.honua.db.queue.NewBuild;
 import io.honua.db.queue.UnknownBuildException;
@@ -112,7 +112,7 @@ class TenantIsolationTest {
     }
 
     static <T> T asTenant(String tenant, Function<DSLContext, T> work) {
-        return Transactions.inTenant(app, tenant, work);
+        return Tenancy.inTenant(app, tenant, work);
     }
 
     static long adminCount(String table, String tenant) {
