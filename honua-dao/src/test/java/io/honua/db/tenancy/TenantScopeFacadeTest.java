@@ -79,6 +79,33 @@ class TenantScopeFacadeTest {
         assertThat(scope.sessionLimits()).isEqualTo(db.sessionLimits());
     }
 
+    /**
+     * The cross-tenant capabilities through a scope of the application role: what RLS lets the tenant see, or a typed
+     * refusal where the role has no grant; never another tenant's rows.
+     */
+    @Test
+    void crossTenantCapabilitiesThroughAScopeSeeOnlyTheTenant() {
+        HonuaDb owner = HonuaDb.create(fx.db().dataSource());
+        assertThat(owner.analytics().customerBuildUsage()).extracting(u -> u.customerId()).contains(A, B);
+        TenantScope a = fx.app().forTenant(A);
+        java.util.List<String> seen;
+        try {
+            seen = a.analytics().customerBuildUsage().stream().map(u -> u.customerId()).toList();
+        } catch (TenantAccessDeniedException refused) {
+            seen = java.util.List.of();   // the application role has no grant for this view: refused, typed
+        }
+        assertThat(seen).doesNotContain(B);
+        boolean otherVisible;
+        try {
+            otherVisible = a.analytics().customerBuildUsage(B).isPresent();
+        } catch (TenantAccessDeniedException refused) {
+            otherVisible = false;
+        }
+        assertThat(otherVisible).isFalse();
+        assertThat(owner.analytics().customerBuildUsage(B)).isPresent();
+        assertThat(a.operations().health().status()).isEqualTo(io.honua.db.operations.Health.Status.UP);
+    }
+
     @Test
     void theScopesStatementsReachTheListenersOfItsHonuaDb() {
         AtomicInteger seen = new AtomicInteger();
