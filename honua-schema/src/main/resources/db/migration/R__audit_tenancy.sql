@@ -113,7 +113,7 @@ BEGIN
         RAISE EXCEPTION 'table % has no column %', tbl, tenant_col USING ERRCODE = '42703';
     END IF;
     EXECUTE format('DROP TRIGGER IF EXISTS %I ON %s', v_name, tbl);
-    EXECUTE format('CREATE TRIGGER %I AFTER INSERT OR UPDATE OR DELETE ON %s FOR EACH ROW EXECUTE FUNCTION honua_audit_row(%L)',
+    EXECUTE format('CREATE TRIGGER %I AFTER INSERT OR UPDATE OR DELETE ON %s FOR EACH ROW EXECUTE FUNCTION public.honua_audit_row(%L)',
                    v_name, tbl, tenant_col);
 END $function$;
 COMMENT ON FUNCTION public.honua_audit_table(regclass,text) IS 'Attaches the audit trigger to a tenant-owned table: every row change appends an audit event (secrets excluded).';
@@ -144,14 +144,14 @@ BEGIN
     EXECUTE format('DROP POLICY IF EXISTS honua_tenant_isolation ON %s', tbl);
     EXECUTE format('DROP POLICY IF EXISTS honua_worker_all ON %s', tbl);
     EXECUTE format('CREATE POLICY honua_tenant_isolation ON %s AS PERMISSIVE FOR ALL TO honua_app '
-                   'USING (%I = honua_current_tenant()) WITH CHECK (%I = honua_current_tenant())', tbl, tenant_col, tenant_col);
+                   'USING (%I = public.honua_current_tenant()) WITH CHECK (%I = public.honua_current_tenant())', tbl, tenant_col, tenant_col);
     EXECUTE format('CREATE POLICY honua_worker_all ON %s AS PERMISSIVE FOR ALL TO honua_worker USING (true) WITH CHECK (true)', tbl);
     -- the owner (SECURITY DEFINER code) sees every row also when it is not a superuser (FORCE binds the owner too)
     EXECUTE format('DROP POLICY IF EXISTS honua_owner_all ON %s', tbl);
     EXECUTE format('CREATE POLICY honua_owner_all ON %s AS PERMISSIVE FOR ALL TO %I USING (true) WITH CHECK (true)',
                    tbl, (SELECT pg_catalog.pg_get_userbyid(c.relowner) FROM pg_catalog.pg_class c WHERE c.oid = tbl));
     FOR part IN SELECT inhrelid::regclass FROM pg_inherits WHERE inhparent = tbl LOOP
-        PERFORM honua_enable_tenant_rls(part, tenant_col);
+        PERFORM public.honua_enable_tenant_rls(part, tenant_col);
     END LOOP;
 END $function$;
 COMMENT ON FUNCTION public.honua_enable_tenant_rls(regclass,text) IS 'Enables and forces RLS on a tenant-owned table and its partitions: honua_app sees rows whose tenant_col equals honua.tenant_id, honua_worker sees all. Call it for every new tenant-owned table and partition.';
@@ -165,7 +165,7 @@ DECLARE
     part regclass;
     cond TEXT;
 BEGIN
-    cond := format('EXISTS (SELECT 1 FROM %s p WHERE p.%I = %s.%I AND p.%I = honua_current_tenant())',
+    cond := format('EXISTS (SELECT 1 FROM %s p WHERE p.%I = %s.%I AND p.%I = public.honua_current_tenant())',
                    parent, parent_key, tbl, fk_col, parent_tenant_col);
     EXECUTE format('ALTER TABLE %s ENABLE ROW LEVEL SECURITY', tbl);
     EXECUTE format('ALTER TABLE %s FORCE ROW LEVEL SECURITY', tbl);
@@ -178,7 +178,7 @@ BEGIN
     EXECUTE format('CREATE POLICY honua_owner_all ON %s AS PERMISSIVE FOR ALL TO %I USING (true) WITH CHECK (true)',
                    tbl, (SELECT pg_catalog.pg_get_userbyid(c.relowner) FROM pg_catalog.pg_class c WHERE c.oid = tbl));
     FOR part IN SELECT inhrelid::regclass FROM pg_inherits WHERE inhparent = tbl LOOP
-        PERFORM honua_enable_tenant_rls_via_parent(part, fk_col, parent, parent_key, parent_tenant_col);
+        PERFORM public.honua_enable_tenant_rls_via_parent(part, fk_col, parent, parent_key, parent_tenant_col);
     END LOOP;
 END $function$;
 COMMENT ON FUNCTION public.honua_enable_tenant_rls_via_parent(regclass,text,regclass,text,text) IS 'Enables and forces RLS on a table whose rows belong to the tenant of their parent row (fk_col -> parent.parent_key).';

@@ -12,15 +12,15 @@ CREATE OR REPLACE FUNCTION public.cache_lookup(p_customer_id text, p_manifest_ha
  SET search_path TO 'pg_catalog', 'public', 'pg_temp'
 AS $function$
 DECLARE
-    v_rank INTEGER := customer_cache_tier_rank(p_customer_id);
+    v_rank INTEGER := public.customer_cache_tier_rank(p_customer_id);
 BEGIN
     IF v_rank IS NULL THEN
         RAISE EXCEPTION 'unknown customer %', p_customer_id USING ERRCODE = 'HN404';
     END IF;
-    IF cache_tier_rank(p_tier) IS NULL THEN
+    IF public.cache_tier_rank(p_tier) IS NULL THEN
         RAISE EXCEPTION 'unknown tier %', p_tier USING ERRCODE = '22023';
     END IF;
-    IF cache_tier_rank(p_tier) > v_rank THEN
+    IF public.cache_tier_rank(p_tier) > v_rank THEN
         RETURN;
     END IF;
     IF pg_catalog.has_column_privilege('public.build_cache_registry', 'created_by_customer_id', 'SELECT') THEN
@@ -66,15 +66,15 @@ CREATE OR REPLACE FUNCTION public.cache_register(p_customer_id text, p_manifest_
  SET search_path TO 'pg_catalog', 'public', 'pg_temp'
 AS $function$
 DECLARE
-    v_rank INTEGER := customer_cache_tier_rank(p_customer_id);
+    v_rank INTEGER := public.customer_cache_tier_rank(p_customer_id);
 BEGIN
     IF v_rank IS NULL THEN
         RAISE EXCEPTION 'unknown customer %', p_customer_id USING ERRCODE = 'HN404';
     END IF;
-    IF cache_tier_rank(p_tier) IS NULL THEN
+    IF public.cache_tier_rank(p_tier) IS NULL THEN
         RAISE EXCEPTION 'unknown tier %', p_tier USING ERRCODE = '22023';
     END IF;
-    IF cache_tier_rank(p_tier) > v_rank THEN
+    IF public.cache_tier_rank(p_tier) > v_rank THEN
         RAISE EXCEPTION 'customer % may not register %-tier cache entries', p_customer_id, p_tier USING ERRCODE = 'HN403';
     END IF;
     RETURN QUERY
@@ -109,7 +109,7 @@ CREATE OR REPLACE FUNCTION public.customer_cache_tier_rank(p_customer_id text)
  STABLE
  SET search_path TO 'pg_catalog', 'public', 'pg_temp'
 AS $function$
-    SELECT coalesce((SELECT max(cache_tier_rank(l.tier))
+    SELECT coalesce((SELECT max(public.cache_tier_rank(l.tier))
                        FROM public.licenses l
                       WHERE l.customer_id = c.customer_id
                         AND l.status IN ('active', 'trial')

@@ -26,7 +26,7 @@ BEGIN
                 OLD.id, OLD.name, OLD.version USING ERRCODE = 'HI004';
         END IF;
     ELSE
-        NEW.manifest_digest := manifest_digest(NEW.manifest);
+        NEW.manifest_digest := public.manifest_digest(NEW.manifest);
         IF TG_OP = 'UPDATE' AND NEW.manifest IS DISTINCT FROM OLD.manifest THEN
             -- a draft's content changed: its earlier validation no longer applies
             NEW.validation_status := 'pending';
@@ -123,14 +123,14 @@ BEGIN
       ORDER BY m.version LIMIT 1 FOR NO KEY UPDATE;
     SELECT * INTO v_latest FROM public.build_manifests
      WHERE customer_id = v_src.customer_id AND name = v_src.name ORDER BY version DESC LIMIT 1;
-    IF v_latest.manifest_digest = manifest_digest(p_manifest) THEN
+    IF v_latest.manifest_digest = public.manifest_digest(p_manifest) THEN
         RAISE EXCEPTION 'content is identical to version % of manifest %', v_latest.version, v_src.name
             USING ERRCODE = 'HI008';
     END IF;
     RETURN QUERY
         INSERT INTO public.build_manifests (customer_id, conversation_id, name, version, manifest, manifest_digest)
         VALUES (v_src.customer_id, coalesce(p_conversation_id, v_src.conversation_id), v_src.name, v_latest.version + 1,
-                p_manifest, manifest_digest(p_manifest))
+                p_manifest, public.manifest_digest(p_manifest))
         RETURNING *;
 END $function$;
 COMMENT ON FUNCTION public.create_manifest_version(uuid,jsonb,uuid) IS 'New version (latest + 1) of the manifest family of p_from with new content: pending validation, unpublished, new digest. Concurrent calls get consecutive versions. Identical content to the latest version is refused (HI008).';

@@ -28,12 +28,12 @@ DECLARE
     v_licensed BOOLEAN;
     v_max      INTEGER;
     v_used     BIGINT;
-    v_month    DATE := current_quota_month();
+    v_month    DATE := public.current_quota_month();
 BEGIN
     -- customers in key order: concurrent multi-customer batches lock counter rows in the same order (no deadlock)
     FOR r IN SELECT n.customer_id, count(*) AS n FROM new_rows n GROUP BY n.customer_id ORDER BY n.customer_id LOOP
         SELECT count(*) > 0,
-               max(l.max_builds_per_month) FILTER (WHERE license_is_valid(l.status, l.is_trial, l.trial_ends_at, l.expires_at))
+               max(l.max_builds_per_month) FILTER (WHERE public.license_is_valid(l.status, l.is_trial, l.trial_ends_at, l.expires_at))
           INTO v_licensed, v_max
           FROM public.licenses l WHERE l.customer_id = r.customer_id;
         IF NOT v_licensed THEN
@@ -145,16 +145,16 @@ CREATE OR REPLACE FUNCTION public.get_license_quota_usage(p_customer_id text)
 AS $function$
     WITH valid AS (
         SELECT l.* FROM public.licenses l
-         WHERE l.customer_id = p_customer_id AND license_is_valid(l.status, l.is_trial, l.trial_ends_at, l.expires_at)
+         WHERE l.customer_id = p_customer_id AND public.license_is_valid(l.status, l.is_trial, l.trial_ends_at, l.expires_at)
     )
     SELECT p_customer_id,
            (SELECT v.tier FROM valid v ORDER BY v.issued_at DESC, v.id DESC LIMIT 1),
            max(v.max_builds_per_month),
            coalesce((SELECT u.builds_enqueued FROM public.license_build_usage u
-                      WHERE u.customer_id = p_customer_id AND u.period_start = current_quota_month()),
+                      WHERE u.customer_id = p_customer_id AND u.period_start = public.current_quota_month()),
                     (SELECT count(*) FROM public.build_queue q
                       WHERE q.customer_id = p_customer_id
-                        AND q.queued_at >= (current_quota_month()::timestamp AT TIME ZONE 'UTC'))),
+                        AND q.queued_at >= (public.current_quota_month()::timestamp AT TIME ZONE 'UTC'))),
            max(v.max_concurrent_builds),
            (SELECT count(*) FROM public.build_queue q WHERE q.customer_id = p_customer_id AND q.status = 'building'),
            max(v.max_registries),
@@ -212,7 +212,7 @@ AS $function$
     SELECT l.id, l.customer_id, l.tier, l.status, l.is_trial, x.ends_at
       FROM public.licenses l
      CROSS JOIN LATERAL (SELECT CASE WHEN l.is_trial THEN least(l.trial_ends_at, l.expires_at) ELSE l.expires_at END AS ends_at) x
-     WHERE license_is_valid(l.status, l.is_trial, l.trial_ends_at, l.expires_at)
+     WHERE public.license_is_valid(l.status, l.is_trial, l.trial_ends_at, l.expires_at)
        AND x.ends_at <= now() + make_interval(secs => p_seconds)
      ORDER BY x.ends_at, l.id;
 $function$;
@@ -254,7 +254,7 @@ BEGIN
     -- every committed activation.
     PERFORM 1 FROM public.customers c WHERE c.customer_id = NEW.customer_id FOR NO KEY UPDATE;
     SELECT count(*) > 0,
-           max(l.max_registries) FILTER (WHERE license_is_valid(l.status, l.is_trial, l.trial_ends_at, l.expires_at))
+           max(l.max_registries) FILTER (WHERE public.license_is_valid(l.status, l.is_trial, l.trial_ends_at, l.expires_at))
       INTO v_licensed, v_max
       FROM public.licenses l WHERE l.customer_id = NEW.customer_id;
     IF NOT v_licensed THEN
@@ -326,7 +326,7 @@ CREATE OR REPLACE FUNCTION public.verify_license_key(p_key_hash text)
  STABLE SECURITY DEFINER
  SET search_path TO 'pg_catalog', 'public', 'pg_temp'
 AS $function$
-    SELECT l.id, l.customer_id, l.status, license_is_valid(l.status, l.is_trial, l.trial_ends_at, l.expires_at)
+    SELECT l.id, l.customer_id, l.status, public.license_is_valid(l.status, l.is_trial, l.trial_ends_at, l.expires_at)
       FROM public.licenses l WHERE l.license_key_hash = p_key_hash;
 $function$;
 COMMENT ON FUNCTION public.verify_license_key(text) IS 'The license whose key hashes (SHA-256, hex) to p_key_hash, with its validity; no row when unknown. Reveals no secret.';

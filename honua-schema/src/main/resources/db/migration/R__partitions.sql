@@ -30,8 +30,8 @@ CREATE OR REPLACE FUNCTION public.maintain_partitions(p_now timestamp with time 
  SET search_path TO 'pg_catalog', 'public', 'pg_temp'
 AS $function$
 BEGIN
-    RETURN QUERY SELECT * FROM maintain_partitions_unsecured(p_now);
-    PERFORM honua_secure_new_partitions();
+    RETURN QUERY SELECT * FROM public.maintain_partitions_unsecured(p_now);
+    PERFORM public.honua_secure_new_partitions();
 END $function$;
 COMMENT ON FUNCTION public.maintain_partitions(timestamp with time zone) IS 'Partition upkeep by partition_policies (create ahead, move strays out of the default partition, drop past retention), one run at a time; new partitions are secured like the others. For the service role (honua_worker).';
 
@@ -43,7 +43,7 @@ CREATE OR REPLACE FUNCTION public.maintain_partitions_unsecured(p_now timestamp 
 AS $function$
 #variable_conflict use_column
 DECLARE
-    p          partition_policies%ROWTYPE;
+    p          public.partition_policies%ROWTYPE;
     v_parent   regclass;
     v_default  regclass;
     v_col      TEXT;
@@ -95,7 +95,7 @@ BEGIN
         -- Anything to do? (checked without locks; the work itself runs under the table lock)
         v_work := EXISTS (SELECT 1 FROM unnest(v_needed) AS s
                            WHERE to_regclass(format('public.%I', p.table_name || '_' || to_char(s AT TIME ZONE 'UTC', v_fmt))) IS NULL)
-               OR (v_cutoff IS NOT NULL AND EXISTS (SELECT 1 FROM list_partitions(p.table_name) l
+               OR (v_cutoff IS NOT NULL AND EXISTS (SELECT 1 FROM public.list_partitions(p.table_name) l
                                                      WHERE NOT l.is_default AND l.range_end <= v_cutoff));
         CONTINUE WHEN NOT v_work;
 
@@ -142,7 +142,7 @@ BEGIN
 
         -- Retention: whole partitions whose range ended at or before now - retention. DEFAULT is never dropped.
         IF v_cutoff IS NOT NULL THEN
-            FOR v_part IN SELECT * FROM list_partitions(p.table_name) l
+            FOR v_part IN SELECT * FROM public.list_partitions(p.table_name) l
                            WHERE NOT l.is_default AND l.range_end <= v_cutoff ORDER BY l.range_start LOOP
                 IF p.retention_action = 'detach' THEN
                     EXECUTE format('ALTER TABLE %s DETACH PARTITION public.%I', v_parent, v_part.partition_name);

@@ -109,4 +109,38 @@ class FunctionSecurityCatalogTest {
                 + "WHERE p.polrelid = c.oid AND p.polname = 'honua_owner_all') ORDER BY 1").getValues(0, String.class);
         assertThat(missing).as("RLS tables whose owner (SECURITY DEFINER code) would see no row unless a superuser").isEmpty();
     }
+
+    /**
+     * Every function body names the schema of what it touches: the tables, views and functions of {@code public}
+     * are written {@code public.name} (comments and string literals aside; dynamic SQL builds names from
+     * {@code regclass} values). With search_path pinned this is the second fence: a body stays correct whatever
+     * the search_path it would run under.
+     */
+    @Test
+    void everyFunctionSchemaQualifiesWhatItTouches() {
+        List<String> relations = admin().fetch("SELECT c.relname::text FROM pg_class c WHERE c.relnamespace = 'public'::regnamespace "
+                + "AND c.relkind IN ('r', 'p', 'v', 'm') AND NOT c.relispartition").getValues(0, String.class);
+        List<String> functions = admin().fetch("SELECT DISTINCT p.proname::text FROM pg_proc p WHERE " + OWN).getValues(0, String.class);
+        java.util.List<String> unqualified = new java.util.ArrayList<>();
+        for (org.jooq.Record r : admin().fetch("SELECT p.oid::regprocedure::text, p.prosrc FROM pg_proc p JOIN pg_language l "
+                + "ON l.oid = p.prolang WHERE l.lanname IN ('sql', 'plpgsql') AND " + OWN + " ORDER BY 1")) {
+            String body = r.get(1, String.class)
+                    .replaceAll("--[^\\n]*", " ")          // comments
+                    .replaceAll("'(?:[^']|'')*'", "''");     // string literals
+            for (String f : functions) {
+                java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?<![\\w.\"])" + f + "\\s*\\(").matcher(body);
+                if (m.find()) {
+                    unqualified.add(r.get(0, String.class) + ": " + f + "(");
+                }
+            }
+            for (String t : relations) {
+                java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?i)(?:\\b(?:FROM|JOIN|INTO|UPDATE|TABLE|ONLY)\\s+" + t
+                        + "\\b(?![.(])|(?<![\\w.])" + t + "%ROWTYPE)").matcher(body);
+                if (m.find()) {
+                    unqualified.add(r.get(0, String.class) + ": " + t);
+                }
+            }
+        }
+        assertThat(unqualified).as("unqualified references to the schema's objects in function bodies").isEmpty();
+    }
 }
