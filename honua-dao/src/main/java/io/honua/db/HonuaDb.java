@@ -270,7 +270,7 @@ public sealed class HonuaDb permits TenantScope {
     /** jOOQ settings every Honua DSLContext uses. */
     public static Settings settings() {
         return new Settings()
-                .withRenderSchema(false)
+                .withRenderSchema(true)
                 .withExecuteLogging(false)
                 .withFetchWarnings(false)
                 .withRenderCatalog(false);

@@ -104,7 +104,7 @@ public final class Manifests {
         Checks.notNull(manifestId, "manifestId");
         Checks.noNulls(errors, "errors");
         // to_jsonb(text[]) renders the list as a JSON array of strings, escaping done by the database
-        org.jooq.Field<JSONB> json = DSL.function("to_jsonb", JSONB.class, DSL.val(errors.toArray(String[]::new)));
+        org.jooq.Field<JSONB> json = DSL.function(DSL.name("pg_catalog", "to_jsonb"), JSONB.class, DSL.val(errors.toArray(String[]::new)));
         return update(manifestId, dsl.update(BUILD_MANIFESTS)
                 .set(BUILD_MANIFESTS.VALIDATION_STATUS, (errors.isEmpty() ? ManifestValidationStatus.VALID : ManifestValidationStatus.INVALID).dbValue())
                 .set(BUILD_MANIFESTS.VALIDATION_ERRORS, json));

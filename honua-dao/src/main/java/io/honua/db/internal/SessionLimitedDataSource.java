@@ -21,8 +21,8 @@ import org.postgresql.PGConnection;
 public final class SessionLimitedDataSource extends DelegatingDataSource {
 
     private static final String SQL =
-            "SELECT set_config('lock_timeout', ?, false), set_config('statement_timeout', ?, false), "
-                    + "set_config('idle_in_transaction_session_timeout', ?, false)";
+            "SELECT pg_catalog.set_config('lock_timeout', ?, false), pg_catalog.set_config('statement_timeout', ?, false), "
+                    + "pg_catalog.set_config('idle_in_transaction_session_timeout', ?, false)";
 
     private final SessionLimits limits;
     private final Map<Object, Boolean> configured = Collections.synchronizedMap(new WeakHashMap<>());

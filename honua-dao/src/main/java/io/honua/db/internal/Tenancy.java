@@ -32,6 +32,9 @@ public final class Tenancy {
     /** {@link Configuration#data} key of the customer id a context is bound to (copied into derived configurations). */
     private static final String BOUND = "io.honua.db.tenant";
 
+    /** {@code pg_catalog.set_config}, qualified: nothing on the session's search_path can stand in for it. */
+    private static final org.jooq.Name SET_CONFIG = DSL.name("pg_catalog", "set_config");
+
     private Tenancy() {
     }
 
@@ -92,9 +95,9 @@ public final class Tenancy {
      * writes them. The caller has checked both values.
      */
     static void set(DSLContext tx, String customerId, Optional<String> actor) {
-        var tenant = DSL.function("set_config", String.class, DSL.val(TENANT_SETTING), DSL.val(customerId), DSL.inline(true));
+        var tenant = DSL.function(SET_CONFIG, String.class, DSL.val(TENANT_SETTING), DSL.val(customerId), DSL.inline(true));
         if (actor.isPresent()) {
-            tx.select(tenant, DSL.function("set_config", String.class, DSL.val(ACTOR_SETTING), DSL.val(actor.get()), DSL.inline(true)))
+            tx.select(tenant, DSL.function(SET_CONFIG, String.class, DSL.val(ACTOR_SETTING), DSL.val(actor.get()), DSL.inline(true)))
                     .fetch();
         } else {
             tx.select(tenant).fetch();

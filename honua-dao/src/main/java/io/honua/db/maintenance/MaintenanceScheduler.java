@@ -155,7 +155,8 @@ public final class MaintenanceScheduler implements AutoCloseable {
     private static OptionalLong call(DSLContext tx, MaintenanceJob job) {
         Field<?>[] args = job.args().stream().map(DSL::val).toArray(Field[]::new);
         // a job function returns a count (one row) or the rows it acted on (set-returning, e.g. maintain_partitions)
-        List<String> rows = tx.select(DSL.function(DSL.name(job.function()), SQLDataType.CLOB, args)).fetch(0, String.class);
+        // schema-qualified like every name the library renders: no other schema on the session's search_path can stand in
+        List<String> rows = tx.select(DSL.function(DSL.name("public", job.function()), SQLDataType.CLOB, args)).fetch(0, String.class);
         if (rows.size() == 1 && rows.getFirst() != null && rows.getFirst().matches("-?\\d{1,18}")) {
             return OptionalLong.of(Long.parseLong(rows.getFirst()));
         }
