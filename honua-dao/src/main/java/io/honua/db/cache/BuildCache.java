@@ -107,11 +107,8 @@ public final class BuildCache {
                                        String manifestHash, Tier tier) {
         checkAccess(customerId, manifestHash, tier);
         if (Direct.applies(dsl)) {
-            return call(ERRORS.customer(customerId), () -> Direct.query(dsl, sql, ps -> {
-                ps.setString(1, customerId);
-                ps.setString(2, manifestHash);
-                ps.setString(3, tier.dbValue());
-            }, rs -> rs.next() ? Optional.of(CacheEntry.of(rs)) : Optional.empty()));
+            return call(ERRORS.customer(customerId), () -> Direct.query(dsl, sql, access(customerId, manifestHash, tier),
+                    rs -> rs.next() ? Optional.of(CacheEntry.of(rs)) : Optional.empty()));
         }
         Result<BuildCacheRegistryRecord> r =
                 call(ERRORS.customer(customerId), () -> dsl.resultQuery(sql, customerId, manifestHash, tier.dbValue()).coerce(function).fetch());
@@ -162,6 +159,15 @@ public final class BuildCache {
 
     // ---- record ---------------------------------------------------------------------------------------------------
 
+    /** Binds the (customer, manifest hash, tier) every cache function takes first, as parameters 1 to 3. */
+    private static Direct.Binder access(String customerId, String manifestHash, Tier tier) {
+        return ps -> {
+            ps.setString(1, customerId);
+            ps.setString(2, manifestHash);
+            ps.setString(3, tier.dbValue());
+        };
+    }
+
     /**
      * Logs one access now ({@code record_cache_access}): a hit only when {@code hit} and the entry exists; a hit adds
      * to the entry's statistics in the same transaction.
@@ -173,9 +179,7 @@ public final class BuildCache {
         checkAccess(customerId, manifestHash, tier);
         if (Direct.applies(dsl)) {
             return call(ERRORS.customer(customerId), () -> Direct.query(dsl, recordSql, ps -> {
-                ps.setString(1, customerId);
-                ps.setString(2, manifestHash);
-                ps.setString(3, tier.dbValue());
+                access(customerId, manifestHash, tier).bind(ps);
                 ps.setBoolean(4, hit);
             }, rs -> {
                 rs.next();

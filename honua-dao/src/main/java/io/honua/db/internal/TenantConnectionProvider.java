@@ -25,9 +25,9 @@ final class TenantConnectionProvider implements ConnectionProvider {
     private final ConnectionProvider delegate;
     private final String tenant;
     private final Optional<String> actor;
-    /** Connections acquired inside a caller's transaction, with how many acquisitions of each are open. */
+    /** Connections acquired inside a caller's transaction, with how many acquisitions of each are open (guarded by this). */
     private final Map<Connection, Integer> joined = new IdentityHashMap<>();
-    /** Connections whose transaction this provider began (and ends at {@link #release}). */
+    /** Connections whose transaction this provider began and ends at {@link #release} (guarded by this). */
     private final Set<Connection> began = Collections.newSetFromMap(new IdentityHashMap<>());
 
     TenantConnectionProvider(ConnectionProvider delegate, String tenant, Optional<String> actor) {
@@ -48,12 +48,12 @@ final class TenantConnectionProvider implements ConnectionProvider {
         try {
             join = !c.getAutoCommit();
             if (join) {
-                synchronized (joined) {
+                synchronized (this) {
                     joined.merge(c, 1, Integer::sum);
                 }
             } else {
                 c.setAutoCommit(false);
-                synchronized (joined) {
+                synchronized (this) {
                     began.add(c);
                 }
             }
@@ -64,7 +64,7 @@ final class TenantConnectionProvider implements ConnectionProvider {
                 unjoin(c);
                 delegate.release(c);
             } else {
-                synchronized (joined) {
+                synchronized (this) {
                     began.remove(c);
                 }
                 abandon(c, e);
@@ -79,7 +79,7 @@ final class TenantConnectionProvider implements ConnectionProvider {
             delegate.release(c);
             return;
         }
-        synchronized (joined) {
+        synchronized (this) {
             began.remove(c);
         }
         try {
@@ -112,14 +112,14 @@ final class TenantConnectionProvider implements ConnectionProvider {
      * work on it is rolled back by {@link Transactions#inTransaction}, the commit at {@link #release} is then empty.
      */
     boolean began(Connection c) {
-        synchronized (joined) {
+        synchronized (this) {
             return began.contains(c);
         }
     }
 
     /** @return whether {@code c} was acquired inside a caller's transaction (one such acquisition is now closed) */
     private boolean unjoin(Connection c) {
-        synchronized (joined) {
+        synchronized (this) {
             Integer open = joined.get(c);
             if (open == null) {
                 return false;

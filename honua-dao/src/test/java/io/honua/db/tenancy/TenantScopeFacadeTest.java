@@ -88,11 +88,11 @@ class TenantScopeFacadeTest {
         HonuaDb owner = HonuaDb.create(fx.db().dataSource());
         assertThat(owner.analytics().customerBuildUsage()).extracting(u -> u.customerId()).contains(A, B);
         TenantScope a = fx.app().forTenant(A);
-        java.util.List<String> seen;
+        List<String> seen;
         try {
             seen = a.analytics().customerBuildUsage().stream().map(u -> u.customerId()).toList();
         } catch (TenantAccessDeniedException refused) {
-            seen = java.util.List.of();   // the application role has no grant for this view: refused, typed
+            seen = List.of();   // the application role has no grant for this view: refused, typed
         }
         assertThat(seen).doesNotContain(B);
         boolean otherVisible;

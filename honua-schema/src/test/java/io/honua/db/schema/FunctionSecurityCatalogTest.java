@@ -3,8 +3,13 @@ package io.honua.db.schema;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.honua.db.testkit.HonuaDatabase;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.regex.Pattern;
 import org.jooq.DSLContext;
+import org.jooq.Record;
 import org.jooq.SQLDialect;
 import org.jooq.impl.DSL;
 import org.junit.jupiter.api.Test;
@@ -118,28 +123,27 @@ class FunctionSecurityCatalogTest {
      */
     @Test
     void everyFunctionSchemaQualifiesWhatItTouches() {
-        List<String> relations = admin().fetch("SELECT c.relname::text FROM pg_class c WHERE c.relnamespace = 'public'::regnamespace "
-                + "AND c.relkind IN ('r', 'p', 'v', 'm') AND NOT c.relispartition").getValues(0, String.class);
-        List<String> functions = admin().fetch("SELECT DISTINCT p.proname::text FROM pg_proc p WHERE " + OWN).getValues(0, String.class);
-        java.util.List<String> unqualified = new java.util.ArrayList<>();
-        for (org.jooq.Record r : admin().fetch("SELECT p.oid::regprocedure::text, p.prosrc FROM pg_proc p JOIN pg_language l "
+        // what an unqualified reference looks like, per object of the schema (compiled once, matched against every body)
+        Map<String, Pattern> references = new LinkedHashMap<>();
+        for (String f : admin().fetch("SELECT DISTINCT p.proname::text FROM pg_proc p WHERE " + OWN).getValues(0, String.class)) {
+            references.put(f + "(", Pattern.compile("(?<![\\w.\"])" + f + "\\s*\\("));
+        }
+        for (String t : admin().fetch("SELECT c.relname::text FROM pg_class c WHERE c.relnamespace = 'public'::regnamespace "
+                + "AND c.relkind IN ('r', 'p', 'v', 'm') AND NOT c.relispartition").getValues(0, String.class)) {
+            references.put(t, Pattern.compile("(?i)(?:\\b(?:FROM|JOIN|INTO|UPDATE|TABLE|ONLY)\\s+" + t
+                    + "\\b(?![.(])|(?<![\\w.])" + t + "%ROWTYPE)"));
+        }
+        List<String> unqualified = new ArrayList<>();
+        for (Record r : admin().fetch("SELECT p.oid::regprocedure::text, p.prosrc FROM pg_proc p JOIN pg_language l "
                 + "ON l.oid = p.prolang WHERE l.lanname IN ('sql', 'plpgsql') AND " + OWN + " ORDER BY 1")) {
             String body = r.get(1, String.class)
                     .replaceAll("--[^\\n]*", " ")          // comments
                     .replaceAll("'(?:[^']|'')*'", "''");     // string literals
-            for (String f : functions) {
-                java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?<![\\w.\"])" + f + "\\s*\\(").matcher(body);
-                if (m.find()) {
-                    unqualified.add(r.get(0, String.class) + ": " + f + "(");
+            references.forEach((name, reference) -> {
+                if (reference.matcher(body).find()) {
+                    unqualified.add(r.get(0, String.class) + ": " + name);
                 }
-            }
-            for (String t : relations) {
-                java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?i)(?:\\b(?:FROM|JOIN|INTO|UPDATE|TABLE|ONLY)\\s+" + t
-                        + "\\b(?![.(])|(?<![\\w.])" + t + "%ROWTYPE)").matcher(body);
-                if (m.find()) {
-                    unqualified.add(r.get(0, String.class) + ": " + t);
-                }
-            }
+            });
         }
         assertThat(unqualified).as("unqualified references to the schema's objects in function bodies").isEmpty();
     }
